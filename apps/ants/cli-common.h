@@ -1,0 +1,44 @@
+// Pieces every ants subcommand shares: model options, JSON lines on stdout, progress on stderr.
+#pragma once
+
+#include <ants/clip.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace ants::cli {
+
+// Exit codes: 0 success, 1 a run-time failure (some input could not be processed), 2 usage.
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+struct ModelOptions {
+  std::string dir;
+  std::string precision;  // empty = default_precision()
+  int threads = 0;
+};
+// --model (required), --precision, --threads.
+void add_model_options(CLI::App& cmd, ModelOptions& opts, bool with_precision = true);
+// Loads the model; warnings go to stderr.
+std::unique_ptr<ClipModel> load_model(const ModelOptions& opts);
+
+// One compact JSON document per line on stdout (invalid UTF-8 replaced, never thrown).
+void print_json_line(const nlohmann::json& j);
+
+// Rate-limited "what / done of total (rate unit/s)" lines on stderr.
+class Progress {
+ public:
+  Progress(std::string what, size_t total, std::string unit);
+  void update(size_t done);
+  void finish();
+
+ private:
+  std::string what_, unit_;
+  size_t total_, done_ = 0;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+}  // namespace ants::cli

@@ -1,0 +1,10 @@
+// Each add_* registers subcommands on the app; the callback it sets stores the exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ants::cli {
+
+void add_clip_commands(CLI::App& app, int& exit_code);
+
+}  // namespace ants::cli

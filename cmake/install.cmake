@@ -1,0 +1,14 @@
+# `cmake --install` puts the library, headers, CLI and a CMake package config in place, so that
+# other projects can `find_package(ants)` and link `ants::ants`.
+include(CMakePackageConfigHelpers)
+install(TARGETS ants EXPORT antsTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY include/ants DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT antsTargets NAMESPACE ants:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ants)
+configure_package_config_file(cmake/antsConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/antsConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ants)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/antsConfigVersion.cmake COMPATIBILITY SameMajorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/antsConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/antsConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ants)

@@ -1,0 +1,6 @@
+function(ants_set_warnings target)
+  target_compile_options(${target} INTERFACE -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor)
+  if(ANTS_WERROR)
+    target_compile_options(${target} INTERFACE -Werror)
+  endif()
+endfunction()

@@ -1,0 +1,60 @@
+// ants/image.h — image decoding and CLIP preprocessing, equal to PIL + torchvision.
+//
+// Decoders: JPEG (libjpeg-turbo with PIL's default settings; RGB, grayscale, CMYK/YCCK), PNG
+// (libpng; palette, gray, gray+alpha, RGB, RGBA, 8 and 16 bit), WebP (libwebp), BMP (stb_image).
+// The format is detected from the file's bytes, not its name. Everything is converted to RGB
+// first, as PIL's convert("RGB") does (palette expanded, alpha dropped, gray replicated, CMYK
+// via PIL's formula); 16-bit samples become round(v / 257). No EXIF rotation is applied.
+//
+// Thread safety: all functions are re-entrant; no global state.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ants {
+
+// 8-bit RGB, row-major HWC: pixel (x, y) channel c is data[(y * width + x) * 3 + c].
+struct ImageRGB8 {
+  int width = 0;
+  int height = 0;
+  std::vector<uint8_t> data;
+};
+
+// Throws ants::Error (code io for unreadable files, format/unsupported for bad or unknown data)
+// whose message starts with `name` (the path for decode_image_file).
+ImageRGB8 decode_image_file(const std::filesystem::path& path);
+ImageRGB8 decode_image_memory(std::span<const uint8_t> bytes, const std::string& name);
+
+// Resize to exactly width x height with PIL's antialiased bicubic filter (a = -0.5), using
+// PIL's fixed-point 8-bit arithmetic (horizontal pass, then vertical), so the result is
+// byte-identical to PIL's Image.resize(..., Image.BICUBIC).
+ImageRGB8 resize_bicubic(const ImageRGB8& image, int width, int height);
+
+// Baseline JPEG at `quality` (1..100), 4:2:0, via libjpeg-turbo.
+std::vector<uint8_t> encode_jpeg(const ImageRGB8& image, int quality = 90);
+
+struct PreprocessParams {
+  int resize_size = 224;  // shorter side after resizing (torchvision Resize(int))
+  int crop_size = 224;    // square centre crop (torchvision CenterCrop)
+  std::array<float, 3> mean{0.48145466f, 0.4578275f, 0.40821073f};
+  std::array<float, 3> std{0.26862954f, 0.26130258f, 0.27577711f};
+};
+
+// CLIP's own pipeline for a model whose input is `image_size` pixels square: resize 224, crop 224.
+PreprocessParams preprocess_params_clip(int image_size);
+// OpenOOD's evaluation pipeline (ANTS reference): resize 256, crop 224 (scaled for other sizes:
+// resize = image_size * 256 / 224).
+PreprocessParams preprocess_params_openood(int image_size);
+
+// torchvision Resize(resize_size) (shorter side, longer side truncated as int(size*long/short))
+// + CenterCrop(crop_size) (offsets rounded half-to-even as Python's round) + ToTensor +
+// Normalize(mean, std). Writes 3 * crop_size * crop_size floats to `out_chw` (planar CHW).
+void preprocess_image(const ImageRGB8& image, const PreprocessParams& params, float* out_chw);
+
+}  // namespace ants

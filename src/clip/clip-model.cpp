@@ -1,0 +1,106 @@
+#include <ants/clip.h>
+
+#include <algorithm>
+#include <mutex>
+#include <numeric>
+
+#include "clip/encoder.h"
+#include "clip/model-weights.h"
+#include "core/cpu.h"
+#include "core/error.h"
+
+namespace ants {
+
+const char* precision_name(Precision p) { return p == Precision::bf16 ? "bf16" : "fp32"; }
+
+Precision parse_precision(const std::string& name) {
+  if (name == "fp32") return Precision::fp32;
+  if (name == "bf16") return Precision::bf16;
+  core::fail(ErrorCode::invalid_argument, "precision", "'" + name + "' is not fp32 or bf16");
+}
+
+Precision default_precision() { return core::cpu_has_bf16_dot() ? Precision::bf16 : Precision::fp32; }
+
+ClipParams clip_default_params() {
+  ClipParams p;
+  p.precision = default_precision();
+  p.n_threads = 0;
+  return p;
+}
+
+struct ClipModel::Impl {
+  ClipParams params;
+  clip::ModelWeights weights;
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<clip::Encoder> encoder;
+  std::mutex mu;  // oneDNN primitives and their caches are used by one call at a time
+};
+
+ClipModel::ClipModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ClipModel::~ClipModel() = default;
+
+std::unique_ptr<ClipModel> ClipModel::load(const std::filesystem::path& model_dir, const ClipParams& params,
+                                           std::vector<std::string>* warnings) {
+  auto impl = std::make_unique<Impl>();
+  impl->params = params;
+  core::set_compute_threads(params.n_threads);
+  const auto dtype = params.precision == Precision::bf16 ? clip::DType::bf16 : clip::DType::f32;
+  impl->weights = clip::load_model_weights(model_dir, dtype, warnings);
+  impl->tokenizer = Tokenizer::for_model_dir(model_dir);
+  if (impl->tokenizer->vocab_size() > impl->weights.info.vocab_size) {
+    core::fail(ErrorCode::format, model_dir.string(),
+               "tokenizer has " + std::to_string(impl->tokenizer->vocab_size()) + " tokens but the model only " +
+                   std::to_string(impl->weights.info.vocab_size));
+  }
+  impl->encoder = std::make_unique<clip::Encoder>(impl->weights);
+  return std::unique_ptr<ClipModel>(new ClipModel(std::move(impl)));
+}
+
+const ClipInfo& ClipModel::info() const { return impl_->weights.info; }
+const ClipParams& ClipModel::params() const { return impl_->params; }
+const Tokenizer& ClipModel::tokenizer() const { return *impl_->tokenizer; }
+
+PreprocessParams ClipModel::preprocess_params() const {
+  PreprocessParams p = preprocess_params_clip(info().image_size);
+  p.mean = info().image_mean;
+  p.std = info().image_std;
+  return p;
+}
+
+void ClipModel::encode_images(const float* pixels, int n, float* out) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  core::set_compute_threads(impl_->params.n_threads);
+  impl_->encoder->encode_images(pixels, n, out);
+}
+
+void ClipModel::encode_tokens(const std::vector<std::vector<int32_t>>& tokens, float* out) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  core::set_compute_threads(impl_->params.n_threads);
+  impl_->encoder->encode_tokens(tokens, impl_->tokenizer->eot_id(), out);
+}
+
+std::vector<float> ClipModel::encode_texts(const std::vector<std::string>& texts, int batch) const {
+  if (batch <= 0) core::fail(ErrorCode::invalid_argument, "encode_texts", "batch must be positive");
+  const int D = info().embed_dim;
+  std::vector<std::vector<int32_t>> ids(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) ids[i] = impl_->tokenizer->encode(texts[i], info().context_length);
+  // Similar lengths in one batch keep the padded sequence short.
+  std::vector<size_t> order(texts.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a].size() < ids[b].size(); });
+  std::vector<float> out(texts.size() * static_cast<size_t>(D));
+  std::vector<float> chunk_out;
+  for (size_t start = 0; start < order.size(); start += static_cast<size_t>(batch)) {
+    const size_t end = std::min(order.size(), start + static_cast<size_t>(batch));
+    std::vector<std::vector<int32_t>> chunk;
+    for (size_t i = start; i < end; ++i) chunk.push_back(std::move(ids[order[i]]));
+    chunk_out.resize(chunk.size() * static_cast<size_t>(D));
+    encode_tokens(chunk, chunk_out.data());
+    for (size_t i = start; i < end; ++i) {
+      std::copy_n(&chunk_out[(i - start) * D], D, &out[order[i] * D]);
+    }
+  }
+  return out;
+}
+
+}  // namespace ants

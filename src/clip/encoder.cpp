@@ -1,0 +1,155 @@
+#include "clip/encoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "clip/ops.h"
+#include "core/error.h"
+
+namespace ants::clip {
+
+namespace {
+
+// An uninitialised activation buffer of n elements of type t.
+class Buffer {
+ public:
+  Buffer(int64_t n, DType t) : data_(new uint8_t[static_cast<size_t>(n) * dtype_bytes(t)]) {}
+  void* get() { return data_.get(); }
+  float* f32() { return reinterpret_cast<float*>(data_.get()); }
+
+ private:
+  std::unique_ptr<uint8_t[]> data_;
+};
+
+// Patches of image b in row-major grid order, each flattened as (channel, ky, kx) to match the
+// convolution weight [W, 3, p, p].
+void im2col(const float* pixels, int n, int size, int patch, DType t, void* cols) {
+  const int grid = size / patch, k = 3 * patch * patch;
+  const int64_t rows = static_cast<int64_t>(n) * grid * grid;
+  std::vector<float> row(static_cast<size_t>(k));
+#pragma omp parallel for schedule(static) firstprivate(row)
+  for (int64_t r = 0; r < rows; ++r) {
+    const int b = static_cast<int>(r / (grid * grid)), cell = static_cast<int>(r % (grid * grid));
+    const int py = cell / grid, px = cell % grid;
+    float* dst = row.data();
+    for (int c = 0; c < 3; ++c) {
+      const float* plane = pixels + (static_cast<int64_t>(b) * 3 + c) * size * size;
+      for (int ky = 0; ky < patch; ++ky) {
+        std::memcpy(dst, plane + static_cast<int64_t>(py * patch + ky) * size + px * patch, sizeof(float) * patch);
+        dst += patch;
+      }
+    }
+    if (t == DType::f32) {
+      std::memcpy(static_cast<float*>(cols) + r * k, row.data(), sizeof(float) * k);
+    } else {
+      convert_f32(row.data(), k, static_cast<uint16_t*>(cols) + r * k, t);
+    }
+  }
+}
+
+}  // namespace
+
+void Encoder::run_tower(const Tower& tower, float* x, int batch, int tokens, bool causal) {
+  const DType at = w_.dtype;
+  const int W = tower.info.width, H = tower.info.heads, F = tower.info.mlp_width, dh = W / H;
+  const int M = batch * tokens;
+  const float eps = static_cast<float>(tower.info.ln_eps);
+  Buffer h(static_cast<int64_t>(M) * W, at), qkv(static_cast<int64_t>(M) * 3 * W, at);
+  Buffer q(static_cast<int64_t>(M) * W, at), k(static_cast<int64_t>(M) * W, at), v(static_cast<int64_t>(M) * W, at);
+  Buffer scores(static_cast<int64_t>(batch) * H * tokens * tokens, DType::f32);
+  Buffer probs(static_cast<int64_t>(batch) * H * tokens * tokens, at);
+  Buffer mlp(static_cast<int64_t>(M) * F, at);
+  const BatchedMatmul qk{batch * H, tokens, dh, tokens, true, 1.f / std::sqrt(static_cast<float>(dh)), at, DType::f32, 1, 0};
+  const BatchedMatmul pv{batch * H, tokens, tokens, dh, false, 1.f, at, at, H, W};
+  for (const Block& blk : tower.blocks) {
+    layer_norm(x, M, W, blk.ln1.gain.data(), blk.ln1.bias.data(), eps, h.get(), at);
+    blk.qkv.forward(ctx_, h.get(), M, qkv.get(), at);
+    split_heads(qkv.get(), batch, tokens, W, H, at, q.get(), k.get(), v.get());
+    batched_matmul(ctx_, qk, q.get(), k.get(), scores.get());
+    softmax_rows(scores.f32(), batch * H, tokens, tokens, causal, probs.get(), at);
+    batched_matmul(ctx_, pv, probs.get(), v.get(), h.get());  // heads merged back into [M, W]
+    blk.out.forward(ctx_, h.get(), M, x, DType::f32, Activation::none, /*accumulate=*/true);
+    layer_norm(x, M, W, blk.ln2.gain.data(), blk.ln2.bias.data(), eps, h.get(), at);
+    blk.fc1.forward(ctx_, h.get(), M, mlp.get(), at, tower.act);
+    blk.fc2.forward(ctx_, mlp.get(), M, x, DType::f32, Activation::none, /*accumulate=*/true);
+  }
+}
+
+void Encoder::head(const float* x, int rows, const Norm& norm, double eps, const Dense& proj, float* out) {
+  Buffer h(static_cast<int64_t>(rows) * proj.in(), w_.dtype);
+  layer_norm(x, rows, proj.in(), norm.gain.data(), norm.bias.data(), static_cast<float>(eps), h.get(), w_.dtype);
+  proj.forward(ctx_, h.get(), rows, out, DType::f32);
+  l2_normalize_rows(out, rows, proj.out());
+}
+
+void Encoder::encode_images(const float* pixels, int n, float* out) {
+  if (n <= 0) return;
+  const VisionWeights& vw = w_.vision;
+  const int S = w_.info.image_size, p = w_.info.patch_size, W = vw.tower.info.width;
+  const int P = (S / p) * (S / p), T = P + 1;
+  Buffer cols(static_cast<int64_t>(n) * P * 3 * p * p, w_.dtype);
+  im2col(pixels, n, S, p, w_.dtype, cols.get());
+  Buffer patches(static_cast<int64_t>(n) * P * W, DType::f32);
+  vw.patch.forward(ctx_, cols.get(), n * P, patches.get(), DType::f32);
+  Buffer x(static_cast<int64_t>(n) * T * W, DType::f32);
+  float* xs = x.f32();
+  const float* pe = patches.f32();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < static_cast<int64_t>(n) * T; ++r) {
+    const int b = static_cast<int>(r / T), t = static_cast<int>(r % T);
+    const float* src = t == 0 ? vw.class_emb.data() : pe + (static_cast<int64_t>(b) * P + t - 1) * W;
+    const float* pos = vw.pos_emb.data() + static_cast<int64_t>(t) * W;
+    for (int i = 0; i < W; ++i) xs[r * W + i] = src[i] + pos[i];
+  }
+  const float eps = static_cast<float>(vw.tower.info.ln_eps);
+  layer_norm(xs, n * T, W, vw.ln_pre.gain.data(), vw.ln_pre.bias.data(), eps, xs, DType::f32);
+  run_tower(vw.tower, xs, n, T, /*causal=*/false);
+  std::vector<float> cls(static_cast<size_t>(n) * W);
+  for (int b = 0; b < n; ++b) std::memcpy(&cls[static_cast<size_t>(b) * W], xs + static_cast<int64_t>(b) * T * W, sizeof(float) * W);
+  head(cls.data(), n, vw.ln_post, eps, vw.proj, out);
+}
+
+void Encoder::encode_tokens(const std::vector<std::vector<int32_t>>& tokens, int32_t eot_id, float* out) {
+  const int n = static_cast<int>(tokens.size());
+  if (n == 0) return;
+  const TextWeights& tw = w_.text;
+  const int W = tw.tower.info.width, ctx = w_.info.context_length;
+  // The causal mask makes positions after each text's end token irrelevant to its embedding,
+  // so the batch only runs up to the latest end token.
+  std::vector<int> eot(static_cast<size_t>(n));
+  int T = 1;
+  for (int b = 0; b < n; ++b) {
+    const auto& ids = tokens[static_cast<size_t>(b)];
+    if (ids.empty() || static_cast<int>(ids.size()) > ctx) {
+      core::fail(ErrorCode::invalid_argument, "encode_tokens", "token sequence must have 1.." + std::to_string(ctx) + " ids");
+    }
+    auto it = std::find(ids.begin(), ids.end(), eot_id);
+    if (it == ids.end()) it = std::max_element(ids.begin(), ids.end());
+    eot[static_cast<size_t>(b)] = static_cast<int>(it - ids.begin());
+    T = std::max(T, eot[static_cast<size_t>(b)] + 1);
+    for (int32_t id : ids) {
+      if (id < 0 || id >= w_.info.vocab_size) {
+        core::fail(ErrorCode::invalid_argument, "encode_tokens", "token id " + std::to_string(id) + " outside the vocabulary");
+      }
+    }
+  }
+  Buffer x(static_cast<int64_t>(n) * T * W, DType::f32);
+  float* xs = x.f32();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < static_cast<int64_t>(n) * T; ++r) {
+    const auto& ids = tokens[static_cast<size_t>(r / T)];
+    const int t = static_cast<int>(r % T);
+    const float* pos = tw.pos_emb.data() + static_cast<int64_t>(t) * W;
+    const float* emb = t < static_cast<int>(ids.size()) ? tw.token_emb.data() + static_cast<int64_t>(ids[static_cast<size_t>(t)]) * W : nullptr;
+    for (int i = 0; i < W; ++i) xs[r * W + i] = pos[i] + (emb ? emb[i] : 0.f);
+  }
+  run_tower(tw.tower, xs, n, T, /*causal=*/true);
+  std::vector<float> pooled(static_cast<size_t>(n) * W);
+  for (int b = 0; b < n; ++b) {
+    std::memcpy(&pooled[static_cast<size_t>(b) * W], xs + (static_cast<int64_t>(b) * T + eot[static_cast<size_t>(b)]) * W, sizeof(float) * W);
+  }
+  head(pooled.data(), n, tw.ln_final, tw.tower.info.ln_eps, tw.proj, out);
+}
+
+}  // namespace ants::clip

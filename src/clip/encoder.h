@@ -1,0 +1,30 @@
+// The CLIP forward passes (vision and text towers) over ModelWeights.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "clip/model-weights.h"
+
+namespace ants::clip {
+
+class Encoder {
+ public:
+  explicit Encoder(const ModelWeights& weights) : w_(weights) {}
+
+  // pixels: n x 3 x S x S planar float32; out: n x D, L2-normalised.
+  void encode_images(const float* pixels, int n, float* out);
+  // One id sequence per text (1..context ids, ids < vocab); out: n x D, L2-normalised.
+  void encode_tokens(const std::vector<std::vector<int32_t>>& tokens, int32_t eot_id, float* out);
+
+ private:
+  // Runs every block of `tower` on the residual stream x[batch * tokens, W] (float32, in place).
+  void run_tower(const Tower& tower, float* x, int batch, int tokens, bool causal);
+  // x[rows, W] -> final norm -> projection -> L2 normalisation into out[rows, D].
+  void head(const float* x, int rows, const Norm& norm, double eps, const Dense& proj, float* out);
+
+  const ModelWeights& w_;
+  DnnlContext ctx_;
+};
+
+}  // namespace ants::clip

@@ -1,0 +1,14 @@
+// What this CPU can do, and how many threads ants uses.
+#pragma once
+
+namespace ants::core {
+
+bool cpu_has_bf16_dot();  // AVX512-BF16 or AMX-BF16
+bool cpu_has_amx();
+// Online cores (at least 1).
+int hardware_threads();
+// Sets the OpenMP team size for the calling thread's parallel regions (oneDNN included);
+// n <= 0 means hardware_threads().
+void set_compute_threads(int n);
+
+}  // namespace ants::core
