@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs ants' build dependencies from Debian's archive, builds a Release ants in build/, and
+# (unless --no-demo) runs the built-in example: a small random CLIP embedding the bundled images.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libdnnl-dev            # oneDNN: fp32 / bf16 (AMX, AVX512-BF16) matrix products
+  nlohmann-json3-dev     # JSON: configs, safetensors headers, CLI output
+  libcli11-dev           # command-line parsing
+  libutf8proc-dev        # Unicode normalisation and categories for the tokenizer
+  zlib1g-dev             # the built-in gzip'd CLIP BPE list
+  libjpeg62-turbo-dev libpng-dev libwebp-dev libstb-dev  # image codecs
+  libgtest-dev libbenchmark-dev                          # tests, benchmarks
+)
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+}
+
+install_packages
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >&2
+cmake --build build -j"$(nproc)" >&2
+
+if [ "${1:-}" != "--no-demo" ]; then
+  bash scripts/demo.sh
+fi

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The test suite: a Release build and an ASan+UBSan build, each running every GoogleTest through
+# ctest, then `cmake --install` and an outside project built against it with find_package(ants).
+#   bash scripts/test.sh            # all of it
+#   bash scripts/test.sh --quick    # Release build + ctest only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=$(nproc)
+
+step() { echo "== $*" >&2; }
+
+step "Release build"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DANTS_WERROR=ON >/dev/null
+cmake --build build -j"$JOBS"
+step "Release tests"
+ctest --test-dir build --output-on-failure -j"$JOBS"
+
+[ "${1:-}" = "--quick" ] && exit 0
+
+step "ASan+UBSan build"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DANTS_SANITIZE=ON -DANTS_WERROR=ON -DANTS_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build build-asan -j"$JOBS"
+step "ASan+UBSan tests"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+
+step "install + find_package(ants) from an outside project"
+rm -rf build/install build/consumer
+cmake --install build --prefix build/install >/dev/null
+cmake -S examples -B build/consumer -DCMAKE_PREFIX_PATH="$PWD/build/install" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/consumer -j"$JOBS"
+build/ants make-random-model --arch tiny --out build/consumer/tiny 2>/dev/null
+build/consumer/zero-shot build/consumer/tiny examples/images/shapes.jpg "a photo of a cat" "a photo of shapes"
+echo "install + find_package: ok" >&2

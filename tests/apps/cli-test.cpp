@@ -1,0 +1,138 @@
+// The CLI contracts users' scripts rely on: JSON lines on stdout, one-line errors on stderr,
+// exit 0 / 1 (some input failed) / 2 (usage).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/file-util.h"
+#include "test-paths.h"
+#include "test-util.h"
+
+namespace ants {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int code = -1;
+  std::string out, err;
+  std::vector<json> lines() const {
+    std::vector<json> v;
+    std::istringstream in(out);
+    for (std::string l; std::getline(in, l);) v.push_back(json::parse(l));
+    return v;
+  }
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+RunResult run_cli(const std::vector<std::string>& args) {
+  const fs::path err_file = test::temp_dir() / "stderr.txt";
+  std::string cmd = quote(test::cli_path());
+  for (const auto& a : args) cmd += " " + quote(a);
+  cmd += " 2>" + quote(err_file.string());
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[65536];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = core::read_file(err_file);
+  return r;
+}
+
+json expected() { return test::read_json(test::shared_dir() / "testdata/clip-tiny/expected.json"); }
+std::string model() { return test::tiny_model_dir().string(); }
+
+TEST(Cli, TokenizePrintsOneArrayPerText) {
+  const json e = expected();
+  RunResult r = run_cli({"tokenize", "--model", model(), e["texts"][2]["text"], e["texts"][5]["text"]});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto lines = r.lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], e["texts"][2]["ids"]);
+  EXPECT_EQ(lines[1], e["texts"][5]["ids"]);
+}
+
+TEST(Cli, EmbedTextMatchesReference) {
+  const json e = expected();
+  std::vector<std::string> args = {"embed-text", "--model", model(), "--precision", "fp32"};
+  for (const auto& t : e["texts"]) args.push_back(t["text"]);
+  RunResult r = run_cli(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto lines = r.lines();
+  ASSERT_EQ(lines.size(), e["texts"].size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(lines[i]["text"], e["texts"][i]["text"]);
+    auto got = lines[i]["embedding"].get<std::vector<float>>();
+    EXPECT_NEAR(test::norm(got), 1.0, 1e-5);
+    EXPECT_GE(test::cosine(got, e["texts"][i]["embedding"].get<std::vector<float>>()), 0.99999) << lines[i]["text"];
+  }
+}
+
+TEST(Cli, EmbedImageKeepsGoodFilesWhenOneFails) {
+  const json e = expected();
+  const fs::path bad = test::temp_dir() / "broken.png";
+  core::write_file_atomic(bad, "\x89PNG\r\n\x1a\n garbage");
+  const std::string good = (test::shared_dir() / "testdata/clip-tiny" / e["images"][0]["file"].get<std::string>()).string();
+  RunResult r = run_cli({"embed-image", "--model", model(), "--precision", "fp32", "--batch", "2", good, bad.string(), good});
+  EXPECT_EQ(r.code, 1);
+  auto lines = r.lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["file"], good);
+  EXPECT_GE(test::cosine(lines[0]["embedding"].get<std::vector<float>>(), e["images"][0]["embedding"].get<std::vector<float>>()),
+            e["tolerance"]["png_cosine_min"].get<double>());
+  EXPECT_EQ(lines[1]["file"], bad.string());
+  EXPECT_NE(lines[1]["error"].get<std::string>().find(bad.string()), std::string::npos);
+  EXPECT_FALSE(lines[1].contains("embedding"));
+  EXPECT_EQ(lines[2]["embedding"], lines[0]["embedding"]);
+  EXPECT_NE(r.err.find(bad.string()), std::string::npos);
+}
+
+TEST(Cli, InfoDescribesModel) {
+  RunResult r = run_cli({"info", "--model", model()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["layout"], "hf");
+  EXPECT_EQ(j["embed_dim"], 24);
+  EXPECT_EQ(j["vision"]["layers"], 2);
+  EXPECT_GT(j["parameters"].get<int64_t>(), 1000000);
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(run_cli({"embed-text", "hello"}).code, 2);                                   // no --model
+  EXPECT_EQ(run_cli({"embed-text", "--model", model(), "--bogus", "x"}).code, 2);         // unknown flag
+  EXPECT_EQ(run_cli({"embed-text", "--model", model(), "--precision", "fp8", "x"}).code, 2);
+  EXPECT_EQ(run_cli({"no-such-command"}).code, 2);
+}
+
+TEST(Cli, MissingModelIsOneLineError) {
+  RunResult r = run_cli({"embed-text", "--model", "/nonexistent/model", "hello"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_NE(r.err.find("/nonexistent/model"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(Cli, RandomModelRoundTrip) {
+  const fs::path dir = test::temp_dir() / "oc";
+  RunResult r = run_cli({"make-random-model", "--arch", "tiny", "--layout", "open_clip", "--dtype", "f16", "--out", dir.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  RunResult info = run_cli({"info", "--model", dir.string()});
+  ASSERT_EQ(info.code, 0) << info.err;
+  json j = json::parse(info.out);
+  EXPECT_EQ(j["layout"], "open_clip");
+  EXPECT_EQ(j["weights_dtype"], "F16");
+}
+
+}  // namespace
+}  // namespace ants
