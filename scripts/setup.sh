@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential cmake pkg-config
-  libdnnl-dev            # oneDNN: fp32 / bf16 (AMX, AVX512-BF16) matrix products
+  libdnnl-dev ocl-icd-opencl-dev  # oneDNN (fp32 / bf16 AMX GEMM); its CMake config needs OpenCL
   nlohmann-json3-dev     # JSON: configs, safetensors headers, CLI output
   libcli11-dev           # command-line parsing
   libutf8proc-dev        # Unicode normalisation and categories for the tokenizer

@@ -19,6 +19,7 @@
 // file and the cause; nothing else escapes, and nothing is printed.
 #pragma once
 
+#include <ants/error.h>
 #include <ants/image.h>
 #include <ants/tokenizer.h>
 

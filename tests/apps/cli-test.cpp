@@ -37,8 +37,8 @@ std::string quote(const std::string& s) {
 RunResult run_cli(const std::vector<std::string>& args) {
   const fs::path err_file = test::temp_dir() / "stderr.txt";
   std::string cmd = quote(test::cli_path());
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " 2>" + quote(err_file.string());
+  for (const auto& a : args) cmd.append(" ").append(quote(a));  // not `" " + s`: GCC 12 -Wrestrict
+  cmd.append(" 2>").append(quote(err_file.string()));
   RunResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return r;

@@ -72,7 +72,7 @@ TEST_P(EncoderParity, BatchingDoesNotChangeResults) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Precisions, EncoderParity, ::testing::Values(DType::f32, DType::bf16),
-                         [](const auto& info) { return info.param == DType::f32 ? "fp32" : "bf16"; });
+                         [](const auto& p) { return p.param == DType::f32 ? "fp32" : "bf16"; });
 
 }  // namespace
 }  // namespace ants::clip

@@ -1,0 +1,78 @@
+// The public API end to end (file -> decode -> preprocess -> embedding; text -> tokens ->
+// embedding) against every image and text of the shared PyTorch reference.
+#include <ants/clip.h>
+#include <ants/embed.h>
+#include <gtest/gtest.h>
+
+#include "test-paths.h"
+#include "test-util.h"
+
+namespace ants {
+namespace {
+
+using nlohmann::json;
+
+json expected() { return test::read_json(test::shared_dir() / "testdata/clip-tiny/expected.json"); }
+
+std::unique_ptr<ClipModel> load(Precision p) {
+  ClipParams params = clip_default_params();
+  params.precision = p;
+  return ClipModel::load(test::tiny_model_dir(), params);
+}
+
+TEST(ClipModel, EveryReferenceImageFromFile) {
+  const json e = expected();
+  auto model = load(Precision::fp32);
+  std::vector<std::string> files;
+  for (const auto& im : e["images"]) files.push_back((test::shared_dir() / "testdata/clip-tiny" / im["file"].get<std::string>()).string());
+  EmbedImagesParams params;
+  params.batch = 3;  // several batches, the last one partial
+  params.preprocess = model->preprocess_params();
+  size_t seen = 0;
+  embed_image_files(*model, files, params, [&](size_t i, const ImageEmbedding& r) {
+    ASSERT_EQ(i, seen++);
+    ASSERT_TRUE(r.error.empty()) << r.error;
+    const bool jpeg = r.file.ends_with(".jpg");
+    const double min_cos = e["tolerance"][jpeg ? "jpeg_cosine_min" : "png_cosine_min"].get<double>();
+    EXPECT_GE(test::cosine(r.embedding, e["images"][i]["embedding"].get<std::vector<float>>()), min_cos) << r.file;
+  });
+  EXPECT_EQ(seen, files.size());
+}
+
+TEST(ClipModel, EveryReferenceTextFromString) {
+  const json e = expected();
+  auto model = load(Precision::fp32);
+  std::vector<std::string> texts;
+  for (const auto& t : e["texts"]) texts.push_back(t["text"]);
+  std::vector<float> out = model->encode_texts(texts, 4);
+  const size_t D = static_cast<size_t>(model->info().embed_dim);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::vector<float> got(out.begin() + i * D, out.begin() + (i + 1) * D);
+    EXPECT_GE(test::cosine(got, e["texts"][i]["embedding"].get<std::vector<float>>()), e["tolerance"]["text_cosine_min"].get<double>())
+        << texts[i];
+  }
+}
+
+TEST(ClipModel, Bf16IsCloseToFp32) {
+  auto fp32 = load(Precision::fp32), bf16 = load(Precision::bf16);
+  const std::vector<std::string> texts = {"a photo of a cat.", "The nice goldfish.", "an unidentified object"};
+  EXPECT_GE(test::cosine(fp32->encode_texts(texts), bf16->encode_texts(texts)), 0.999);
+}
+
+TEST(ClipModel, TooLongTextIsTruncatedNotRejected) {
+  auto model = load(Precision::fp32);
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += "word ";
+  EXPECT_EQ(model->tokenizer().encode(text).size(), 77u);
+  EXPECT_EQ(model->encode_texts({text}).size(), static_cast<size_t>(model->info().embed_dim));
+}
+
+TEST(ClipModel, BadTokenIdsAreRejected) {
+  auto model = load(Precision::fp32);
+  std::vector<float> out(static_cast<size_t>(model->info().embed_dim));
+  EXPECT_THROW(model->encode_tokens({{49406, 60000, 49407}}, out.data()), Error);
+  EXPECT_THROW(model->encode_tokens({{}}, out.data()), Error);
+}
+
+}  // namespace
+}  // namespace ants

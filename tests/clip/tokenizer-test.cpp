@@ -1,0 +1,221 @@
+// The CLIP tokenizer against ids made by the real openai/CLIP simple_tokenizer.py (goldens from
+// scripts/gen-tokenizer-goldens.py, and the tiny model's expected.json).
+#include <ants/error.h>
+#include <ants/tokenizer.h>
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "test-paths.h"
+#include "test-util.h"
+
+namespace ants {
+namespace {
+
+std::string base64_decode(const std::string& in) {
+  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    acc = (acc << 6) | static_cast<uint32_t>(kAlphabet.find(c));
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+struct Golden {
+  std::string description, input;
+  std::vector<int32_t> ids, ids_in_context;
+};
+
+const std::vector<Golden>& goldens() {
+  static const std::vector<Golden> cases = [] {
+    std::vector<Golden> out;
+    const auto j = test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/tokenizer-goldens.json");
+    for (const auto& c : j["cases"]) {
+      out.push_back({c["description"], base64_decode(c["input_base64"]), c["ids"], c["ids_in_context"]});
+    }
+    return out;
+  }();
+  return cases;
+}
+
+const Tokenizer& hf() {
+  static const auto tok =
+      Tokenizer::from_hf_files(test::tiny_model_dir() / "vocab.json", test::tiny_model_dir() / "merges.txt");
+  return *tok;
+}
+
+const Tokenizer& builtin() {
+  static const auto tok = Tokenizer::builtin();
+  return *tok;
+}
+
+void expect_goldens(const Tokenizer& tok) {
+  ASSERT_GE(goldens().size(), 80u);
+  for (const auto& g : goldens()) {
+    EXPECT_EQ(tok.encode_raw(g.input), g.ids) << g.description;
+    EXPECT_EQ(tok.encode(g.input), g.ids_in_context) << g.description;
+  }
+}
+
+void expect_tiny_model_texts(const Tokenizer& tok) {
+  const auto expected = test::read_json(test::shared_dir() / "testdata/clip-tiny/expected.json");
+  ASSERT_FALSE(expected["texts"].empty());
+  for (const auto& t : expected["texts"]) {
+    const std::string text = t["text"];
+    EXPECT_EQ(tok.encode(text, INT_MAX), t["ids"].get<std::vector<int32_t>>()) << text;
+    EXPECT_EQ(tok.encode(text), t["ids_in_context"].get<std::vector<int32_t>>()) << text;
+  }
+}
+
+TEST(Tokenizer, HfFilesMatchExpectedJson) { expect_tiny_model_texts(hf()); }
+TEST(Tokenizer, BuiltinMatchesExpectedJson) { expect_tiny_model_texts(builtin()); }
+TEST(Tokenizer, HfFilesMatchGoldens) { expect_goldens(hf()); }
+TEST(Tokenizer, BuiltinMatchesGoldens) { expect_goldens(builtin()); }
+
+TEST(Tokenizer, BpeGzFileMatchesGoldens) {
+  const auto tok = Tokenizer::from_bpe_gz(std::filesystem::path(ANTS_SOURCE_DIR) / "data/bpe_simple_vocab_16e6.txt.gz");
+  expect_goldens(*tok);
+}
+
+TEST(Tokenizer, SpecialIdsAgreeAcrossSources) {
+  const auto expected = test::read_json(test::shared_dir() / "testdata/clip-tiny/expected.json");
+  const auto ids = expected["texts"][0]["ids"].get<std::vector<int32_t>>();
+  for (const Tokenizer* tok : {&hf(), &builtin()}) {
+    EXPECT_EQ(tok->sot_id(), ids.front());
+    EXPECT_EQ(tok->eot_id(), ids.back());
+    EXPECT_EQ(tok->vocab_size(), tok->eot_id() + 1);
+  }
+}
+
+TEST(Tokenizer, ForModelDirPicksFiles) {
+  const auto from_dir = Tokenizer::for_model_dir(test::tiny_model_dir());
+  const auto fallback = Tokenizer::for_model_dir(test::temp_dir());
+  for (const auto& g : goldens()) {
+    EXPECT_EQ(from_dir->encode_raw(g.input), g.ids) << g.description;
+    EXPECT_EQ(fallback->encode_raw(g.input), g.ids) << g.description;
+  }
+}
+
+// The truncation rule of clip.tokenize(truncate=True), applied to the reference ids.
+TEST(Tokenizer, TruncatesToContextWithEndToken) {
+  const auto& tok = hf();
+  for (const auto& g : goldens()) {
+    for (int context : {1, 2, 5, 16}) {
+      std::vector<int32_t> want{tok.sot_id()};
+      want.insert(want.end(), g.ids.begin(), g.ids.end());
+      want.push_back(tok.eot_id());
+      if (want.size() > static_cast<size_t>(context)) {
+        want.resize(static_cast<size_t>(context));
+        want.back() = tok.eot_id();
+      }
+      EXPECT_EQ(tok.encode(g.input, context), want) << g.description << " context " << context;
+    }
+  }
+  EXPECT_THROW(tok.encode("x", 0), Error);
+}
+
+TEST(Tokenizer, EncodeIsThreadSafe) {
+  const auto& tok = builtin();
+  std::vector<std::thread> threads;
+  std::vector<int> failures(4, 0);
+  for (size_t t = 0; t < failures.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round) {
+        for (const auto& g : goldens()) failures[t] += tok.encode(g.input) != g.ids_in_context;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int f : failures) EXPECT_EQ(f, 0);
+}
+
+// ------------------------------------------------------------------------------------------
+// Errors name the file.
+
+void write(const std::filesystem::path& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
+
+std::string read_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void expect_error(const std::function<void()>& fn, ErrorCode code, const std::string& name) {
+  try {
+    fn();
+    ADD_FAILURE() << "no error, expected one naming " << name;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), code) << e.what();
+    EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+  }
+}
+
+TEST(TokenizerErrors, MissingVocabJson) {
+  const auto dir = test::temp_dir();
+  write(dir / "merges.txt", "#version: 0.2\n");
+  expect_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::io,
+               (dir / "vocab.json").string());
+}
+
+TEST(TokenizerErrors, MissingMergesTxt) {
+  const auto dir = test::temp_dir();
+  std::filesystem::copy_file(test::tiny_model_dir() / "vocab.json", dir / "vocab.json");
+  expect_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::io,
+               (dir / "merges.txt").string());
+}
+
+TEST(TokenizerErrors, MalformedVocabJson) {
+  const auto dir = test::temp_dir();
+  std::filesystem::copy_file(test::tiny_model_dir() / "merges.txt", dir / "merges.txt");
+  for (const std::string bad : {"{\"a\": 1,", "[1, 2]", "{\"a\": \"one\"}", "{\"a\": -1}"}) {
+    write(dir / "vocab.json", bad);
+    expect_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::format,
+                 (dir / "vocab.json").string());
+  }
+}
+
+TEST(TokenizerErrors, MergesWithBadLine) {
+  const auto dir = test::temp_dir();
+  std::filesystem::copy_file(test::tiny_model_dir() / "vocab.json", dir / "vocab.json");
+  std::string merges = read_bytes(test::tiny_model_dir() / "merges.txt");
+  const size_t third_line = merges.find('\n', merges.find('\n') + 1) + 1;
+  write(dir / "merges.txt", merges.substr(0, third_line) + "onlyonesymbol\n" + merges.substr(third_line));
+  expect_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::format,
+               (dir / "merges.txt").string() + ": line 3");
+  write(dir / "merges.txt", "i n\n");
+  expect_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::format,
+               (dir / "merges.txt").string());
+}
+
+TEST(TokenizerErrors, MergeWithoutVocabEntry) {
+  const auto dir = test::temp_dir();
+  std::filesystem::copy_file(test::tiny_model_dir() / "vocab.json", dir / "vocab.json");
+  write(dir / "merges.txt", "#version: 0.2\ni n\nq zzz\n");
+  expect_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::format,
+               (dir / "vocab.json").string());
+}
+
+TEST(TokenizerErrors, CorruptBpeGz) {
+  const auto dir = test::temp_dir();
+  write(dir / "bpe.txt.gz", "not gzip at all");
+  expect_error([&] { Tokenizer::from_bpe_gz(dir / "bpe.txt.gz"); }, ErrorCode::format, (dir / "bpe.txt.gz").string());
+  const std::string gz = read_bytes(std::filesystem::path(ANTS_SOURCE_DIR) / "data/bpe_simple_vocab_16e6.txt.gz");
+  write(dir / "truncated.gz", gz.substr(0, gz.size() / 2));
+  expect_error([&] { Tokenizer::from_bpe_gz(dir / "truncated.gz"); }, ErrorCode::format,
+               (dir / "truncated.gz").string());
+  expect_error([&] { Tokenizer::from_bpe_gz(dir / "missing.gz"); }, ErrorCode::io, (dir / "missing.gz").string());
+}
+
+}  // namespace
+}  // namespace ants
