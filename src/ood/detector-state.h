@@ -1,0 +1,62 @@
+// The ANTS detector's mutable state (spec §4.1) and its fixed setup, shared by the batch
+// procedure and the snapshot code.
+#pragma once
+
+#include <ants/detector.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "ood/vsnl-cache.h"
+
+namespace ants {
+
+struct AntsDetector::State {
+  int64_t t = 0;                 // batches since reset
+  int e = 0;                     // ENS updates
+  float gamma = 0.8f;            // candidate threshold
+  std::vector<float> base_history;  // S_nl of every image (threshold rule)
+  ood::ClassCounter predictions;    // counts of pred (VSNL's frequent classes)
+  std::vector<std::filesystem::path> cand_files;
+  std::vector<int> cand_preds;
+  FeatureMatrix far;             // ENS bank, newest update first
+  std::vector<std::string> far_labels;
+  FeatureMatrix near;            // VSNL bank, cache order
+  std::vector<std::string> near_labels;
+  ood::LabelCache cache;
+  // λ statistics: sums and counts of the balanced scores (HEAD) or of the plain scores of the
+  // mined negatives (paper).
+  double far_sum = 0, near_sum = 0;
+  int64_t fused_count = 0;
+  float lambda = 0.5f;
+  std::vector<float> activation_history;
+  int64_t images = 0;
+  int vsnl_updates = 0;
+  int64_t describe_requests = 0, describe_failures = 0;
+  int64_t similar_requests = 0, similar_failures = 0;
+};
+
+struct AntsDetector::Impl {
+  FeatureMatrix id_texts, negatives;
+  float scale = 100.f;
+  std::vector<std::string> class_names;
+  TextEncoder encoder;
+  Mllm* mllm = nullptr;
+  DetectorOptions opt;
+  State s;
+
+  void init_state();
+  std::vector<ImageScore> process(const FeatureMatrix& images, const std::vector<std::filesystem::path>& files);
+
+ private:
+  void collect_candidates(const std::vector<ImageScore>& out, const std::vector<std::filesystem::path>& files);
+  void maybe_update_far();
+  void maybe_update_near();
+  FeatureMatrix encode(const std::vector<std::string>& texts) const;
+  void score_banks(const FeatureMatrix& images, const std::vector<float>& id_logits, std::vector<ImageScore>& out);
+  void fuse(const std::vector<double>& far_bal, const std::vector<double>& near_bal, const std::vector<bool>& mined,
+            std::vector<ImageScore>& out);
+};
+
+}  // namespace ants

@@ -1,0 +1,32 @@
+#include "ood/logits.h"
+
+#include <mutex>
+#include <string>
+
+#include "clip/matmul.h"
+#include "core/error.h"
+
+namespace ants::ood {
+
+void compute_logits(const FeatureMatrix& images, const FeatureMatrix& texts, float scale, std::vector<float>& out) {
+  if (images.dim != texts.dim)
+    core::fail(ErrorCode::invalid_argument, "features",
+               "image width " + std::to_string(images.dim) + " differs from text width " + std::to_string(texts.dim));
+  out.assign(images.rows * texts.rows, 0.f);
+  if (images.rows == 0 || texts.rows == 0) return;
+  // One engine for every scorer: oneDNN contexts are costly to create, and scoring is light
+  // enough next to CLIP that serialising concurrent callers costs nothing measurable.
+  static std::mutex mu;
+  static auto* ctx = new clip::DnnlContext;  // never destroyed: usable during static teardown
+  std::lock_guard<std::mutex> lock(mu);
+  clip::BatchedMatmul shape;
+  shape.batch = 1;
+  shape.m = static_cast<int>(images.rows);
+  shape.k = images.dim;
+  shape.n = static_cast<int>(texts.rows);
+  shape.b_transposed = true;
+  shape.scale = scale;
+  clip::batched_matmul(*ctx, shape, images.data.data(), texts.data.data(), out.data());
+}
+
+}  // namespace ants::ood

@@ -1,0 +1,45 @@
+// The stateless baselines: MCM and NegLabel.
+#include <algorithm>
+#include <cmath>
+
+#include "ood/grouped-score.h"
+#include "ood/logits.h"
+
+namespace ants {
+
+std::vector<float> mcm_scores(const FeatureMatrix& images, const FeatureMatrix& id_texts, float logit_scale) {
+  std::vector<float> logits;
+  ood::compute_logits(images, id_texts, logit_scale, logits);
+  const size_t n = id_texts.rows;
+  std::vector<float> out(images.rows);
+  for (size_t i = 0; i < images.rows && n > 0; ++i) {
+    const float* z = &logits[i * n];
+    const float m = *std::max_element(z, z + n);
+    double sum = 0;
+    for (size_t c = 0; c < n; ++c) sum += std::exp(static_cast<double>(z[c] - m));
+    out[i] = static_cast<float>(1.0 / sum);  // the top class's exp(0) over the sum
+  }
+  return out;
+}
+
+std::vector<float> neglabel_scores(const FeatureMatrix& images, const FeatureMatrix& id_texts,
+                                   const FeatureMatrix& negatives, float logit_scale, size_t group_size,
+                                   std::vector<int>* preds) {
+  std::vector<float> id_logits, neg_logits;
+  ood::compute_logits(images, id_texts, logit_scale, id_logits);
+  ood::compute_logits(images, negatives, logit_scale, neg_logits);
+  const size_t n = id_texts.rows, m = negatives.rows;
+  const ood::Grouping g = ood::make_grouping(m, group_size, true);
+  std::vector<float> out(images.rows);
+  if (preds) preds->assign(images.rows, 0);
+  std::vector<double> exps;
+  for (size_t i = 0; i < images.rows && n > 0; ++i) {
+    const float* z = &id_logits[i * n];
+    if (preds) (*preds)[i] = static_cast<int>(std::max_element(z, z + n) - z);
+    const double a = ood::shifted_exponentials(z, n, &neg_logits[i * m], m, exps);
+    out[i] = static_cast<float>(ood::grouped_id_mass(a, exps.data(), m, g));
+  }
+  return out;
+}
+
+}  // namespace ants

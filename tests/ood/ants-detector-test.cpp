@@ -1,0 +1,314 @@
+// The ANTS state machine over scripted streams with the fake MLLM: the order of spec §4.2.
+#include <ants/detector.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <iterator>
+
+#include "fake-mllm.h"
+#include "test-paths.h"
+
+namespace ants {
+namespace {
+
+constexpr int kDim = 4;
+constexpr float kScale = 10.f;
+
+FeatureMatrix rows(std::vector<std::vector<float>> r) {
+  FeatureMatrix m{r.size(), kDim, {}};
+  for (auto& v : r) {
+    double n = 0;
+    for (float x : v) n += x * x;
+    for (float x : v) m.data.push_back(static_cast<float>(x / std::sqrt(n)));
+  }
+  return m;
+}
+
+// 'I' = an image on class 0's text, 'J' on class 1's, 'O' on the negative label, 'H' halfway
+// between class 0 and the negative label (base ≈ 0.5).
+struct Batch {
+  FeatureMatrix images;
+  std::vector<std::filesystem::path> files;
+};
+Batch batch(const std::string& pattern, int id) {
+  std::vector<std::vector<float>> r;
+  Batch b;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    r.push_back(pattern[i] == 'I'   ? std::vector<float>{1, 0, 0, 0}
+                : pattern[i] == 'J' ? std::vector<float>{0, 1, 0, 0}
+                : pattern[i] == 'H' ? std::vector<float>{1, 0, 1, 0}
+                                    : std::vector<float>{0, 0, 1, 0});
+    b.files.push_back("img-" + std::to_string(id) + "-" + std::to_string(i) + ".jpg");
+  }
+  b.images = rows(r);
+  return b;
+}
+
+// Every generated text lands between the negative label and a fourth direction.
+FeatureMatrix encode(const std::vector<std::string>& texts) {
+  return rows(std::vector<std::vector<float>>(texts.size(), {0, 0, 1, 1}));
+}
+
+DetectorOptions quick_options() {
+  DetectorOptions o;
+  o.min_candidates = 3;
+  o.near_start_batch = 1000;  // VSNL off unless a test turns it on
+  return o;
+}
+
+struct Fixture {
+  test::FakeMllm mllm;
+  AntsDetector det;
+  explicit Fixture(DetectorOptions o, bool with_mllm = true)
+      : det(rows({{1, 0, 0, 0}, {0, 1, 0, 0}}), rows({{0, 0, 1, 0}}), kScale, {"cat", "dog"}, encode,
+            with_mllm ? &mllm : nullptr, o) {}
+  std::vector<ImageScore> run(const std::string& pattern, int id) {
+    Batch b = batch(pattern, id);
+    return det.process(b.images, b.files);
+  }
+};
+
+TEST(AntsDetector, WithoutAnMllmItIsNegLabel) {
+  Fixture f(quick_options(), false);
+  for (int t = 1; t <= 4; ++t) {
+    Batch b = batch("IOJOOI", t);
+    const auto out = f.det.process(b.images, b.files);
+    const auto base = neglabel_scores(b.images, rows({{1, 0, 0, 0}, {0, 1, 0, 0}}), rows({{0, 0, 1, 0}}), kScale);
+    for (size_t i = 0; i < out.size(); ++i) {
+      EXPECT_FLOAT_EQ(out[i].score, base[i]);
+      EXPECT_EQ(out[i].far, out[i].base);
+      EXPECT_EQ(out[i].near, out[i].base);
+    }
+  }
+  EXPECT_EQ(f.det.stats().far_rows, 0u);
+}
+
+TEST(AntsDetector, CandidatesAccumulateUntilMoreThanTheMinimum) {
+  Fixture f(quick_options());
+  const auto b1 = f.run("IOOI", 1);
+  EXPECT_EQ(f.det.stats().pending_candidates, 2u);  // base < γ0 = 0.8 for the two OOD images
+  EXPECT_TRUE(f.mllm.describe_files.empty());       // 2 ≤ 3: no update yet
+  for (const auto& s : b1) EXPECT_EQ(s.far, s.base);
+  const auto b2 = f.run("OOIJ", 2);
+  ASSERT_EQ(f.mllm.describe_files.size(), 1u);  // 4 > 3: one ENS update, in this batch
+  EXPECT_EQ(f.mllm.describe_files[0],
+            (std::vector<std::filesystem::path>{"img-1-1.jpg", "img-1-2.jpg", "img-2-0.jpg", "img-2-1.jpg"}));
+  EXPECT_EQ(f.mllm.describe_classes[0], (std::vector<std::string>{"cat", "cat", "cat", "cat"}));
+  const DetectorStats st = f.det.stats();
+  EXPECT_EQ(st.ens_updates, 1);
+  EXPECT_EQ(st.pending_candidates, 0u);
+  EXPECT_EQ(st.far_rows, 4u);
+  // The bank already scores the batch that triggered it: 4 rows at cos 1/√2 to the OOD image.
+  EXPECT_NEAR(b2[0].far, 2 / (2 + 4 * std::exp(kScale / std::sqrt(2.0))), 1e-7);
+  EXPECT_EQ(f.det.far_labels(), (std::vector<std::string>{"photo of img-1-1", "photo of img-1-2", "photo of img-2-0",
+                                                           "photo of img-2-1"}));
+  // γ = the η-percentile of the history below the jump edge = the OOD images' score; the next
+  // batch's identical OOD image is not strictly below it.
+  EXPECT_FLOAT_EQ(st.gamma, b1[1].base);
+  f.run("O", 3);
+  EXPECT_EQ(f.det.stats().pending_candidates, 0u);
+}
+
+TEST(AntsDetector, NoCandidatesWithoutFilesOrAfterTheLastUpdate) {
+  DetectorOptions o = quick_options();
+  o.ens_stop_step = 1;
+  Fixture f(o);
+  Batch b = batch("OOOO", 1);
+  f.det.process(b.images);  // no files: nothing to describe
+  EXPECT_EQ(f.det.stats().pending_candidates, 0u);
+  f.run("OOOO", 2);
+  EXPECT_EQ(f.det.stats().ens_updates, 1);
+  f.run("OOOO", 3);
+  EXPECT_EQ(f.det.stats().pending_candidates, 0u);  // E_max reached
+  EXPECT_EQ(f.mllm.describe_files.size(), 1u);
+}
+
+TEST(AntsDetector, EnsBankKeepsTheOldestRowsOnOverflow) {  // spec §4.4, §8.5
+  DetectorOptions o = quick_options();
+  o.queue_cap = 6;
+  Fixture f(o);
+  f.run("HHHH", 1);  // update 1: 4 rows; γ becomes ≈ 0.5
+  f.run("OOOO", 2);  // update 2: 4 new rows first, then the last 6 kept
+  EXPECT_EQ(f.det.far_labels(), (std::vector<std::string>{"photo of img-2-2", "photo of img-2-3", "photo of img-1-0",
+                                                           "photo of img-1-1", "photo of img-1-2", "photo of img-1-3"}));
+}
+
+TEST(AntsDetector, MissingAndRepeatedDescriptionsAreSkipped) {
+  Fixture f(quick_options());
+  f.mllm.describe_fn = [](const std::filesystem::path& p, const std::string&) -> std::optional<std::string> {
+    if (p.stem() == "img-1-0") return std::nullopt;
+    return p.stem() == "img-1-1" ? "A Red Fox." : "a red  fox";
+  };
+  f.run("OOOO", 1);
+  EXPECT_EQ(f.det.far_labels(), std::vector<std::string>{"A Red Fox"});
+  EXPECT_EQ(f.det.stats().describe_failures, 1);
+  EXPECT_EQ(f.det.stats().describe_requests, 4);
+}
+
+TEST(AntsDetector, AThrowingMllmNeverStopsTheStream) {
+  DetectorOptions o = quick_options();
+  o.near_start_batch = 1;
+  o.near_interval = 1;
+  Fixture f(o);
+  f.mllm.throw_everything = true;
+  for (int t = 1; t <= 3; ++t) {
+    const auto out = f.run("OOOOI", t);
+    for (const auto& s : out) EXPECT_EQ(s.score, s.base);
+  }
+  EXPECT_EQ(f.det.stats().ens_updates, 1);  // the update happened, with nothing to add
+  EXPECT_EQ(f.det.stats().describe_failures, 4);
+  EXPECT_GT(f.det.stats().similar_failures, 0);
+}
+
+TEST(AntsDetector, VsnlScheduleCacheAndRetry) {  // spec §4.6, §8.5
+  DetectorOptions o = quick_options();
+  o.near_start_batch = 2;
+  o.near_interval = 3;
+  o.similar_limit = 1;
+  o.ens_stop_step = 0;
+  Fixture f(o);
+  int calls_for_dog = 0;
+  f.mllm.similar_fn = [&](const std::string& c) -> std::optional<std::vector<std::string>> {
+    if (c == "dog" && calls_for_dog++ == 0) return std::nullopt;  // first answer for dog is lost
+    return std::vector<std::string>{c + " twin", c + " twin.", c + " cousin"};
+  };
+  f.run("II", 1);  // batch 1: not an update batch
+  EXPECT_TRUE(f.mllm.similar_calls.empty());
+  const auto b2 = f.run("I", 2);  // batch 2 = t0: top-1 = cat
+  ASSERT_EQ(f.mllm.similar_calls.size(), 1u);
+  EXPECT_EQ(f.mllm.similar_calls[0], std::vector<std::string>{"cat"});
+  EXPECT_EQ(f.det.near_labels(), (std::vector<std::string>{"cat twin", "cat cousin"}));
+  EXPECT_NE(b2[0].near, b2[0].base);
+  f.run("JJJJ", 3);
+  f.run("JJ", 4);
+  EXPECT_EQ(f.mllm.similar_calls.size(), 1u);  // 3, 4 are not update batches
+  f.run("J", 5);  // 2 + 3: dog is now the most frequent; its answer is lost → not cached
+  ASSERT_EQ(f.mllm.similar_calls.size(), 2u);
+  EXPECT_EQ(f.mllm.similar_calls[1], std::vector<std::string>{"dog"});
+  EXPECT_TRUE(f.det.near_labels().empty());  // cat was evicted, dog has no labels
+  EXPECT_EQ(f.det.stats().near_rows, 0u);
+  f.run("J", 6);
+  f.run("J", 7);
+  f.run("J", 8);  // asked again
+  ASSERT_EQ(f.mllm.similar_calls.size(), 3u);
+  EXPECT_EQ(f.det.near_labels(), (std::vector<std::string>{"dog twin", "dog cousin"}));
+  f.run("J", 9);
+  f.run("J", 10);
+  f.run("J", 11);  // dog cached: the MLLM is not asked again
+  EXPECT_EQ(f.mllm.similar_calls.size(), 3u);
+  EXPECT_EQ(f.det.stats().vsnl_updates, 4);
+}
+
+TEST(AntsDetector, NoVsnlWhenTheMllmCannotSuggest) {
+  DetectorOptions o = quick_options();
+  o.near_start_batch = 1;
+  Fixture f(o);
+  f.mllm.can_suggest = false;
+  f.run("II", 1);
+  EXPECT_TRUE(f.mllm.similar_calls.empty());
+  EXPECT_EQ(f.det.stats().vsnl_updates, 0);
+}
+
+TEST(AntsDetector, ModesAndLambda) {
+  for (FusionMode mode : {FusionMode::far_only, FusionMode::near_only, FusionMode::ada}) {
+    DetectorOptions o = quick_options();
+    o.mode = mode;
+    o.near_start_batch = 1;
+    o.near_interval = 1;
+    Fixture f(o);
+    std::vector<ImageScore> out;
+    for (int t = 1; t <= 3; ++t) out = f.run("OOIJO", t);
+    for (const auto& s : out) {
+      const float expected = mode == FusionMode::far_only    ? s.far
+                             : mode == FusionMode::near_only ? s.near
+                                                             : s.lambda * s.far + (1 - s.lambda) * s.near;
+      EXPECT_NEAR(s.score, expected, 1e-6);
+    }
+    if (mode == FusionMode::ada) {
+      EXPECT_GT(out[0].lambda, 0.f);
+      EXPECT_LT(out[0].lambda, 1.f);
+      EXPECT_EQ(out[0].lambda, f.det.stats().lambda);
+    }
+  }
+}
+
+TEST(AntsDetector, NegLabelInitialisedBankIsFrozen) {  // spec §4.11
+  DetectorOptions o = quick_options();
+  o.neglabel_init = true;
+  o.queue_cap = 1;
+  Fixture f(o);
+  EXPECT_EQ(f.det.stats().far_rows, 1u);
+  f.run("OOOO", 1);
+  EXPECT_EQ(f.det.stats().ens_updates, 1);
+  EXPECT_EQ(f.det.far_labels(), std::vector<std::string>{"neglabel:0"});  // new rows dropped at once
+}
+
+TEST(AntsDetector, SnapshotRestoreContinuesIdentically) {
+  DetectorOptions o = quick_options();
+  o.near_start_batch = 1;
+  o.near_interval = 2;
+  o.activation_aware = true;
+  Fixture a(o), b(o);
+  for (int t = 1; t <= 3; ++t) a.run("OOIJOI", t);
+  const auto path = test::temp_dir() / "state.ants";
+  a.det.snapshot(path);
+  b.det.restore(path);
+  for (int t = 4; t <= 6; ++t) {
+    const auto x = a.run("OJOIOO", t), y = b.run("OJOIOO", t);
+    for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(x[i].score, y[i].score) << "batch " << t << " image " << i;
+  }
+  EXPECT_EQ(a.det.far_labels(), b.det.far_labels());
+  EXPECT_EQ(a.det.stats().gamma, b.det.stats().gamma);
+}
+
+TEST(AntsDetector, RestoreRefusesAnotherSetupAndCorruptFiles) {
+  Fixture a(quick_options());
+  a.run("OOOO", 1);
+  const auto path = test::temp_dir() / "state.ants";
+  a.det.snapshot(path);
+  AntsDetector other(rows({{1, 0, 0, 0}, {0, 1, 0, 0}}), rows({{0, 0, 0, 1}}), kScale, {"cat", "dog"}, encode, nullptr,
+                     quick_options());
+  EXPECT_THROW(other.restore(path), Error);
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  for (size_t cut : {size_t{4}, size_t{20}, bytes.size() - 3}) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(cut));
+    try {
+      a.det.restore(path);
+      ADD_FAILURE() << "a snapshot cut at " << cut << " bytes was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(AntsDetector, ResetRestoresTheInitialState) {
+  Fixture f(quick_options());
+  std::vector<ImageScore> first;
+  for (int t = 1; t <= 3; ++t) {
+    auto out = f.run("OOIJ", t);
+    if (t == 1) first = out;
+  }
+  f.det.reset();
+  EXPECT_EQ(f.det.stats().batches, 0);
+  EXPECT_EQ(f.det.stats().far_rows, 0u);
+  const auto again = f.run("OOIJ", 1);
+  for (size_t i = 0; i < first.size(); ++i) EXPECT_EQ(first[i].score, again[i].score);
+}
+
+TEST(AntsDetector, BadShapesAreClearErrors) {
+  Fixture f(quick_options());
+  FeatureMatrix wrong{1, 3, {1, 0, 0}};
+  EXPECT_THROW(f.det.process(wrong), Error);
+  Batch b = batch("II", 1);
+  b.files.pop_back();
+  EXPECT_THROW(f.det.process(b.images, b.files), Error);
+  EXPECT_THROW(AntsDetector(rows({{1, 0, 0, 0}}), rows({{0, 0, 1, 0}}), kScale, {"a", "b"}, encode, nullptr), Error);
+}
+
+}  // namespace
+}  // namespace ants
