@@ -72,7 +72,8 @@ enum class FusionMode { ada, far_only, near_only };
 // paper: Eq. 5–6 (the η lowest fraction of scores below γ0; γ* = the largest of them).
 enum class ThresholdRule { head, paper };
 // head: λ from the means of the balanced scores over every image since reset (§4.9).
-// paper: λ from the means of the plain S_ens / S_vsnl over the mined negative images only.
+// paper: λ from the means of the plain S_ens / S_vsnl over the mined negative images only (those
+// whose S_nl is below the γ in force when their batch arrives).
 enum class LambdaRule { head, paper };
 
 // Every constant of spec §7, with the spec's defaults.

@@ -157,7 +157,7 @@ void AntsDetector::Impl::maybe_update_near() {
 }
 
 void AntsDetector::Impl::score_banks(const FeatureMatrix& images, const std::vector<float>& id_logits,
-                                     std::vector<ImageScore>& out) {
+                                     const std::vector<bool>& mined, std::vector<ImageScore>& out) {
   const size_t n = id_texts.rows, b = images.rows;
   std::vector<double> far_bal(b), near_bal(b);
   for (size_t i = 0; i < b; ++i) {
@@ -189,8 +189,6 @@ void AntsDetector::Impl::score_banks(const FeatureMatrix& images, const std::vec
                                     ood::make_grouping(s.near.rows * opt.balance_repeats, n, opt.permute));
     for (size_t i = 0; i < b; ++i) out[i].near = static_cast<float>(f.plain[i]), near_bal[i] = f.balanced[i];
   }
-  std::vector<bool> mined(b);
-  for (size_t i = 0; i < b; ++i) mined[i] = out[i].base < s.gamma;
   fuse(far_bal, near_bal, mined, out);
 }
 
@@ -239,10 +237,12 @@ std::vector<ImageScore> AntsDetector::Impl::process(const FeatureMatrix& images,
     s.base_history.push_back(out[i].base);
     s.predictions.add(out[i].pred);
   }
+  std::vector<bool> mined(b);  // the negative images of the paper's λ: mined under the previous γ
+  for (size_t i = 0; i < b; ++i) mined[i] = out[i].base < s.gamma;
   collect_candidates(out, files);
   maybe_update_far();
   maybe_update_near();
-  score_banks(images, id_logits, out);
+  score_banks(images, id_logits, mined, out);
   for (const auto& o : out)
     if (std::isnan(o.score)) core::fail(ErrorCode::internal, "ANTS", "NaN score (check the features for NaN)");
   s.images += static_cast<int64_t>(b);

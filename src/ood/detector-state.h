@@ -54,7 +54,8 @@ struct AntsDetector::Impl {
   void maybe_update_far();
   void maybe_update_near();
   FeatureMatrix encode(const std::vector<std::string>& texts) const;
-  void score_banks(const FeatureMatrix& images, const std::vector<float>& id_logits, std::vector<ImageScore>& out);
+  void score_banks(const FeatureMatrix& images, const std::vector<float>& id_logits, const std::vector<bool>& mined,
+                   std::vector<ImageScore>& out);
   void fuse(const std::vector<double>& far_bal, const std::vector<double>& near_bal, const std::vector<bool>& mined,
             std::vector<ImageScore>& out);
 };

@@ -312,3 +312,39 @@ TEST(AntsDetector, BadShapesAreClearErrors) {
 
 }  // namespace
 }  // namespace ants
+
+namespace ants {
+namespace {
+
+TEST(AntsDetector, PaperLambdaAveragesPlainScoresOfMinedImagesOnly) {
+  DetectorOptions o = quick_options();
+  o.lambda_rule = LambdaRule::paper;
+  o.near_start_batch = 1;
+  o.near_interval = 1;
+  Fixture f(o);
+  double far_sum = 0, near_sum = 0;
+  int mined = 0;
+  for (int t = 1; t <= 4; ++t) {
+    const float gamma = f.det.stats().gamma;  // the threshold the batch is mined with
+    const auto out = f.run(t % 2 ? "HOIJO" : "OHHIJ", t);
+    for (const auto& s : out) {
+      if (s.base < gamma) far_sum += s.far, near_sum += s.near, ++mined;
+    }
+    ASSERT_GT(mined, 0);
+    const double a = 1 - far_sum / mined, b = 1 - near_sum / mined;
+    for (const auto& s : out) EXPECT_NEAR(s.lambda, a / (a + b), 1e-6) << "batch " << t;
+  }
+}
+
+TEST(AntsDetector, PaperThresholdRule) {
+  DetectorOptions o = quick_options();
+  o.threshold_rule = ThresholdRule::paper;
+  o.eta = 0.5f;
+  Fixture f(o);
+  const auto out = f.run("HHOO", 1);  // 4 candidates > 3: update; below γ0: H, H, O, O
+  // The lowest half of the scores below γ0 are the two OOD images: γ* = their score.
+  EXPECT_FLOAT_EQ(f.det.stats().gamma, out[2].base);
+}
+
+}  // namespace
+}  // namespace ants
