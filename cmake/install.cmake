@@ -6,6 +6,9 @@ install(TARGETS ants EXPORT antsTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY include/ants DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The NegLabel corpus is also compiled into libants; the installed copy carries its licence
+# notices and can be edited and passed back with `ants negatives --corpus DIR`.
+install(DIRECTORY data/neglabel-wordnet DESTINATION ${CMAKE_INSTALL_DATADIR}/ants)
 install(EXPORT antsTargets NAMESPACE ants:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ants)
 configure_package_config_file(cmake/antsConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/antsConfig.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ants)

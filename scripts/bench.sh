@@ -24,7 +24,7 @@ MODEL=$OUT/vit-b-16
 [ -f "$MODEL/model.safetensors" ] || build/ants make-random-model --arch vit-b-16 --out "$MODEL"
 WORDS=$OUT/words.txt
 if [ -d ../shared/data/neglabel-wordnet ]; then
-  cat ../shared/data/neglabel-wordnet/noun.*.txt | awk 'length > 0' | head -10000 > "$WORDS"
+  awk 'length > 0 && n++ < 10000' ../shared/data/neglabel-wordnet/noun.*.txt > "$WORDS"
 else
   : > "$WORDS"
 fi

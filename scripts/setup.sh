@@ -11,6 +11,7 @@ PACKAGES=(
   libcli11-dev           # command-line parsing
   libutf8proc-dev        # Unicode normalisation and categories for the tokenizer
   zlib1g-dev             # the built-in gzip'd CLIP BPE list
+  libxxhash-dev          # content hashes for the embedding-cache keys
   libjpeg62-turbo-dev libpng-dev libwebp-dev libstb-dev  # image codecs
   libgtest-dev libbenchmark-dev                          # tests, benchmarks
 )

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ants 0.1.0");
   int exit_code = 0;
   ants::cli::add_clip_commands(app, exit_code);
+  ants::cli::add_negatives_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -5,6 +5,8 @@
 #include <limits>
 #include <numeric>
 
+#include "ood/grouped-score.h"
+
 namespace ants::ood {
 namespace {
 
@@ -19,13 +21,8 @@ double scaled_variance(const std::vector<double>& v) {
 
 // Softmax probabilities of the bank columns of one image, over ID + every bank column.
 void bank_probabilities(const float* id, size_t n_id, const float* bank, size_t rows, std::vector<double>& p) {
-  float m = -INFINITY;
-  for (size_t i = 0; i < n_id; ++i) m = std::max(m, id[i]);
-  for (size_t i = 0; i < rows; ++i) m = std::max(m, bank[i]);
-  double z = 0;
-  for (size_t i = 0; i < n_id; ++i) z += std::exp(static_cast<double>(id[i] - m));
-  p.resize(rows);
-  for (size_t i = 0; i < rows; ++i) z += (p[i] = std::exp(static_cast<double>(bank[i] - m)));
+  double z = shifted_exponentials(id, n_id, bank, rows, p);
+  for (double x : p) z += x;
   for (double& x : p) x /= z;
 }
 

@@ -1,4 +1,6 @@
 // The ANTS per-batch procedure of spec §4.2, in the HEAD order.
+#include <ants/negatives.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -36,12 +38,6 @@ void enqueue(FeatureMatrix& bank, std::vector<std::string>& labels, const Featur
   bank.data.erase(bank.data.begin(), bank.data.begin() + static_cast<std::ptrdiff_t>(drop * static_cast<size_t>(bank.dim)));
   labels.erase(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(drop));
   bank.rows = cap;
-}
-
-// TODO(integration): use the one template helper of the text-bank module.
-std::string apply_template(const std::string& tmpl, const std::string& label) {
-  const size_t at = tmpl.find("{}");
-  return at == std::string::npos ? tmpl : tmpl.substr(0, at) + label + tmpl.substr(at + 2);
 }
 
 // Plain and balanced scores of every image of the batch against one bank.
@@ -265,6 +261,7 @@ AntsDetector::AntsDetector(FeatureMatrix id_texts, FeatureMatrix negatives, floa
   if (options.near_start_batch <= 0 || options.near_interval <= 0 || options.group_num <= 0 ||
       options.queue_cap == 0 || options.activation_step == 0 || options.eta < 0 || options.eta > 1)
     core::fail(ErrorCode::invalid_argument, "ANTS options", "t0, interval, group count, queue cap and step must be positive, eta in [0, 1]");
+  apply_template(options.near_template, "x");  // throws now, not at the first VSNL update
   impl_->id_texts = std::move(id_texts);
   impl_->negatives = std::move(negatives);
   impl_->scale = logit_scale;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/file-util.h"
+#include "cli-runner.h"
 #include "test-paths.h"
 #include "test-util.h"
 
@@ -17,38 +18,8 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-struct RunResult {
-  int code = -1;
-  std::string out, err;
-  std::vector<json> lines() const {
-    std::vector<json> v;
-    std::istringstream in(out);
-    for (std::string l; std::getline(in, l);) v.push_back(json::parse(l));
-    return v;
-  }
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-RunResult run_cli(const std::vector<std::string>& args) {
-  const fs::path err_file = test::temp_dir() / "stderr.txt";
-  std::string cmd = quote(test::cli_path());
-  for (const auto& a : args) cmd.append(" ").append(quote(a));  // not `" " + s`: GCC 12 -Wrestrict
-  cmd.append(" 2>").append(quote(err_file.string()));
-  RunResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[65536];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = core::read_file(err_file);
-  return r;
-}
+using test::run_cli;
+using RunResult = test::CliRun;
 
 json expected() { return test::read_json(test::shared_dir() / "testdata/clip-tiny/expected.json"); }
 std::string model() { return test::tiny_model_dir().string(); }
@@ -57,7 +28,7 @@ TEST(Cli, TokenizePrintsOneArrayPerText) {
   const json e = expected();
   RunResult r = run_cli({"tokenize", "--model", model(), e["texts"][2]["text"], e["texts"][5]["text"]});
   ASSERT_EQ(r.code, 0) << r.err;
-  auto lines = r.lines();
+  auto lines = r.json_lines();
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0], e["texts"][2]["ids"]);
   EXPECT_EQ(lines[1], e["texts"][5]["ids"]);
@@ -69,7 +40,7 @@ TEST(Cli, EmbedTextMatchesReference) {
   for (const auto& t : e["texts"]) args.push_back(t["text"]);
   RunResult r = run_cli(args);
   ASSERT_EQ(r.code, 0) << r.err;
-  auto lines = r.lines();
+  auto lines = r.json_lines();
   ASSERT_EQ(lines.size(), e["texts"].size());
   for (size_t i = 0; i < lines.size(); ++i) {
     EXPECT_EQ(lines[i]["text"], e["texts"][i]["text"]);
@@ -86,7 +57,7 @@ TEST(Cli, EmbedImageKeepsGoodFilesWhenOneFails) {
   const std::string good = (test::shared_dir() / "testdata/clip-tiny" / e["images"][0]["file"].get<std::string>()).string();
   RunResult r = run_cli({"embed-image", "--model", model(), "--precision", "fp32", "--batch", "2", good, bad.string(), good});
   EXPECT_EQ(r.code, 1);
-  auto lines = r.lines();
+  auto lines = r.json_lines();
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0]["file"], good);
   EXPECT_GE(test::cosine(lines[0]["embedding"].get<std::vector<float>>(), e["images"][0]["embedding"].get<std::vector<float>>()),

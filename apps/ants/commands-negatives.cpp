@@ -1,0 +1,115 @@
+// negatives: the NegLabel bank for a class list (spec §3.1–§3.2), one prompt per line.
+#include <ants/negatives.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "cli-common.h"
+#include "commands.h"
+
+namespace ants::cli {
+
+namespace {
+
+struct NegativesArgs {
+  ModelOptions model;
+  std::string classes, corpus, out, cache_dir;
+  int count = 10000;
+  int batch = 256;
+  bool scores = false;
+  bool no_cache = false;
+};
+
+// Shortest text that reads back as the same float.
+std::string float_text(float v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::string("nan");
+}
+
+std::string bank_text(const NegLabelBank& b, bool scores) {
+  std::string text;
+  for (size_t i = 0; i < b.bank.size(); ++i) {
+    text.append(b.bank.prompts[i]);
+    if (scores) text.append("\t").append(float_text(b.q[i]));
+    text.push_back('\n');
+  }
+  return text;
+}
+
+const char* cache_state(const NegLabelBank& b, bool enabled) {
+  if (!enabled) return "off";
+  if (b.cache_hit) return "bank hit";
+  return b.candidates_cached ? "candidates hit, bank stored" : "miss, stored";
+}
+
+void print_summary(const NegLabelBank& b, double seconds, bool cache_enabled) {
+  const NegLabelCorpusCounts& c = b.counts;
+  std::fprintf(stderr,
+               "ants: negatives: adjectives %zu lines, %zu unique, %zu not ID, %zu not nouns; nouns %zu lines, %zu "
+               "unique, %zu not ID; selected %zu adjectives + %zu nouns = %zu in %.2f s (cache: %s)\n",
+               c.adj_lines, c.adj_unique, c.adj_not_id, c.adjectives, c.noun_lines, c.noun_unique, c.noun_not_id,
+               b.n_adjectives, b.bank.size() - b.n_adjectives, b.bank.size(), seconds, cache_state(b, cache_enabled));
+}
+
+void write_output(const std::string& path, const std::string& text) {
+  if (path.empty()) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return;
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out) throw Error(ErrorCode::io, path + ": cannot write");
+}
+
+void run_negatives(const NegativesArgs& a) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> warnings;
+  const std::vector<std::string> classes = read_class_list(a.classes, &warnings);
+  for (const auto& w : warnings) std::cerr << "ants: warning: " << w << "\n";
+  auto model = load_model(a.model);
+  NegLabelOptions opts;
+  opts.count = a.count;
+  opts.batch = a.batch;
+  opts.corpus_dir = a.corpus;
+  opts.cache.enabled = !a.no_cache;
+  opts.cache.dir = a.cache_dir;
+  std::optional<Progress> progress;
+  NegLabelBank bank = select_neglabel_bank(*model, classes, opts, [&](size_t done, size_t total) {
+    if (!progress) progress.emplace("embedded texts", total, "texts");
+    progress->update(done);
+  });
+  if (progress) progress->finish();
+  for (const auto& w : bank.warnings) std::cerr << "ants: warning: " << w << "\n";
+  write_output(a.out, bank_text(bank, a.scores));
+  print_summary(bank, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                opts.cache.enabled);
+}
+
+}  // namespace
+
+void add_negatives_commands(CLI::App& app, int& rc) {
+  auto* cmd = app.add_subcommand(
+      "negatives", "print the NegLabel negative prompts for a class list (bank order, one per line, as embedded)");
+  auto a = std::make_shared<NegativesArgs>();
+  add_model_options(*cmd, a->model);
+  cmd->add_option("--classes", a->classes, "ID class names, one per line (blank and # lines skipped)")->required();
+  cmd->add_option("--count", a->count, "bank size M (default: 10000)")->check(CLI::PositiveNumber);
+  cmd->add_option("--corpus", a->corpus, "word-list directory (adj*txt / noun*txt files; default: built-in WordNet lists)");
+  cmd->add_option("--out,-o", a->out, "write the prompts to FILE instead of stdout");
+  cmd->add_flag("--scores", a->scores, "append a tab and each prompt's quantile similarity q");
+  cmd->add_flag("--no-cache", a->no_cache, "neither read nor write the embedding cache");
+  cmd->add_option("--cache-dir", a->cache_dir, "cache directory (default: $ANTS_CACHE_DIR, $XDG_CACHE_HOME/ants or ~/.cache/ants)");
+  cmd->add_option("--batch", a->batch, "texts per forward pass (default: 256)")->check(CLI::PositiveNumber);
+  cmd->callback([a, &rc] {
+    run_negatives(*a);
+    rc = 0;
+  });
+}
+
+}  // namespace ants::cli

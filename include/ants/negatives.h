@@ -1,0 +1,148 @@
+// ants/negatives.h — the text banks of the OOD detectors: ID class lists, the NegLabel WordNet
+// corpus, the NegLabel negative-label selection (spec §3.1–§3.2) and fixed negative-prompt files.
+//
+// Layouts: every embedding matrix is row-major float32, one L2-normalised row per prompt, `dim`
+// (= ClipInfo::embed_dim) columns; row i belongs to prompts[i]. All results are returned by value
+// and owned by the caller.
+//
+// Caching: encoding the ~70,000 NegLabel candidates is the slow part of building a bank, so
+// select_neglabel_bank() and read_negatives_file() keep what they computed in a cache directory
+// (default_cache_dir(); keyed by the model's file contents, the precision and every input that
+// changes the result). A cache file that cannot be read or is corrupt is ignored with a warning
+// and recomputed; failing to write one is a warning too, never an error.
+//
+// Threading: the functions are reentrant; they run the model on its own thread count
+// (ClipParams::n_threads). Progress callbacks are called on the calling thread.
+//
+// Errors: ants::Error with a one-line message naming the file and the cause. Nothing is printed:
+// warnings are returned to the caller.
+#pragma once
+
+#include <ants/clip.h>
+#include <ants/error.h>
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ants {
+
+// Prompts and their CLIP text embeddings.
+struct TextBank {
+  std::vector<std::string> prompts;  // exactly the texts that were encoded
+  int dim = 0;
+  std::vector<float> embeddings;     // prompts.size() × dim, row-major, L2-normalised rows
+
+  size_t size() const { return prompts.size(); }
+  const float* row(size_t i) const { return embeddings.data() + i * static_cast<size_t>(dim); }
+};
+
+// Called with the number of texts encoded so far and the total of this call.
+using EmbedProgress = std::function<void(size_t done, size_t total)>;
+
+// The ID class names of a text file: UTF-8, one name per line; outer whitespace (and CR) is
+// stripped; blank lines and lines starting with '#' are skipped; a UTF-8 byte-order mark is
+// ignored. A name that occurs twice is two distinct classes (ImageNet-1k has two `missile` and two
+// `sunglasses`): each repeat adds a warning "FILE:LINE: ..." to `warnings` (when given) and is
+// kept. Throws ants::Error(io) when the file cannot be read, Error(format) when it has no names.
+std::vector<std::string> read_class_list(const std::filesystem::path& path,
+                                         std::vector<std::string>* warnings = nullptr);
+
+// `tmpl` with its "{}" replaced by `name`, e.g. ("The nice {}.", "tench") -> "The nice tench.".
+// Throws ants::Error(invalid_argument) unless `tmpl` contains exactly one "{}".
+std::string apply_template(std::string_view tmpl, std::string_view name);
+
+// Encodes `prompts` as they are (no template), `batch` texts per forward pass (texts of similar
+// token length are batched together; the result keeps the input order). Not cached. Texts longer
+// than the model's context keep their first context-1 tokens.
+TextBank embed_prompts(const ClipModel& model, const std::vector<std::string>& prompts,
+                       const EmbedProgress& progress = {}, int batch = 256);
+
+// Where and whether computed embeddings are kept between runs.
+struct CacheOptions {
+  bool enabled = true;
+  std::filesystem::path dir;  // empty = default_cache_dir()
+};
+// $ANTS_CACHE_DIR; else $XDG_CACHE_HOME/ants; else $HOME/.cache/ants; empty when none is set
+// (then nothing is cached).
+std::filesystem::path default_cache_dir();
+
+// A fixed negative bank (`--negatives FILE`): one already-templated prompt per line, used as-is
+// (only a trailing CR is removed); lines that are blank or start with '#' are skipped, and a tab
+// and anything after it are ignored, so `ants negatives --scores` output reads back too.
+// Throws ants::Error(io) when the file cannot be read, Error(format) when it has no prompts.
+// Cache warnings go to `warnings` when given.
+TextBank read_negatives_file(const ClipModel& model, const std::filesystem::path& path,
+                             const CacheOptions& cache = {}, const EmbedProgress& progress = {},
+                             std::vector<std::string>* warnings = nullptr);
+
+// How many words survive each step of spec §3.1 (the reference's counts with the built-in corpus
+// and the 1000 ImageNet names: 13,467 → 13,091 → 13,082 → 11,453 adjectives and
+// 65,988 → 58,546 → 58,101 nouns).
+struct NegLabelCorpusCounts {
+  size_t adj_lines = 0, noun_lines = 0;    // lines read
+  size_t adj_unique = 0, noun_unique = 0;  // after de-duplication within each part of speech
+  size_t adj_not_id = 0, noun_not_id = 0;  // after dropping names equal to an ID class name
+  size_t adjectives = 0, nouns = 0;        // candidates: adjectives that are also nouns dropped
+};
+
+// The NegLabel candidate words (spec §3.1), in a deterministic order: first occurrence, reading
+// the files in byte-wise sorted name order (the reference's Python set has a hash-random order,
+// which only matters for ties).
+struct NegLabelCorpus {
+  std::vector<std::string> adjectives;
+  std::vector<std::string> nouns;
+  NegLabelCorpusCounts counts;
+};
+
+// Reads the corpus as the reference does: every regular file of `dir` whose name starts with
+// "adj" (adjectives) or "noun" (nouns) and ends in "txt"; each file's content is split on '\n'
+// and the last piece dropped (so a file without a final newline loses its last line, and lines
+// are not stripped); then de-duplication per part of speech, names exactly equal to one of
+// `id_classes` dropped, and adjectives that are also nouns dropped. An empty `dir` means the
+// built-in copy of the NegLabel WordNet lists (data/neglabel-wordnet, compiled into libants).
+// Throws ants::Error(io) when `dir` or a file cannot be read, Error(format) when `dir` has no
+// such file.
+NegLabelCorpus load_neglabel_corpus(const std::filesystem::path& dir, const std::vector<std::string>& id_classes);
+
+struct NegLabelOptions {
+  int count = 10000;                                // M, the bank size (≥ 1, ≤ the candidates)
+  std::string id_template = "The nice {}.";
+  std::string noun_template = "The nice {}.";
+  std::string adj_template = "This is a {} photo.";
+  double quantile = 0.95;                           // q_w = ascending similarities[floor(quantile·N)]
+  std::filesystem::path corpus_dir;                 // empty = the built-in corpus
+  CacheOptions cache;
+  int batch = 256;                                  // texts per forward pass
+};
+
+struct NegLabelBank {
+  // Selected adjectives in ascending q, then selected nouns in ascending q (spec §3.2 step 5);
+  // prompts are the templated texts, e.g. "This is a wooden photo.", "The nice tench.".
+  TextBank bank;
+  std::vector<float> q;              // bank.size() quantile similarities, one per row
+  size_t n_adjectives = 0;           // rows [0, n_adjectives) are adjectives, the rest nouns
+  NegLabelCorpusCounts counts;
+  bool cache_hit = false;            // the whole bank came from the cache
+  bool candidates_cached = false;    // the candidate embeddings came from the cache
+  std::vector<std::string> warnings; // e.g. a corrupt cache file that was recomputed
+};
+
+// The NegLabel bank of spec §3.2 for the ID classes `classes` (as read_class_list returns them):
+// encodes the ID prompts and every candidate with its template, computes for each candidate the
+// element floor(quantile·N) of its ascending cosine similarities to the N ID prompts (q), splits
+// count into M_adj = floor(count·|A|/(|A|+|W|)) adjectives and M_noun = count − M_adj nouns,
+// and keeps the smallest q of each part of speech (ties in corpus order). The bank rows are the
+// candidates' own embeddings (re-encoding the same prompts would give the same rows). Every
+// de-duplicated corpus word is encoded, before the ID names are dropped, so that the cached
+// candidate embeddings serve any class list. `progress` counts the texts encoded: the ID prompts
+// and, unless cached, the candidates.
+// Throws ants::Error(invalid_argument) for an empty class list, a bad template, a quantile outside
+// [0, 1] or a count outside [1, |A|+|W|]; corpus errors as load_neglabel_corpus.
+NegLabelBank select_neglabel_bank(const ClipModel& model, const std::vector<std::string>& classes,
+                                  const NegLabelOptions& options = {}, const EmbedProgress& progress = {});
+
+}  // namespace ants

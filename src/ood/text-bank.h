@@ -1,0 +1,20 @@
+// Prompt embedding through the on-disk cache, shared by negative-prompt files and the NegLabel
+// candidates.
+#pragma once
+
+#include <ants/negatives.h>
+
+#include <string>
+#include <vector>
+
+#include "ood/embedding-cache.h"
+
+namespace ants::ood {
+
+// embed_prompts, or the cached embeddings of exactly these prompts under this model and precision.
+// `hit` (when given) tells which; cache problems become `warnings`.
+TextBank embed_prompts_cached(const ClipModel& model, const std::vector<std::string>& prompts,
+                              const EmbeddingCache& cache, const EmbedProgress& progress, int batch,
+                              std::vector<std::string>& warnings, bool* hit = nullptr);
+
+}  // namespace ants::ood
