@@ -1,0 +1,45 @@
+// ants/metrics.h — OOD detection metrics exactly as OpenOOD v1.5 computes them (spec §6.1).
+//
+// Scores follow the detector's convention: higher = more in-distribution. Every metric is a
+// fraction in [0, 1] (callers that print percent multiply by 100). All functions are pure,
+// O(n log n), and thread-safe. Errors: ants::Error (invalid_argument) when a set is empty or a
+// score is not finite.
+#pragma once
+
+#include <ants/error.h>
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace ants {
+
+// A ROC curve as sklearn's roc_curve returns it: one point per distinct score (thresholds
+// descending), starting at (0, 0); with drop_intermediate, points inside an equal-step collinear
+// run are dropped (sklearn's default, which OpenOOD keeps).
+struct RocCurve {
+  std::vector<double> fpr;
+  std::vector<double> tpr;
+};
+
+// `positive[i]` marks the positive class; `score` is higher for positives.
+RocCurve roc_curve(std::span<const bool> positive, std::span<const double> score, bool drop_intermediate = true);
+
+struct OodMetrics {
+  double auroc = 0;              // area under the ROC (the same for either positive class)
+  double fpr95 = 0;              // OpenOOD: OOD positive, FPR at the first ROC point with TPR ≥ 0.95
+  double fpr95_id_positive = 0;  // classic (MCM/NegLabel): OOD kept at the threshold that keeps 95 % of ID
+  double aupr_in = 0;            // trapezoid area under the PR curve, ID positive
+  double aupr_out = 0;           // the same, OOD positive
+  size_t n_id = 0;
+  size_t n_ood = 0;
+};
+
+// Needs at least one ID and one OOD score.
+OodMetrics ood_metrics(std::span<const double> id_scores, std::span<const double> ood_scores);
+
+// Share of `pred[i] == label[i]`; nullopt when there are no rows.
+std::optional<double> accuracy(std::span<const int> pred, std::span<const int> label);
+
+}  // namespace ants
