@@ -11,17 +11,6 @@ namespace ants::clip {
 
 namespace {
 
-// An uninitialised activation buffer of n elements of type t.
-class Buffer {
- public:
-  Buffer(int64_t n, DType t) : data_(new uint8_t[static_cast<size_t>(n) * dtype_bytes(t)]) {}
-  void* get() { return data_.get(); }
-  float* f32() { return reinterpret_cast<float*>(data_.get()); }
-
- private:
-  std::unique_ptr<uint8_t[]> data_;
-};
-
 // Patches of image b in row-major grid order, each flattened as (channel, ky, kx) to match the
 // convolution weight [W, 3, p, p].
 void im2col(const float* pixels, int n, int size, int patch, DType t, void* cols) {
@@ -50,36 +39,50 @@ void im2col(const float* pixels, int n, int size, int patch, DType t, void* cols
 
 }  // namespace
 
+void* Encoder::scratch(Slot slot, int64_t elements, DType t) {
+  const size_t bytes = static_cast<size_t>(elements) * dtype_bytes(t);
+  if (sizes_[slot] < bytes) {
+    buffers_[slot].reset();  // release first: peak memory stays one buffer per slot
+    buffers_[slot].reset(new uint8_t[bytes]);
+    sizes_[slot] = bytes;
+  }
+  return buffers_[slot].get();
+}
+
 void Encoder::run_tower(const Tower& tower, float* x, int batch, int tokens, bool causal) {
   const DType at = w_.dtype;
   const int W = tower.info.width, H = tower.info.heads, F = tower.info.mlp_width, dh = W / H;
   const int M = batch * tokens;
   const float eps = static_cast<float>(tower.info.ln_eps);
-  Buffer h(static_cast<int64_t>(M) * W, at), qkv(static_cast<int64_t>(M) * 3 * W, at);
-  Buffer q(static_cast<int64_t>(M) * W, at), k(static_cast<int64_t>(M) * W, at), v(static_cast<int64_t>(M) * W, at);
-  Buffer scores(static_cast<int64_t>(batch) * H * tokens * tokens, DType::f32);
-  Buffer probs(static_cast<int64_t>(batch) * H * tokens * tokens, at);
-  Buffer mlp(static_cast<int64_t>(M) * F, at);
+  const int64_t attn = static_cast<int64_t>(batch) * H * tokens * tokens;
+  void* h = scratch(kNormed, static_cast<int64_t>(M) * W, at);
+  void* qkv = scratch(kQkv, static_cast<int64_t>(M) * 3 * W, at);
+  void* q = scratch(kQ, static_cast<int64_t>(M) * W, at);
+  void* k = scratch(kK, static_cast<int64_t>(M) * W, at);
+  void* v = scratch(kV, static_cast<int64_t>(M) * W, at);
+  auto* scores = static_cast<float*>(scratch(kScores, attn, DType::f32));
+  void* probs = scratch(kProbs, attn, at);
+  void* mlp = scratch(kMlp, static_cast<int64_t>(M) * F, at);
   const BatchedMatmul qk{batch * H, tokens, dh, tokens, true, 1.f / std::sqrt(static_cast<float>(dh)), at, DType::f32, 1, 0};
   const BatchedMatmul pv{batch * H, tokens, tokens, dh, false, 1.f, at, at, H, W};
   for (const Block& blk : tower.blocks) {
-    layer_norm(x, M, W, blk.ln1.gain.data(), blk.ln1.bias.data(), eps, h.get(), at);
-    blk.qkv.forward(ctx_, h.get(), M, qkv.get(), at);
-    split_heads(qkv.get(), batch, tokens, W, H, at, q.get(), k.get(), v.get());
-    batched_matmul(ctx_, qk, q.get(), k.get(), scores.get());
-    softmax_rows(scores.f32(), batch * H, tokens, tokens, causal, probs.get(), at);
-    batched_matmul(ctx_, pv, probs.get(), v.get(), h.get());  // heads merged back into [M, W]
-    blk.out.forward(ctx_, h.get(), M, x, DType::f32, Activation::none, /*accumulate=*/true);
-    layer_norm(x, M, W, blk.ln2.gain.data(), blk.ln2.bias.data(), eps, h.get(), at);
-    blk.fc1.forward(ctx_, h.get(), M, mlp.get(), at, tower.act);
-    blk.fc2.forward(ctx_, mlp.get(), M, x, DType::f32, Activation::none, /*accumulate=*/true);
+    layer_norm(x, M, W, blk.ln1.gain.data(), blk.ln1.bias.data(), eps, h, at);
+    blk.qkv.forward(ctx_, h, M, qkv, at);
+    split_heads(qkv, batch, tokens, W, H, at, q, k, v);
+    batched_matmul(ctx_, qk, q, k, scores);
+    softmax_rows(scores, batch * H, tokens, tokens, causal, probs, at);
+    batched_matmul(ctx_, pv, probs, v, h);  // heads merged back into [M, W]
+    blk.out.forward(ctx_, h, M, x, DType::f32, Activation::none, /*accumulate=*/true);
+    layer_norm(x, M, W, blk.ln2.gain.data(), blk.ln2.bias.data(), eps, h, at);
+    blk.fc1.forward(ctx_, h, M, mlp, at, tower.act);
+    blk.fc2.forward(ctx_, mlp, M, x, DType::f32, Activation::none, /*accumulate=*/true);
   }
 }
 
 void Encoder::head(const float* x, int rows, const Norm& norm, double eps, const Dense& proj, float* out) {
-  Buffer h(static_cast<int64_t>(rows) * proj.in(), w_.dtype);
-  layer_norm(x, rows, proj.in(), norm.gain.data(), norm.bias.data(), static_cast<float>(eps), h.get(), w_.dtype);
-  proj.forward(ctx_, h.get(), rows, out, DType::f32);
+  void* h = scratch(kHead, static_cast<int64_t>(rows) * proj.in(), w_.dtype);
+  layer_norm(x, rows, proj.in(), norm.gain.data(), norm.bias.data(), static_cast<float>(eps), h, w_.dtype);
+  proj.forward(ctx_, h, rows, out, DType::f32);
   l2_normalize_rows(out, rows, proj.out());
 }
 
@@ -88,13 +91,11 @@ void Encoder::encode_images(const float* pixels, int n, float* out) {
   const VisionWeights& vw = w_.vision;
   const int S = w_.info.image_size, p = w_.info.patch_size, W = vw.tower.info.width;
   const int P = (S / p) * (S / p), T = P + 1;
-  Buffer cols(static_cast<int64_t>(n) * P * 3 * p * p, w_.dtype);
-  im2col(pixels, n, S, p, w_.dtype, cols.get());
-  Buffer patches(static_cast<int64_t>(n) * P * W, DType::f32);
-  vw.patch.forward(ctx_, cols.get(), n * P, patches.get(), DType::f32);
-  Buffer x(static_cast<int64_t>(n) * T * W, DType::f32);
-  float* xs = x.f32();
-  const float* pe = patches.f32();
+  void* cols = scratch(kCols, static_cast<int64_t>(n) * P * 3 * p * p, w_.dtype);
+  im2col(pixels, n, S, p, w_.dtype, cols);
+  auto* pe = static_cast<float*>(scratch(kPatches, static_cast<int64_t>(n) * P * W, DType::f32));
+  vw.patch.forward(ctx_, cols, n * P, pe, DType::f32);
+  auto* xs = static_cast<float*>(scratch(kStream, static_cast<int64_t>(n) * T * W, DType::f32));
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < static_cast<int64_t>(n) * T; ++r) {
     const int b = static_cast<int>(r / T), t = static_cast<int>(r % T);
@@ -134,8 +135,7 @@ void Encoder::encode_tokens(const std::vector<std::vector<int32_t>>& tokens, int
       }
     }
   }
-  Buffer x(static_cast<int64_t>(n) * T * W, DType::f32);
-  float* xs = x.f32();
+  auto* xs = static_cast<float*>(scratch(kStream, static_cast<int64_t>(n) * T * W, DType::f32));
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < static_cast<int64_t>(n) * T; ++r) {
     const auto& ids = tokens[static_cast<size_t>(r / T)];

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "clip/model-weights.h"
@@ -23,8 +24,15 @@ class Encoder {
   // x[rows, W] -> final norm -> projection -> L2 normalisation into out[rows, D].
   void head(const float* x, int rows, const Norm& norm, double eps, const Dense& proj, float* out);
 
+  // Activation buffers kept between calls: a fresh multi-megabyte allocation each forward pass
+  // costs page faults (about 2 % of a ViT-B/16 batch).
+  enum Slot { kCols, kPatches, kStream, kNormed, kQkv, kQ, kK, kV, kScores, kProbs, kMlp, kHead, kSlots };
+  void* scratch(Slot slot, int64_t elements, DType t);
+
   const ModelWeights& w_;
   DnnlContext ctx_;
+  std::unique_ptr<uint8_t[]> buffers_[kSlots];
+  size_t sizes_[kSlots] = {};
 };
 
 }  // namespace ants::clip

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "clip/ops-avx512.h"
+#include "core/cpu.h"
 #include "core/dtype.h"
 
 namespace ants::clip {
@@ -23,6 +25,7 @@ inline void store(void* y, int64_t i, float v, DType t) {
 
 void layer_norm(const float* x, int rows, int width, const float* g, const float* b, float eps, void* y,
                 DType y_type) {
+  if (core::cpu_has_avx512()) return avx512::layer_norm(x, rows, width, g, b, eps, y, y_type == DType::bf16);
 #pragma omp parallel for schedule(static)
   for (int r = 0; r < rows; ++r) {
     const float* xr = x + static_cast<int64_t>(r) * width;
@@ -44,6 +47,7 @@ void layer_norm(const float* x, int rows, int width, const float* g, const float
 }
 
 void softmax_rows(const float* scores, int n_mats, int rows, int cols, bool causal, void* out, DType out_type) {
+  if (core::cpu_has_avx512()) return avx512::softmax_rows(scores, n_mats, rows, cols, causal, out, out_type == DType::bf16);
   const int64_t total = static_cast<int64_t>(n_mats) * rows;
 #pragma omp parallel
   {
@@ -92,6 +96,7 @@ void convert_f32(const float* x, int64_t n, void* y, DType y_type) {
     return;
   }
   auto* out = static_cast<uint16_t*>(y);
+  if (core::cpu_has_avx512()) return avx512::to_bf16(x, n, out);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) out[i] = core::f32_to_bf16(x[i]);
 }

@@ -18,6 +18,12 @@ bool cpuid_bit(unsigned leaf, unsigned sub, int reg, int bit) {
 bool cpu_has_amx() { return cpuid_bit(7, 0, 3, 22); }                       // EDX bit 22: AMX-BF16
 bool cpu_has_bf16_dot() { return cpuid_bit(7, 1, 0, 5) || cpu_has_amx(); }  // EAX bit 5: AVX512_BF16
 
+bool cpu_has_avx512() {
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  return ok;
+}
+
 int hardware_threads() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);

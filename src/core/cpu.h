@@ -5,6 +5,8 @@ namespace ants::core {
 
 bool cpu_has_bf16_dot();  // AVX512-BF16 or AMX-BF16
 bool cpu_has_amx();
+// AVX-512 F/BW/DQ/VL, with the OS saving the zmm state.
+bool cpu_has_avx512();
 // Online cores (at least 1).
 int hardware_threads();
 // Sets the OpenMP team size for the calling thread's parallel regions (oneDNN included);
