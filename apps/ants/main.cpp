@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   ants::cli::add_clip_commands(app, exit_code);
   ants::cli::add_negatives_commands(app, exit_code);
+  ants::cli::add_mllm_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
