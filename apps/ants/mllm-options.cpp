@@ -28,7 +28,7 @@ void add_mllm_options(CLI::App& cmd, MllmCliOptions& o, bool with_sync) {
   add("--prompt-vsnl", o.prompt_vsnl, "VSNL prompt template file (must contain {class})");
   add("--mllm-max-tokens", o.max_tokens, "max_tokens of every request (default: 30 describe, 100 similar)")
       ->check(CLI::Range(1, 100000));
-  add("--mllm-header", o.headers, "extra HTTP header 'Name: value' (repeatable)");
+  add("--mllm-header", o.headers, "extra HTTP header 'Name: value' (repeatable)")->allow_extra_args(false);
   cmd.add_option_function<int64_t>("--mllm-seed", [&o](const int64_t& s) { o.seed = s, o.seed_set = true; },
                                    "seed sent with every request")
       ->group(group);

@@ -25,6 +25,19 @@ std::string seconds_text(double s) {
   return buf;
 }
 
+std::string error_text(httplib::Error e) {
+  switch (e) {
+    case httplib::Error::Connection: return "cannot connect (refused, unreachable or unknown host)";
+    case httplib::Error::ConnectionTimeout: return "timed out connecting";
+    case httplib::Error::Read: return "connection closed while reading the answer";
+    case httplib::Error::Write: return "connection closed while sending the request";
+    case httplib::Error::SSLConnection: return "TLS handshake failed";
+    case httplib::Error::SSLServerVerification: return "TLS certificate verification failed";
+    case httplib::Error::SSLLoadingCerts: return "cannot load the system's TLS certificates";
+    default: return httplib::to_string(e);
+  }
+}
+
 double parse_retry_after(const httplib::Response& res) {
   if (!res.has_header("Retry-After")) return -1;
   const std::string v = res.get_header_value("Retry-After");
@@ -97,7 +110,7 @@ struct HttpTransport::Impl {
     if (too_large) return fail(url, "answer larger than " + std::to_string(s.max_body_bytes) + " bytes");
     if (too_slow || (!ok && elapsed >= s.timeout_s * 0.95))
       return fail(url, "timed out after " + seconds_text(s.timeout_s));
-    if (!ok) return fail(url, httplib::to_string(err));
+    if (!ok) return fail(url, error_text(err));
     out.status = res.status;
     out.retry_after_s = parse_retry_after(res);
     return out;

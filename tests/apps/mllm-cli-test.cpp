@@ -44,12 +44,14 @@ TEST(MllmCli, DescribeWritesOneJsonLinePerImage) {
 TEST(MllmCli, SimilarRecordsAndReplays) {
   FakeOpenAiServer server(FakeOpenAiServer::answer_with("1. Lynx\n2. Bobcat"));
   const std::string rec = (test::temp_dir() / "rec.jsonl").string();
-  const auto r = run_cli({"similar", "--mllm-url", server.url(), "--mllm-cache", "none", "--mllm-record", rec, "cat", "dog"});
+  const auto r = run_cli({"similar", "--mllm-url", server.url(), "--mllm-cache", "none", "--mllm-record", rec,
+                          "--mllm-header", "X-Test: yes", "cat", "dog"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto lines = r.json_lines();
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[1]["class"], "dog");
   EXPECT_EQ(lines[1]["similar"], nlohmann::json::array({"Lynx", "Bobcat"}));
+  EXPECT_EQ(server.extra_headers().at(1), "yes");
   const auto replay = run_cli({"similar", "--mllm-replay", rec, "--mllm-cache", "none", "dog", "cow"});
   EXPECT_EQ(replay.code, 1);
   const auto rl = replay.json_lines();
