@@ -75,6 +75,7 @@ struct HttpTransport::Impl {
     client.set_read_timeout(t);
     client.set_write_timeout(t);
     client.set_keep_alive(true);
+    client.set_tcp_nodelay(true);  // headers and body are separate writes: Nagle + delayed ACK would add ~40 ms
     client.set_follow_location(true);
     httplib::Headers h;
     for (const auto& [k, v] : s.headers) h.emplace(k, v);

@@ -39,6 +39,7 @@ class FakeOpenAiServer {
       for (const auto& m : models) data.push_back({{"id", m}, {"object", "model"}});
       res.set_content(nlohmann::json{{"object", "list"}, {"data", data}}.dump(), "application/json");
     });
+    server_.set_tcp_nodelay(true);
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
