@@ -18,7 +18,10 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DANTS_BUILD_BENCH=ON >/dev/null
-cmake --build build -j"$(nproc)" --target ants_cli ants-bench >&2
+cmake --build build -j"$(nproc)" --target ants_cli ants-bench ants-mllm-bench >&2
+
+# MLLM client requests/s against the in-process fake server (parallel 1 and 4, instant and 20 ms).
+build/ants-mllm-bench --requests 64 --delay-ms 20 --reps 3 > "$OUT/mllm.json"
 
 MODEL=$OUT/vit-b-16
 [ -f "$MODEL/model.safetensors" ] || build/ants make-random-model --arch vit-b-16 --out "$MODEL"

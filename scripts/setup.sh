@@ -12,6 +12,8 @@ PACKAGES=(
   libutf8proc-dev        # Unicode normalisation and categories for the tokenizer
   zlib1g-dev             # the built-in gzip'd CLIP BPE list
   libxxhash-dev          # content hashes for the embedding-cache keys
+  libcpp-httplib-dev libssl-dev  # HTTP(S) client of the MLLM server (and the tests' fake server)
+  libsqlite3-dev         # the MLLM answer cache
   libjpeg62-turbo-dev libpng-dev libwebp-dev libstb-dev  # image codecs
   libgtest-dev libbenchmark-dev                          # tests, benchmarks
 )

@@ -8,5 +8,6 @@ namespace ants::cli {
 void add_clip_commands(CLI::App& app, int& exit_code);
 void add_negatives_commands(CLI::App& app, int& exit_code);
 void add_metrics_commands(CLI::App& app, int& exit_code);
+void add_mllm_commands(CLI::App& app, int& exit_code);
 
 }  // namespace ants::cli

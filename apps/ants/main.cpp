@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   ants::cli::add_clip_commands(app, exit_code);
   ants::cli::add_negatives_commands(app, exit_code);
   ants::cli::add_metrics_commands(app, exit_code);
+  ants::cli::add_mllm_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ants {
@@ -49,13 +50,25 @@ std::vector<float> neglabel_scores(const FeatureMatrix& images, const FeatureMat
                                    const FeatureMatrix& negatives, float logit_scale, size_t group_size = 100,
                                    std::vector<int>* preds = nullptr);
 
+// Answers that arrived after the describe()/similar() call that asked for them had returned
+// (an asynchronous Mllm answers nullopt for items still in flight).
+struct MllmLateAnswers {
+  std::vector<std::string> descriptions;                                   // ENS sentences
+  std::vector<std::pair<std::string, std::vector<std::string>>> similar;  // class name, its labels
+  bool empty() const { return descriptions.empty() && similar.empty(); }
+};
+
 // What the detector asks of a multimodal LLM. Every item may come back as "no answer"
 // (std::nullopt): the detector then goes on with the banks it has. Implementations: the HTTP
-// client, a recorded-JSONL replay, and test fakes. Calls are synchronous; they must not throw
-// (an implementation that fails answers nullopt).
+// client (ants/mllm.h), which also replays recorded JSONL, and test fakes. None may throw (an
+// implementation that fails answers nullopt).
 class Mllm {
  public:
   virtual ~Mllm() = default;
+  // Late answers since the last poll. The detector polls at the start of every batch and adds
+  // them to its banks (descriptions to the ENS bank, labels to the VSNL cache of that class).
+  // Synchronous implementations have none.
+  virtual MllmLateAnswers poll() { return {}; }
   // One short description per image (the original file), not naming its predicted ID class.
   virtual std::vector<std::optional<std::string>> describe(const std::vector<std::filesystem::path>& images,
                                                            const std::vector<std::string>& predicted_classes) = 0;

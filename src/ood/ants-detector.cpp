@@ -142,6 +142,11 @@ void AntsDetector::Impl::maybe_update_near() {
     }
   }
   ood::evict_inactive(s.cache, top);
+  rebuild_near();
+  ++s.vsnl_updates;
+}
+
+void AntsDetector::Impl::rebuild_near() {
   s.near_labels = ood::flatten_labels(s.cache);
   s.near = FeatureMatrix{0, id_texts.dim, {}};
   if (!s.near_labels.empty()) {
@@ -149,7 +154,31 @@ void AntsDetector::Impl::maybe_update_near() {
     for (const auto& l : s.near_labels) prompts.push_back(apply_template(opt.near_template, l));
     s.near = encode(prompts);
   }
-  ++s.vsnl_updates;
+}
+
+// An asynchronous MLLM's answers to earlier updates: descriptions join the ENS bank as one more
+// group (not an update: E_max counts the updates that asked), labels fill the VSNL cache entry
+// of a class that has none yet (the next VSNL update evicts it if the class is no longer frequent).
+void AntsDetector::Impl::apply_late_answers() {
+  if (mllm == nullptr) return;
+  MllmLateAnswers late;
+  try {
+    late = mllm->poll();
+  } catch (...) {  // an Mllm must not throw; if one does, the stream still goes on
+    return;
+  }
+  const std::vector<std::string> labels = ood::normalize_labels(late.descriptions);
+  if (!labels.empty()) enqueue(s.far, s.far_labels, encode(labels), labels, opt.queue_cap);
+  bool near_changed = false;
+  for (const auto& [name, answer] : late.similar) {
+    const auto it = std::find(class_names.begin(), class_names.end(), name);
+    if (it == class_names.end()) continue;
+    const int c = static_cast<int>(it - class_names.begin());
+    if (ood::cache_has(s.cache, c)) continue;
+    s.cache.emplace_back(c, ood::normalize_labels(answer));
+    near_changed = true;
+  }
+  if (near_changed) rebuild_near();
 }
 
 void AntsDetector::Impl::score_banks(const FeatureMatrix& images, const std::vector<float>& id_logits,
@@ -218,6 +247,7 @@ std::vector<ImageScore> AntsDetector::Impl::process(const FeatureMatrix& images,
     core::fail(ErrorCode::invalid_argument, "files",
                std::to_string(files.size()) + " files for " + std::to_string(images.rows) + " images");
   ++s.t;
+  apply_late_answers();
   const size_t n = id_texts.rows, m = negatives.rows, b = images.rows;
   std::vector<float> id_logits, nl_logits;
   ood::compute_logits(images, id_texts, scale, id_logits);

@@ -53,6 +53,8 @@ struct AntsDetector::Impl {
   void collect_candidates(const std::vector<ImageScore>& out, const std::vector<std::filesystem::path>& files);
   void maybe_update_far();
   void maybe_update_near();
+  void rebuild_near();
+  void apply_late_answers();
   FeatureMatrix encode(const std::vector<std::string>& texts) const;
   void score_banks(const FeatureMatrix& images, const std::vector<float>& id_logits, const std::vector<bool>& mined,
                    std::vector<ImageScore>& out);

@@ -161,6 +161,37 @@ TEST(AntsDetector, AThrowingMllmNeverStopsTheStream) {
   EXPECT_GT(f.det.stats().similar_failures, 0);
 }
 
+// An asynchronous MLLM answers after describe()/similar() returned: its late answers reach the
+// banks at the start of the next batch, and score that batch.
+TEST(AntsDetector, LateAnswersLandAtTheNextBatch) {
+  Fixture f(quick_options());
+  f.mllm.describe_fn = [](const std::filesystem::path&, const std::string&) { return std::nullopt; };  // in flight
+  f.run("OOOOI", 1);  // 4 candidates > 3: the ENS update asks, nothing comes back yet
+  ASSERT_EQ(f.det.stats().ens_updates, 1);
+  EXPECT_EQ(f.det.stats().far_rows, 0u);
+  f.mllm.late.descriptions = {"a late boat.", "A late boat", "  "};
+  f.mllm.late.similar = {{"dog", {"wolf", "Wolf", "coyote"}}, {"no such class", {"x"}}};
+  const auto out = f.run("OOOI", 2);
+  EXPECT_EQ(f.mllm.polls, 2);
+  EXPECT_EQ(f.det.far_labels(), std::vector<std::string>{"a late boat"});
+  EXPECT_EQ(f.det.near_labels(), (std::vector<std::string>{"wolf", "coyote"}));
+  EXPECT_EQ(f.det.stats().ens_updates, 1);  // late answers are not an update
+  for (size_t i = 0; i < 3; ++i) {  // this batch's OOD images are already scored against them
+    EXPECT_NE(out[i].far, out[i].base);
+    EXPECT_NE(out[i].near, out[i].base);
+  }
+  const auto again = f.run("OOOI", 3);  // nothing new: banks unchanged
+  EXPECT_EQ(f.det.stats().far_rows, 1u);
+  EXPECT_FLOAT_EQ(again[0].far, out[0].far);
+}
+
+TEST(AntsDetector, AThrowingPollIsIgnored) {
+  Fixture f(quick_options());
+  f.mllm.throw_everything = true;
+  EXPECT_NO_THROW(f.run("OOI", 1));
+  EXPECT_EQ(f.det.stats().far_rows, 0u);
+}
+
 TEST(AntsDetector, VsnlScheduleCacheAndRetry) {  // spec §4.6, §8.5
   DetectorOptions o = quick_options();
   o.near_start_batch = 2;

@@ -15,6 +15,8 @@ struct FakeMllm : Mllm {
     return std::vector<std::string>{c + " twin", c + " cousin"};
   };
   bool can_suggest = true;
+  MllmLateAnswers late;  // handed over (and cleared) by the next poll()
+  int polls = 0;
   bool throw_everything = false;
   std::vector<std::vector<std::filesystem::path>> describe_files;
   std::vector<std::vector<std::string>> describe_classes;
@@ -37,6 +39,13 @@ struct FakeMllm : Mllm {
     return out;
   }
   bool supports_similar() const override { return can_suggest; }
+  MllmLateAnswers poll() override {
+    ++polls;
+    if (throw_everything) throw std::runtime_error("server down");
+    MllmLateAnswers out;
+    std::swap(out, late);
+    return out;
+  }
 };
 
 }  // namespace ants::test

@@ -1,0 +1,28 @@
+// The prompt templates of the MLLM client (spec §5): built in from data/prompts, or read from a
+// file the user names, and their substitution.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace ants::mllm {
+
+struct PromptTemplate {
+  std::string name;  // "ens", "vsnl", "system" (for messages)
+  std::string text;
+  std::string hash;  // hex content hash, part of every cache key
+};
+
+// The built-in template `name` ("system", "ens", "vsnl"). Throws Error(invalid_argument) for
+// another name.
+PromptTemplate builtin_template(std::string_view name);
+// `file` when not empty (Error(io) naming it when unreadable, Error(invalid_argument) when empty
+// or, with require_class, lacking "{class}"), else the built-in one.
+PromptTemplate load_template(std::string_view name, const std::filesystem::path& file, bool require_class);
+
+// Every "{class}" replaced by `cls`. With an empty `cls`, lines holding "{class}" are left out
+// (a describe prompt without a class to avoid). Trailing whitespace of the result is trimmed.
+std::string render_prompt(const PromptTemplate& t, std::string_view cls);
+
+}  // namespace ants::mllm
