@@ -28,16 +28,20 @@ std::unique_ptr<ClipModel> load_model(const ModelOptions& opts);
 // One compact JSON document per line on stdout (invalid UTF-8 replaced, never thrown).
 void print_json_line(const nlohmann::json& j);
 
-// Rate-limited "what / done of total (rate unit/s)" lines on stderr.
+// Progress on stderr: a bar with rate and ETA redrawn in place on a terminal, plain
+// rate-limited lines otherwise; nothing when quiet.
 class Progress {
  public:
-  Progress(std::string what, size_t total, std::string unit);
+  Progress(std::string what, size_t total, std::string unit, bool quiet = false);
+  void set_label(std::string what);
   void update(size_t done);
   void finish();
 
  private:
+  void print(bool final) const;
   std::string what_, unit_;
   size_t total_, done_ = 0;
+  bool quiet_, tty_;
   std::chrono::steady_clock::time_point start_, last_;
 };
 

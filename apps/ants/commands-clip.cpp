@@ -1,5 +1,6 @@
 // tokenize, embed-text, embed-image, info, make-random-model.
 #include <ants/embed.h>
+#include <ants/pipeline.h>
 
 #include <iostream>
 
@@ -61,11 +62,7 @@ void add_embed_image(CLI::App& app, int& rc) {
     auto model = load_model(*opts);
     EmbedImagesParams params;
     params.batch = *batch;
-    params.preprocess = model->preprocess_params();
-    if (*preset == "openood") {
-      PreprocessParams oo = preprocess_params_openood(model->info().image_size);
-      params.preprocess.resize_size = oo.resize_size;
-    }
+    params.preprocess = preprocess_preset(*model, *preset);
     Progress progress("embedded images", files->size(), "images");
     size_t failed = 0;
     embed_image_files(*model, *files, params, [&](size_t i, const ImageEmbedding& r) {

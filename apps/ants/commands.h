@@ -9,5 +9,7 @@ void add_clip_commands(CLI::App& app, int& exit_code);
 void add_negatives_commands(CLI::App& app, int& exit_code);
 void add_metrics_commands(CLI::App& app, int& exit_code);
 void add_mllm_commands(CLI::App& app, int& exit_code);
+void add_detect_commands(CLI::App& app, int& exit_code);
+void add_eval_commands(CLI::App& app, int& exit_code);
 
 }  // namespace ants::cli

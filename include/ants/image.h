@@ -49,7 +49,7 @@ struct PreprocessParams {
 // CLIP's own pipeline for a model whose input is `image_size` pixels square: resize 224, crop 224.
 PreprocessParams preprocess_params_clip(int image_size);
 // OpenOOD's evaluation pipeline (ANTS reference): resize 256, crop 224 (scaled for other sizes:
-// resize = image_size * 256 / 224).
+// resize = round(image_size · 8 / 7)).
 PreprocessParams preprocess_params_openood(int image_size);
 
 // torchvision Resize(resize_size) (shorter side, longer side truncated as int(size*long/short))

@@ -2,6 +2,7 @@
 // Resize(int, BICUBIC) -> CenterCrop -> ToTensor -> Normalize.
 #include <ants/image.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -75,7 +76,7 @@ PreprocessParams preprocess_params_clip(int image_size) {
 PreprocessParams preprocess_params_openood(int image_size) {
   check_image_size(image_size);
   PreprocessParams p;
-  p.resize_size = image_size * 256 / 224;
+  p.resize_size = static_cast<int>(std::lround(image_size * 8.0 / 7.0));  // 256 for 224
   p.crop_size = image_size;
   return p;
 }

@@ -65,7 +65,14 @@ bool bad(std::string& why, std::string reason) {
   return false;
 }
 
-const char* kind_name(CacheKind kind) { return kind == CacheKind::prompts ? "prompts" : "neglabel"; }
+const char* kind_name(CacheKind kind) {
+  switch (kind) {
+    case CacheKind::prompts: return "prompts";
+    case CacheKind::neglabel_bank: return "neglabel";
+    case CacheKind::image: return "image";
+  }
+  return "unknown";
+}
 
 bool decode_body(Reader& r, CacheKind kind, std::string_view key, CacheEntry& out, std::string& why) {
   char magic[8];
@@ -143,7 +150,8 @@ EmbeddingCache::EmbeddingCache(const CacheOptions& options) {
 }
 
 fs::path EmbeddingCache::path_for(CacheKind kind, std::string_view key) const {
-  return dir_ / "text-embeddings" / (std::string(kind_name(kind)) + "-" + core::hash_bytes(key).hex() + ".bin");
+  const char* sub = kind == CacheKind::image ? "image-embeddings" : "text-embeddings";
+  return dir_ / sub / (std::string(kind_name(kind)) + "-" + core::hash_bytes(key).hex() + ".bin");
 }
 
 std::optional<CacheEntry> EmbeddingCache::load(CacheKind kind, std::string_view key,

@@ -1,5 +1,6 @@
-// On-disk cache of text embeddings (NegLabel candidates, negative-prompt files, finished NegLabel
-// banks). Entries are recomputable, so every problem reading one is a warning and a miss.
+// On-disk cache of embeddings (NegLabel candidates, negative-prompt files, finished NegLabel
+// banks; and single images under image-embeddings/). Entries are recomputable, so every problem
+// reading one is a warning and a miss.
 //
 // File: <cache dir>/text-embeddings/<kind>-<XXH3-128 of the key, hex>.bin, written atomically.
 // Layout (host byte order; the files are local to one machine):
@@ -24,6 +25,7 @@ namespace ants::ood {
 enum class CacheKind : uint32_t {
   prompts = 1,        // texts + embeddings
   neglabel_bank = 2,  // texts + embeddings + q (scores) + meta (n_adjectives, corpus counts)
+  image = 3,          // one image: texts = {file content hash}, one embedding row
 };
 
 struct CacheEntry {

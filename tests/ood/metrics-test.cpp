@@ -87,7 +87,8 @@ TEST(Metrics, EqualsSklearnOnRandomTiedAndDegenerateInputs) {
 }
 
 TEST(Metrics, RocCurveEqualsSklearnPointForPoint) {
-  for (const auto& c : goldens()["cases"]) {
+  const nlohmann::json g = goldens();  // kept alive: the loop walks into it
+  for (const auto& c : g["cases"]) {
     SCOPED_TRACE(c["name"].get<std::string>());
     const auto id = c["id"].get<std::vector<double>>();
     const auto ood = c["ood"].get<std::vector<double>>();

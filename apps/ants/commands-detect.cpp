@@ -1,0 +1,251 @@
+// detect: score an image stream, one row per input; calibrate: the threshold that keeps a share
+// of ID images.
+#include <ants/pipeline.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "cli-common.h"
+#include "commands.h"
+#include "mllm-options.h"
+#include "scoring-options.h"
+
+namespace ants::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct DetectArgs {
+  ScoringCliOptions scoring;
+  MllmCliOptions mllm;
+  std::vector<std::string> inputs;
+  std::string out, state;
+  std::optional<double> threshold;
+  int state_every = 10;
+};
+
+// The rows of `detect`: CSV (default) or JSON lines (an --out ending in .jsonl / .json).
+class RowWriter {
+ public:
+  RowWriter(const std::string& path, bool append) : jsonl_(path.ends_with(".jsonl") || path.ends_with(".json")) {
+    if (!path.empty()) {
+      file_.open(path, append ? std::ios::app : std::ios::trunc);
+      if (!file_) throw Error(ErrorCode::io, path + ": cannot open for writing");
+      out_ = &file_;
+    }
+    if (!jsonl_ && !append) *out_ << "file,pred,pred_name,prob,score,ood,error\n";
+    path_ = path.empty() ? "stdout" : path;
+  }
+
+  void write(const ScoredImage& r, const std::vector<std::string>& classes, std::optional<double> threshold) {
+    const bool ok = r.error.empty();
+    const std::string ood = ok && threshold ? (r.score < *threshold ? "1" : "0") : "";
+    if (jsonl_) {
+      json j{{"file", r.file}};
+      if (ok) {
+        j.update({{"pred", r.pred}, {"pred_name", classes[static_cast<size_t>(r.pred)]}, {"prob", r.prob}, {"score", r.score}});
+        if (threshold) j["ood"] = r.score < *threshold;
+      } else {
+        j["error"] = r.error;
+      }
+      *out_ << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    } else if (ok) {
+      char nums[64];
+      std::snprintf(nums, sizeof nums, ",%.9g,%.9g,", r.prob, r.score);
+      *out_ << csv_field(r.file) << "," << r.pred << "," << csv_field(classes[static_cast<size_t>(r.pred)]) << nums
+            << ood << ",\n";
+    } else {
+      *out_ << csv_field(r.file) << ",,,,,," << csv_field(r.error) << "\n";
+    }
+  }
+
+  void flush() {
+    out_->flush();
+    if (!*out_) throw Error(ErrorCode::io, path_ + ": write failed");
+  }
+
+ private:
+  bool jsonl_;
+  std::ofstream file_;
+  std::ostream* out_ = &std::cout;
+  std::string path_;
+};
+
+// --state FILE keeps the detector (FILE) and how far the input list got (FILE.progress.json).
+struct StateFiles {
+  fs::path detector, progress;
+  explicit StateFiles(const std::string& path) : detector(path), progress(path + ".progress.json") {}
+};
+
+std::string inputs_fingerprint(const std::vector<std::string>& files) {
+  std::string all;
+  for (const auto& f : files) all.append(f).push_back('\n');
+  return std::to_string(std::hash<std::string>{}(all)) + ":" + std::to_string(files.size());
+}
+
+size_t resume(const StateFiles& st, OodScorer& scorer, const std::vector<std::string>& files) {
+  std::error_code ec;
+  if (!fs::exists(st.progress, ec)) return 0;
+  std::ifstream in(st.progress);
+  const json p = json::parse(in, nullptr, false);
+  if (p.is_discarded() || !p.contains("consumed") || !p.contains("inputs"))
+    throw Error(ErrorCode::format, st.progress.string() + ": not an ants detect progress file");
+  if (p["inputs"].get<std::string>() != inputs_fingerprint(files))
+    throw Error(ErrorCode::invalid_argument, st.progress.string() + ": the state belongs to another list of inputs");
+  if (fs::exists(st.detector, ec)) scorer.restore(st.detector);
+  return p["consumed"].get<size_t>();
+}
+
+void save_state(const StateFiles& st, const OodScorer& scorer, const std::vector<std::string>& files, size_t consumed,
+                Method method) {
+  if (method == Method::ants) scorer.snapshot(st.detector);
+  const json p{{"consumed", consumed}, {"inputs", inputs_fingerprint(files)}, {"batches", scorer.stats().batches}};
+  const std::string tmp = st.progress.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << p.dump() << "\n";
+    if (!out) throw Error(ErrorCode::io, tmp + ": cannot write");
+  }
+  fs::rename(tmp, st.progress);
+}
+
+struct Pipeline {
+  std::unique_ptr<ClipModel> model;
+  std::unique_ptr<MllmClient> mllm;
+  std::unique_ptr<OodScorer> scorer;
+  ImageFeatureOptions features;
+  Method method = Method::ants;
+};
+
+Pipeline make_pipeline(ScoringCliOptions& s, const MllmCliOptions* m, bool sync) {
+  Pipeline p;
+  const ScorerOptions so = to_scorer_options(s);
+  p.method = so.method;
+  p.model = load_model(s.model);
+  p.features = to_feature_options(s, *p.model);
+  if (m) p.mllm = make_mllm(*m, sync);
+  if (p.method == Method::ants && !p.mllm && !s.quiet)
+    std::cerr << "ants: note: no --mllm-url or --mllm-replay: ANTS runs without adaptive banks (= NegLabel)\n";
+  std::optional<Progress> progress;
+  p.scorer = std::make_unique<OodScorer>(*p.model, load_class_names(s), so, p.mllm.get(), [&](size_t done, size_t total) {
+    if (!progress) progress.emplace("negative bank: embedded texts", total, "texts", s.quiet);
+    progress->update(done);
+  });
+  if (progress) progress->finish();
+  if (!s.quiet)
+    for (const auto& w : p.scorer->warnings()) std::cerr << "ants: warning: " << w << "\n";
+  return p;
+}
+
+// Streams `files[first..]` in detector batches; calls on_batch with each batch's results.
+template <typename OnBatch>
+void stream(Pipeline& p, const ScoringCliOptions& s, const std::vector<std::string>& files, size_t first,
+            OnBatch on_batch) {
+  Progress progress("scored images", files.size(), "images", s.quiet);
+  progress.update(first);
+  for (size_t at = first; at < files.size(); at += s.batch) {
+    const std::vector<std::string> chunk(files.begin() + static_cast<std::ptrdiff_t>(at),
+                                         files.begin() + static_cast<std::ptrdiff_t>(std::min(files.size(), at + s.batch)));
+    const auto embedded = embed_images_cached(*p.model, chunk, p.features, [&](size_t done, size_t) {
+      progress.update(at + done);
+    });
+    on_batch(p.scorer->score(embedded), at + chunk.size());
+  }
+  progress.finish();
+}
+
+int run_detect(DetectArgs& a) {
+  Pipeline p = make_pipeline(a.scoring, &a.mllm, a.mllm.sync);
+  const auto files = collect_image_files(a.inputs);
+  std::optional<StateFiles> st;
+  size_t first = 0;
+  if (!a.state.empty()) {
+    st.emplace(a.state);
+    first = resume(*st, *p.scorer, files);
+    if (first > 0 && !a.scoring.quiet) std::cerr << "ants: resuming after " << first << " of " << files.size() << " inputs\n";
+  }
+  RowWriter writer(a.out, first > 0 && !a.out.empty());
+  size_t failed = 0, batches = 0;
+  stream(p, a.scoring, files, first, [&](const std::vector<ScoredImage>& rows, size_t consumed) {
+    for (const auto& r : rows) {
+      if (!r.error.empty()) {
+        ++failed;
+        if (!a.scoring.quiet) std::cerr << "ants: skipped " << r.error << "\n";
+      }
+      writer.write(r, p.scorer->classes(), a.threshold);
+    }
+    writer.flush();
+    if (st && (++batches % static_cast<size_t>(a.state_every) == 0 || consumed == files.size()))
+      save_state(*st, *p.scorer, files, consumed, p.method);
+  });
+  if (st && first == files.size()) save_state(*st, *p.scorer, files, first, p.method);
+  if (p.mllm && !a.scoring.quiet) print_mllm_summary(*p.mllm);
+  if (failed > 0 && !a.scoring.quiet) std::cerr << "ants: " << failed << " of " << files.size() << " inputs could not be read\n";
+  return failed > 0 ? kExitFailure : 0;
+}
+
+struct CalibrateArgs {
+  ScoringCliOptions scoring;
+  MllmCliOptions mllm;
+  std::vector<std::string> inputs;
+  double tpr = 0.95;
+};
+
+int run_calibrate(CalibrateArgs& a) {
+  Pipeline p = make_pipeline(a.scoring, &a.mllm, true);
+  const auto files = collect_image_files(a.inputs);
+  std::vector<double> scores;
+  size_t failed = 0;
+  stream(p, a.scoring, files, 0, [&](const std::vector<ScoredImage>& rows, size_t) {
+    for (const auto& r : rows) {
+      if (r.error.empty()) {
+        scores.push_back(r.score);
+      } else {
+        ++failed;
+        if (!a.scoring.quiet) std::cerr << "ants: skipped " << r.error << "\n";
+      }
+    }
+  });
+  if (scores.empty()) throw Error(ErrorCode::invalid_argument, "calibrate: no readable ID image");
+  std::sort(scores.begin(), scores.end());
+  // The largest threshold that keeps at least `tpr` of the ID scores (score ≥ threshold = ID).
+  const size_t keep = static_cast<size_t>(std::ceil(a.tpr * static_cast<double>(scores.size()) - 1e-9));
+  const double threshold = scores[scores.size() - std::max<size_t>(keep, 1)];
+  const size_t kept = static_cast<size_t>(scores.end() - std::lower_bound(scores.begin(), scores.end(), threshold));
+  print_json_line({{"threshold", threshold}, {"tpr", a.tpr}, {"kept", kept}, {"n", scores.size()},
+                   {"kept_share", static_cast<double>(kept) / static_cast<double>(scores.size())}});
+  return failed > 0 ? kExitFailure : 0;
+}
+
+}  // namespace
+
+void add_detect_commands(CLI::App& app, int& rc) {
+  auto* cmd = app.add_subcommand("detect", "score images for OOD: one CSV/JSONL row per input (higher score = more ID)");
+  auto a = std::make_shared<DetectArgs>();
+  add_scoring_options(*cmd, a->scoring, "clip");
+  add_mllm_options(*cmd, a->mllm, true);
+  cmd->add_option("--out,-o", a->out, "write rows to FILE (.csv, or .jsonl for JSON lines; default: CSV on stdout)");
+  cmd->add_option("--threshold", a->threshold, "mark ood=1 when score < T (see `ants calibrate`)");
+  cmd->add_option("--state", a->state, "restore the detector from FILE at start, save it every K batches and at the end; "
+                                       "rerunning the same command resumes after the inputs already scored");
+  cmd->add_option("--state-every", a->state_every, "K: batches between state saves (default: 10)")->check(CLI::PositiveNumber);
+  cmd->add_option("inputs", a->inputs, "image files or directories (recursive)")->required();
+  cmd->callback([a, &rc] { rc = run_detect(*a); });
+
+  auto* cal = app.add_subcommand("calibrate", "print the score threshold that keeps a share (--tpr) of ID images");
+  auto c = std::make_shared<CalibrateArgs>();
+  add_scoring_options(*cal, c->scoring, "clip");
+  add_mllm_options(*cal, c->mllm, false);
+  cal->add_option("--tpr", c->tpr, "share of ID images to keep (default: 0.95)")->check(CLI::Range(0.0, 1.0));
+  cal->add_option("inputs", c->inputs, "ID image files or directories")->required();
+  cal->callback([c, &rc] { rc = run_calibrate(*c); });
+}
+
+}  // namespace ants::cli

@@ -1,0 +1,161 @@
+// eval: OOD detection quality on benchmark splits, the OpenOOD v1.5 way (spec §6).
+#include <ants/mllm.h>
+#include <ants/pipeline.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli-common.h"
+#include "commands.h"
+#include "mllm-options.h"
+#include "scoring-options.h"
+
+namespace ants::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct EvalArgs {
+  ScoringCliOptions scoring;
+  MllmCliOptions mllm;
+  std::string id, out, data_root, seeds;
+  std::vector<std::string> ood;
+  uint32_t seed = 0;
+};
+
+// A list file (`path label` lines, relative to --data-root) or a directory of images.
+std::vector<LabeledImage> read_images(const std::string& path, const std::string& data_root, bool ood) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    std::vector<LabeledImage> images;
+    for (auto& f : collect_image_files({path})) images.push_back({f, ood ? kOodLabel : kUnknownIdLabel});
+    if (images.empty()) throw Error(ErrorCode::invalid_argument, path + ": no images in the directory");
+    return images;
+  }
+  return read_image_list(path, data_root, ood);
+}
+
+// NAME=PATH[:near|far]
+OodSet parse_ood(const std::string& spec, const std::string& data_root) {
+  const size_t eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    throw Error(ErrorCode::invalid_argument, "--ood '" + spec + "': expected NAME=LIST[:near|far]");
+  OodSet set;
+  set.name = spec.substr(0, eq);
+  std::string path = spec.substr(eq + 1);
+  for (const char* split : {"near", "far"}) {
+    const std::string suffix = std::string(":") + split;
+    if (path.size() > suffix.size() && path.ends_with(suffix)) {
+      set.split = split;
+      path.resize(path.size() - suffix.size());
+    }
+  }
+  set.images = read_images(path, data_root, true);
+  return set;
+}
+
+std::vector<uint32_t> parse_seeds(const std::string& text, uint32_t single) {
+  if (text.empty()) return {single};
+  std::vector<uint32_t> seeds;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    const size_t comma = std::min(text.find(',', pos), text.size());
+    const std::string item = text.substr(pos, comma - pos);
+    try {
+      size_t used = 0;
+      const unsigned long v = std::stoul(item, &used);
+      if (used != item.size() || v > 0xffffffffUL) throw std::invalid_argument(item);
+      seeds.push_back(static_cast<uint32_t>(v));
+    } catch (const std::exception&) {
+      throw Error(ErrorCode::invalid_argument, "--seeds: '" + item + "' is not a seed (e.g. --seeds 0,1,2)");
+    }
+    pos = comma + 1;
+  }
+  return seeds;
+}
+
+json run_facts(const EvalArgs& a, const ClipModel& model, const OodScorer& scorer, const MllmClient* mllm) {
+  json facts{{"ants_version", "0.1.0"},
+             {"model", {{"dir", a.scoring.model.dir}, {"weights", model.info().weights_file.string()},
+                        {"params", model.info().n_params}}},
+             {"precision", precision_name(model.params().precision)},
+             {"classes", a.scoring.classes},
+             {"n_classes", scorer.classes().size()},
+             {"negatives", scorer.negatives()},
+             {"preprocess", a.scoring.preprocess},
+             {"preset", a.scoring.preset}};
+  if (mllm) {
+    const MllmStats s = mllm->stats();
+    facts["mllm"] = {{"requests", s.requests}, {"failures", s.failures}, {"retries", s.retries},
+                     {"cache_hits", s.cache_hits}, {"replay_hits", s.replay_hits}, {"degraded", s.degraded},
+                     {"last_error", s.last_error}};
+  } else {
+    facts["mllm"] = nullptr;
+  }
+  return facts;
+}
+
+int run_eval_command(EvalArgs& a) {
+  const ScorerOptions so = to_scorer_options(a.scoring);
+  auto model = load_model(a.scoring.model);
+  auto mllm = make_mllm(a.mllm, /*sync=*/true);
+  EvalRunInfo info;
+  info.method = method_name(so.method);
+  info.mode = a.scoring.mode;
+  if (so.method == Method::ants && !mllm) {
+    info.warnings.push_back("no MLLM (--mllm-url / --mllm-replay): ANTS ran without adaptive banks (= NegLabel)");
+    if (!a.scoring.quiet) std::cerr << "ants: note: " << info.warnings.back() << "\n";
+  }
+  std::vector<OodSet> sets;
+  for (const auto& spec : a.ood) sets.push_back(parse_ood(spec, a.data_root));
+  const auto id_images = read_images(a.id, a.data_root, false);
+  OodScorer scorer(*model, load_class_names(a.scoring), so, mllm.get());
+  for (const auto& w : scorer.warnings()) info.warnings.push_back(w);
+
+  EvalOptions eo;
+  eo.seeds = parse_seeds(a.seeds, a.seed);
+  eo.batch = a.scoring.batch;
+  eo.features = to_feature_options(a.scoring, *model);
+  std::optional<Progress> progress;
+  std::string current;
+  const EvalResult r = run_eval(*model, scorer, id_images, sets, eo, [&](const std::string& set, size_t done, size_t total) {
+    if (set != current || !progress) {
+      if (progress) progress->finish();
+      current = set;
+      progress.emplace(set == "embedding" ? "embedding images" : "scoring " + set, total, "images", a.scoring.quiet);
+    }
+    progress->update(done);
+  });
+  if (progress) progress->finish();
+  for (const auto& f : r.failed)
+    if (!a.scoring.quiet) std::cerr << "ants: skipped " << f.error << "\n";
+  info.run_json = run_facts(a, *model, scorer, mllm.get()).dump();
+  write_eval_outputs(a.out, r, sets, eo, info);
+  if (mllm && !a.scoring.quiet) print_mllm_summary(*mllm);
+  std::ifstream metrics(fs::path(a.out) / "metrics.json");
+  print_json_line(json::parse(metrics));
+  return r.failed.empty() ? 0 : kExitFailure;
+}
+
+}  // namespace
+
+void add_eval_commands(CLI::App& app, int& rc) {
+  auto* cmd = app.add_subcommand("eval", "OOD detection metrics on ID + OOD image sets, the OpenOOD v1.5 protocol");
+  auto a = std::make_shared<EvalArgs>();
+  add_scoring_options(*cmd, a->scoring, "openood");
+  add_mllm_options(*cmd, a->mllm, false);
+  cmd->add_option("--id", a->id, "ID images: an OpenOOD image list (`path label` per line) or a directory")->required();
+  cmd->add_option("--ood", a->ood, "an OOD set: NAME=LIST[:near|far] (list or directory; repeat for each set)")->required();
+  cmd->add_option("--data-root", a->data_root, "directory the image lists' paths are relative to");
+  cmd->add_option("--out,-o", a->out, "output directory (metrics.json, metrics.csv, scores.csv, trace.csv, "
+                                      "negatives.json, run.json, report.html)")->required();
+  cmd->add_option("--seed", a->seed, "stream shuffle seed (default: 0)");
+  cmd->add_option("--seeds", a->seeds, "several seeds, e.g. 0,1,2: mean and sample std of each metric");
+  cmd->callback([a, &rc] { rc = run_eval_command(*a); });
+}
+
+}  // namespace ants::cli

@@ -1,0 +1,102 @@
+#include "scoring-options.h"
+
+#include <iostream>
+
+namespace ants::cli {
+
+namespace {
+
+FusionMode parse_mode(const std::string& m) {
+  if (m == "ada") return FusionMode::ada;
+  if (m == "far_only") return FusionMode::far_only;
+  if (m == "near_only") return FusionMode::near_only;
+  throw Error(ErrorCode::invalid_argument, "--mode: unknown mode '" + m + "' (ada, far_only, near_only)");
+}
+
+// The authors' scripts: far-OOD runs use far_only with activation-aware ENS and E_max 10;
+// near-OOD runs use near_only with VSNL from the first batch and no ENS.
+void apply_preset(ScoringCliOptions& o) {
+  if (o.preset.empty()) return;
+  const bool far = o.preset == "paper-far", near = o.preset == "paper-near";
+  if (!far && !near) throw Error(ErrorCode::invalid_argument, "--preset: unknown preset '" + o.preset + "' (paper-far, paper-near)");
+  if (o.mode_opt->count() == 0) o.mode = far ? "far_only" : "near_only";
+  if (o.ens_stop_opt->count() == 0) o.detector.ens_stop_step = far ? 10 : 0;
+  if (far && o.aa_opt->count() == 0) o.detector.activation_aware = true;
+  if (near && o.near_start_opt->count() == 0) o.detector.near_start_batch = 1;
+}
+
+}  // namespace
+
+void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string& default_preprocess) {
+  add_model_options(cmd, o.model);
+  DetectorOptions& d = o.detector;
+  o.preprocess = default_preprocess;
+  cmd.add_option("--classes", o.classes, "ID classes: imagenet, cifar10, cifar100 or a file (one name per line)")->required();
+  cmd.add_option("--method", o.method, "ants (default), neglabel or mcm")->check(CLI::IsMember({"ants", "neglabel", "mcm"}));
+  o.mode_opt = cmd.add_option("--mode", o.mode, "ANTS fusion: ada (default), far_only, near_only")
+                   ->check(CLI::IsMember({"ada", "far_only", "near_only"}));
+  cmd.add_option("--preset", o.preset, "the authors' settings: paper-far (far_only, activation-aware, E_max 10) or "
+                                       "paper-near (near_only, t0 1, E_max 0)");
+  cmd.add_option("--negatives", o.negatives, "fixed negative bank: one templated prompt per line (instead of mining)");
+  cmd.add_option("--corpus", o.corpus, "NegLabel word lists (adj*txt / noun*txt; default: built-in WordNet lists)");
+  cmd.add_option("--count", o.count, "NegLabel bank size M (default: 10000)")->check(CLI::PositiveNumber);
+  cmd.add_option("--preprocess", o.preprocess, "clip or openood (resize 256/224 of the input size, then crop)")
+      ->check(CLI::IsMember({"clip", "openood"}));
+  cmd.add_option("--batch", o.batch, "detector batch: images per ANTS state update (default: 256)")->check(CLI::PositiveNumber);
+  cmd.add_option("--infer-batch", o.infer_batch, "images per CLIP forward pass (default: 32)")->check(CLI::PositiveNumber);
+  cmd.add_flag("--no-cache", o.no_cache, "neither read nor write embedding caches");
+  cmd.add_option("--cache-dir", o.cache_dir, "cache directory (default: $ANTS_CACHE_DIR, $XDG_CACHE_HOME/ants or ~/.cache/ants)");
+  cmd.add_flag("--quiet,-q", o.quiet, "no progress or warnings on stderr (errors still)");
+  cmd.add_option("--eta", d.eta, "η: percentile of the threshold rule (default: 0.5)");
+  cmd.add_option("--gamma0", d.gamma0, "initial candidate threshold γ0 (default: 0.8)");
+  o.ens_stop_opt = cmd.add_option("--ens-updates", d.ens_stop_step, "E_max: ENS updates per stream (default: 20)");
+  cmd.add_option("--min-candidates", d.min_candidates, "ENS fires when more candidates are pending (default: 200)");
+  cmd.add_option("--queue-cap", d.queue_cap, "ENS bank rows, keep-oldest (default: 10000)");
+  cmd.add_option("--groups", d.group_num, "groups of the grouped score (default: 100)");
+  o.near_start_opt = cmd.add_option("--near-start", d.near_start_batch, "t0: first VSNL batch (default: 10)");
+  cmd.add_option("--near-interval", d.near_interval, "Δ: batches between VSNL updates (default: 40)");
+  cmd.add_option("--near-top", d.similar_limit, "most frequent classes sent to VSNL (default: 40)");
+  cmd.add_option("--balance-repeats", d.balance_repeats, "VSNL bank tiling of the balanced score (default: 10)");
+  o.aa_opt = cmd.add_flag("--activation-aware", d.activation_aware, "activation-aware ENS re-scoring (spec §4.11)");
+  cmd.add_flag("--neglabel-init", d.neglabel_init, "the ENS bank starts as the NegLabel bank (spec §4.11)");
+  cmd.add_option("--threshold-rule", o.threshold_rule, "head (the authors' code, default) or paper (Eq. 5-6)")
+      ->check(CLI::IsMember({"head", "paper"}));
+  cmd.add_option("--lambda-rule", o.lambda_rule, "head (default) or paper (means over mined negatives)")
+      ->check(CLI::IsMember({"head", "paper"}));
+}
+
+ScorerOptions to_scorer_options(ScoringCliOptions& o) {
+  apply_preset(o);
+  ScorerOptions s;
+  s.method = parse_method(o.method);
+  s.detector = o.detector;
+  s.detector.mode = parse_mode(o.mode);
+  s.detector.threshold_rule = o.threshold_rule == "paper" ? ThresholdRule::paper : ThresholdRule::head;
+  s.detector.lambda_rule = o.lambda_rule == "paper" ? LambdaRule::paper : LambdaRule::head;
+  s.negatives_file = o.negatives;
+  s.neglabel.count = o.count;
+  s.neglabel.corpus_dir = o.corpus;
+  s.neglabel.cache.enabled = !o.no_cache;
+  s.neglabel.cache.dir = o.cache_dir;
+  return s;
+}
+
+ImageFeatureOptions to_feature_options(const ScoringCliOptions& o, const ClipModel& model) {
+  ImageFeatureOptions f;
+  f.infer_batch = o.infer_batch;
+  f.preprocess_name = o.preprocess;
+  f.preprocess = preprocess_preset(model, o.preprocess);
+  f.cache.enabled = !o.no_cache;
+  f.cache.dir = o.cache_dir;
+  return f;
+}
+
+std::vector<std::string> load_class_names(const ScoringCliOptions& o) {
+  std::vector<std::string> warnings;
+  auto classes = load_classes(o.classes, &warnings);
+  if (!o.quiet)
+    for (const auto& w : warnings) std::cerr << "ants: warning: " << w << "\n";
+  return classes;
+}
+
+}  // namespace ants::cli

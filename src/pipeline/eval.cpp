@@ -1,0 +1,110 @@
+// The OpenOOD evaluation protocol (spec §6.2) with an explicit, reproducible shuffle: per OOD set
+// and seed, the detector starts fresh on OOD + ID images in torch_randperm(n, seed) order.
+#include <ants/pipeline.h>
+
+#include <chrono>
+#include <unordered_map>
+
+#include "ood/randperm.h"
+
+namespace ants {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+struct Embedded {
+  std::unordered_map<std::string, size_t> index;  // file -> row of `results`
+  std::vector<ImageEmbedding> results;
+};
+
+Embedded embed_all(const ClipModel& model, const std::vector<LabeledImage>& id_images,
+                   const std::vector<OodSet>& sets, const EvalOptions& o, const EvalProgress& progress,
+                   EvalResult& r) {
+  Embedded e;
+  std::vector<std::string> files;
+  auto add = [&](const std::string& f) {
+    if (e.index.emplace(f, files.size()).second) files.push_back(f);
+  };
+  for (const auto& s : sets)
+    for (const auto& im : s.images) add(im.file);
+  for (const auto& im : id_images) add(im.file);
+  const auto t0 = std::chrono::steady_clock::now();
+  e.results = embed_images_cached(model, files, o.features, [&](size_t done, size_t total) {
+    if (progress) progress("embedding", done, total);
+  }, &r.cache_hits);
+  r.embed_s = seconds_since(t0);
+  r.images = files.size();
+  for (const auto& x : e.results)
+    if (!x.error.empty()) r.failed.push_back(x);
+  return e;
+}
+
+std::vector<LabeledImage> readable_stream(const OodSet& set, const std::vector<LabeledImage>& id_images,
+                                          const Embedded& e) {
+  std::vector<LabeledImage> stream;
+  auto add = [&](const LabeledImage& im, int label) {
+    if (e.results[e.index.at(im.file)].error.empty()) stream.push_back({im.file, label});
+  };
+  for (const auto& im : set.images) add(im, kOodLabel);  // OOD first, as the reference concatenates
+  for (const auto& im : id_images) add(im, im.label);
+  return stream;
+}
+
+void compute_metrics(SetRun& run) {
+  std::vector<double> id, ood;
+  std::vector<int> pred, label;
+  for (size_t i = 0; i < run.order.size(); ++i) {
+    const int l = run.order[i].label;
+    (l == kOodLabel ? ood : id).push_back(run.scores[i].score);
+    if (l >= 0) {
+      pred.push_back(run.scores[i].pred);
+      label.push_back(l);
+    }
+  }
+  run.metrics = ood_metrics(id, ood);
+  run.acc = accuracy(pred, label);
+}
+
+SetRun run_one(OodScorer& scorer, const OodSet& set, const std::vector<LabeledImage>& stream, uint32_t seed,
+               const Embedded& e, const EvalOptions& o, const EvalProgress& progress) {
+  SetRun run;
+  run.set = set.name;
+  run.seed = seed;
+  const auto perm = ood::torch_randperm(static_cast<uint32_t>(stream.size()), seed);
+  for (uint32_t p : perm) run.order.push_back(stream[p]);
+  scorer.reset();
+  for (size_t first = 0; first < run.order.size(); first += o.batch) {
+    const size_t last = std::min(run.order.size(), first + o.batch);
+    std::vector<ImageEmbedding> batch;
+    for (size_t i = first; i < last; ++i) batch.push_back(e.results[e.index.at(run.order[i].file)]);
+    auto scored = scorer.score(batch);
+    run.scores.insert(run.scores.end(), scored.begin(), scored.end());
+    run.trace.push_back(scorer.last_trace());
+    if (progress) progress(set.name, last, run.order.size());
+  }
+  compute_metrics(run);
+  return run;
+}
+
+}  // namespace
+
+EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector<LabeledImage>& id_images,
+                    const std::vector<OodSet>& ood_sets, const EvalOptions& options, const EvalProgress& progress) {
+  if (id_images.empty()) throw Error(ErrorCode::invalid_argument, "eval: no ID images");
+  if (ood_sets.empty()) throw Error(ErrorCode::invalid_argument, "eval: no OOD sets");
+  if (options.batch == 0) throw Error(ErrorCode::invalid_argument, "eval: batch must be at least 1");
+  EvalResult r;
+  const Embedded e = embed_all(model, id_images, ood_sets, options, progress, r);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const auto& set : ood_sets) {
+    const auto stream = readable_stream(set, id_images, e);
+    for (uint32_t seed : options.seeds) r.runs.push_back(run_one(scorer, set, stream, seed, e, options, progress));
+  }
+  r.score_s = seconds_since(t0);
+  return r;
+}
+
+}  // namespace ants

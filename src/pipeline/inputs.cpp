@@ -1,0 +1,108 @@
+// Where the images and class names of a run come from: files, directories, OpenOOD image lists,
+// built-in class lists.
+#include <ants/pipeline.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+
+#include "core/embedded-file.h"
+#include "core/error.h"
+
+ANTS_EMBED_FILE(ants_classes_imagenet, ANTS_CLASSES_DIR "/imagenet.txt");
+ANTS_EMBED_FILE(ants_classes_cifar10, ANTS_CLASSES_DIR "/cifar10.txt");
+ANTS_EMBED_FILE(ants_classes_cifar100, ANTS_CLASSES_DIR "/cifar100.txt");
+
+namespace ants {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool has_image_extension(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".webp" || ext == ".bmp";
+}
+
+std::vector<std::string> images_under(const fs::path& dir) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file(ec) && has_image_extension(it->path())) found.push_back(it->path().string());
+  }
+  if (ec) core::fail(ErrorCode::io, dir.string(), "cannot list the directory: " + ec.message());
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> collect_image_files(const std::vector<std::string>& inputs) {
+  std::vector<std::string> files;
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(in, ec)) {
+      auto found = images_under(in);
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(in, ec)) {
+      files.push_back(in);
+    } else {
+      core::fail(ErrorCode::io, in, "no such file or directory");
+    }
+  }
+  return files;
+}
+
+std::vector<LabeledImage> read_image_list(const fs::path& list, const fs::path& data_root, bool ood) {
+  std::ifstream in(list, std::ios::binary);
+  if (!in) core::fail(ErrorCode::io, list.string(), "cannot open the image list");
+  std::vector<LabeledImage> images;
+  std::string line;
+  for (size_t n = 1; std::getline(in, line); ++n) {
+    const std::string_view t = trim(line);
+    if (t.empty() || t.front() == '#') continue;
+    const size_t space = t.find_last_of(" \t");
+    if (space == std::string_view::npos) {
+      core::fail(ErrorCode::format, list.string() + ":" + std::to_string(n), "expected 'relative/path label'");
+    }
+    const std::string_view path = trim(t.substr(0, space)), label_text = t.substr(space + 1);
+    int label = 0;
+    const auto [end, err] = std::from_chars(label_text.data(), label_text.data() + label_text.size(), label);
+    if (err != std::errc() || end != label_text.data() + label_text.size() || label < -1) {
+      core::fail(ErrorCode::format, list.string() + ":" + std::to_string(n),
+                 "label '" + std::string(label_text) + "' is not an integer ≥ -1");
+    }
+    images.push_back({(data_root / std::string(path)).string(), ood ? -1 : label});
+  }
+  if (in.bad()) core::fail(ErrorCode::io, list.string(), "read error");
+  if (images.empty()) core::fail(ErrorCode::format, list.string(), "the image list is empty");
+  return images;
+}
+
+std::vector<std::string> builtin_class_list_names() { return {"imagenet", "cifar10", "cifar100"}; }
+
+std::vector<std::string> load_classes(const std::string& name_or_file, std::vector<std::string>* warnings) {
+  std::string_view text;
+  if (name_or_file == "imagenet") text = ANTS_EMBEDDED_BYTES(ants_classes_imagenet);
+  if (name_or_file == "cifar10") text = ANTS_EMBEDDED_BYTES(ants_classes_cifar10);
+  if (name_or_file == "cifar100") text = ANTS_EMBEDDED_BYTES(ants_classes_cifar100);
+  if (text.empty()) return read_class_list(name_or_file, warnings);
+  std::vector<std::string> names;
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t nl = std::min(text.find('\n', pos), text.size());
+    if (nl > pos) names.emplace_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return names;
+}
+
+}  // namespace ants

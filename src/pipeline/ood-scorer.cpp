@@ -1,0 +1,201 @@
+// The text banks and the detector behind `detect` and `eval`: ID prompts, the negative bank
+// (NegLabel selection or a fixed file), and per batch the method's scores plus the plain
+// zero-shot prediction and its probability over the ID classes.
+#include <ants/pipeline.h>
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include "core/error.h"
+#include "ood/embedding-cache.h"
+#include "ood/logits.h"
+#include "ood/text-bank.h"
+
+namespace ants {
+
+namespace {
+
+FeatureMatrix to_features(TextBank&& bank) { return FeatureMatrix{bank.size(), bank.dim, std::move(bank.embeddings)}; }
+
+// Labels of `after` that `before` does not hold (as multisets), in `after`'s order.
+std::vector<std::string> entered(const std::vector<std::string>& before, const std::vector<std::string>& after) {
+  std::unordered_map<std::string, int> count;
+  for (const auto& l : before) ++count[l];
+  std::vector<std::string> fresh;
+  for (const auto& l : after) {
+    auto it = count.find(l);
+    if (it != count.end() && it->second > 0) {
+      --it->second;
+    } else {
+      fresh.push_back(l);
+    }
+  }
+  return fresh;
+}
+
+}  // namespace
+
+Method parse_method(const std::string& name) {
+  if (name == "ants") return Method::ants;
+  if (name == "neglabel") return Method::neglabel;
+  if (name == "mcm") return Method::mcm;
+  core::fail(ErrorCode::invalid_argument, "--method", "unknown method '" + name + "' (ants, neglabel, mcm)");
+}
+
+const char* method_name(Method m) {
+  switch (m) {
+    case Method::ants: return "ants";
+    case Method::neglabel: return "neglabel";
+    case Method::mcm: return "mcm";
+  }
+  return "?";
+}
+
+struct OodScorer::Impl {
+  const ClipModel& model;
+  std::vector<std::string> classes;
+  ScorerOptions opt;
+  FeatureMatrix id_texts, negatives;
+  std::unique_ptr<AntsDetector> detector;
+  BatchTrace trace;
+  std::vector<std::string> warnings;
+
+  Impl(const ClipModel& m, std::vector<std::string> c, const ScorerOptions& o) : model(m), classes(std::move(c)), opt(o) {}
+
+  void build_banks(const EmbedProgress& progress) {
+    const ood::EmbeddingCache cache(opt.neglabel.cache);
+    std::vector<std::string> prompts;
+    for (const auto& c : classes) prompts.push_back(apply_template(opt.id_template, c));
+    id_texts = to_features(ood::embed_prompts_cached(model, prompts, cache, {}, opt.text_batch, warnings));
+    if (opt.method == Method::mcm) return;
+    if (!opt.negatives_file.empty()) {
+      negatives = to_features(read_negatives_file(model, opt.negatives_file, opt.neglabel.cache, progress, &warnings));
+      return;
+    }
+    NegLabelOptions nl = opt.neglabel;
+    nl.id_template = opt.id_template;
+    nl.batch = opt.text_batch;
+    NegLabelBank bank = select_neglabel_bank(model, classes, nl, progress);
+    warnings.insert(warnings.end(), bank.warnings.begin(), bank.warnings.end());
+    negatives = to_features(std::move(bank.bank));
+  }
+
+  void make_detector(Mllm* mllm) {
+    if (opt.method != Method::ants) return;
+    const ClipModel* m = &model;
+    const int batch = opt.text_batch;
+    TextEncoder encode = [m, batch](const std::vector<std::string>& texts) {
+      return to_features(embed_prompts(*m, texts, {}, batch));
+    };
+    detector = std::make_unique<AntsDetector>(id_texts, negatives, model.info().logit_scale, classes, encode, mllm,
+                                              opt.detector);
+  }
+
+  // Zero-shot prediction and its softmax probability over the ID classes (= the MCM score).
+  void predict(const FeatureMatrix& images, std::vector<ScoredImage*>& rows) const {
+    std::vector<float> logits;
+    ood::compute_logits(images, id_texts, model.info().logit_scale, logits);
+    const size_t n = id_texts.rows;
+    for (size_t i = 0; i < images.rows; ++i) {
+      const float* l = logits.data() + i * n;
+      const size_t best = static_cast<size_t>(std::max_element(l, l + n) - l);
+      double sum = 0;
+      for (size_t j = 0; j < n; ++j) sum += std::exp(static_cast<double>(l[j] - l[best]));
+      rows[i]->pred = static_cast<int>(best);
+      rows[i]->prob = static_cast<float>(1.0 / sum);
+      rows[i]->score = rows[i]->prob;
+    }
+  }
+
+  void score_method(const FeatureMatrix& images, const std::vector<std::filesystem::path>& files,
+                    std::vector<ScoredImage*>& rows) {
+    if (opt.method == Method::neglabel) {
+      const auto s = neglabel_scores(images, id_texts, negatives, model.info().logit_scale, opt.detector.group_len());
+      for (size_t i = 0; i < rows.size(); ++i) rows[i]->score = s[i];
+    } else if (opt.method == Method::ants) {
+      const auto far_before = detector->far_labels(), near_before = detector->near_labels();
+      const auto s = detector->process(images, files);
+      for (size_t i = 0; i < rows.size(); ++i) rows[i]->score = s[i].score;
+      record_trace(far_before, near_before);
+      return;
+    }
+    ++trace.batch;
+  }
+
+  void record_trace(const std::vector<std::string>& far_before, const std::vector<std::string>& near_before) {
+    const DetectorStats st = detector->stats();
+    trace.batch = st.batches;
+    trace.gamma = st.gamma;
+    trace.lambda = st.lambda;
+    trace.far_rows = st.far_rows;
+    trace.near_rows = st.near_rows;
+    trace.ens_updates = st.ens_updates;
+    trace.vsnl_updates = st.vsnl_updates;
+    trace.new_far = entered(far_before, detector->far_labels());
+    trace.new_near = entered(near_before, detector->near_labels());
+  }
+};
+
+OodScorer::OodScorer(const ClipModel& model, std::vector<std::string> classes, const ScorerOptions& options, Mllm* mllm,
+                     const EmbedProgress& progress)
+    : impl_(std::make_unique<Impl>(model, std::move(classes), options)) {
+  if (impl_->classes.empty()) core::fail(ErrorCode::invalid_argument, "classes", "no ID classes");
+  impl_->build_banks(progress);
+  impl_->make_detector(mllm);
+}
+
+OodScorer::~OodScorer() = default;
+
+std::vector<ScoredImage> OodScorer::score(const std::vector<ImageEmbedding>& batch) {
+  std::vector<ScoredImage> out(batch.size());
+  FeatureMatrix images{0, impl_->id_texts.dim, {}};
+  std::vector<std::filesystem::path> files;
+  std::vector<ScoredImage*> rows;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    out[i].file = batch[i].file;
+    out[i].error = batch[i].error;
+    if (!batch[i].error.empty()) continue;
+    if (batch[i].embedding.size() != static_cast<size_t>(images.dim)) {
+      core::fail(ErrorCode::invalid_argument, batch[i].file, "embedding width does not match the model");
+    }
+    images.data.insert(images.data.end(), batch[i].embedding.begin(), batch[i].embedding.end());
+    ++images.rows;
+    files.emplace_back(batch[i].file);
+    rows.push_back(&out[i]);
+  }
+  impl_->trace.new_far.clear();
+  impl_->trace.new_near.clear();
+  if (rows.empty()) return out;
+  impl_->predict(images, rows);
+  impl_->score_method(images, files, rows);
+  return out;
+}
+
+const BatchTrace& OodScorer::last_trace() const { return impl_->trace; }
+
+void OodScorer::reset() {
+  if (impl_->detector) impl_->detector->reset();
+  impl_->trace = BatchTrace{};
+}
+
+void OodScorer::snapshot(const std::filesystem::path& path) const {
+  if (impl_->detector) impl_->detector->snapshot(path);
+}
+
+void OodScorer::restore(const std::filesystem::path& path) {
+  if (impl_->detector) impl_->detector->restore(path);
+}
+
+DetectorStats OodScorer::stats() const {
+  if (impl_->detector) return impl_->detector->stats();
+  DetectorStats s;
+  s.batches = impl_->trace.batch;
+  return s;
+}
+
+const std::vector<std::string>& OodScorer::classes() const { return impl_->classes; }
+size_t OodScorer::negatives() const { return impl_->negatives.rows; }
+std::vector<std::string> OodScorer::warnings() const { return impl_->warnings; }
+
+}  // namespace ants
