@@ -7,10 +7,8 @@
 #include <iostream>
 #include <memory>
 
-#include "cli-common.h"
 #include "commands.h"
-#include "mllm-options.h"
-#include "scoring-options.h"
+#include "eval-command.h"
 
 namespace ants::cli {
 
@@ -18,14 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct EvalArgs {
-  ScoringCliOptions scoring;
-  MllmCliOptions mllm;
-  std::string id, out, data_root, seeds;
-  std::vector<std::string> ood;
-  uint32_t seed = 0;
-};
 
 // A list file (`path label` lines, relative to --data-root) or a directory of images.
 std::vector<LabeledImage> read_images(const std::string& path, const std::string& data_root, bool ood) {
@@ -99,6 +89,8 @@ json run_facts(const EvalArgs& a, const ClipModel& model, const OodScorer& score
   return facts;
 }
 
+}  // namespace
+
 int run_eval_command(EvalArgs& a) {
   const ScorerOptions so = to_scorer_options(a.scoring);
   auto model = load_model(a.scoring.model);
@@ -140,8 +132,6 @@ int run_eval_command(EvalArgs& a) {
   print_json_line(json::parse(metrics));
   return r.failed.empty() ? 0 : kExitFailure;
 }
-
-}  // namespace
 
 void add_eval_commands(CLI::App& app, int& rc) {
   auto* cmd = app.add_subcommand("eval", "OOD detection metrics on ID + OOD image sets, the OpenOOD v1.5 protocol");

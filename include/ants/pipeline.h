@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ants {
@@ -180,6 +181,15 @@ struct EvalRunInfo {
 // negatives.json and run.json into `out_dir` (created), each atomically.
 void write_eval_outputs(const std::filesystem::path& out_dir, const EvalResult& result,
                         const std::vector<OodSet>& ood_sets, const EvalOptions& options, const EvalRunInfo& info);
+
+// The built-in demo data: `n_id` images of four simple ID scenes (a red circle, a blue square, a
+// green triangle, a yellow star on plain backgrounds; label = scene) under `dir`/id and `n_ood`
+// textures (noise, stripes, checkerboards) under `dir`/ood, as 96×96 BMP files whose bytes depend
+// only on the index, so they are identical on every machine. Returns the ID images with labels.
+std::vector<LabeledImage> write_demo_images(const std::filesystem::path& dir, int n_id, int n_ood);
+std::vector<std::string> demo_class_names();
+// The scripted MLLM answers shipped for the demo (an --mllm-replay JSONL file, model "ants-demo").
+std::string_view demo_mllm_replay();
 
 // RFC 4180 quoting of one CSV field (quotes only when needed).
 std::string csv_field(const std::string& s);
