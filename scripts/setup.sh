@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs ants' build dependencies from Debian's archive, builds a Release ants in build/, and
-# (unless --no-demo) runs the built-in example: a small random CLIP embedding the bundled images.
+# (unless --no-demo) runs the main job on built-in data: `ants demo` (eval with ANTS on generated images).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

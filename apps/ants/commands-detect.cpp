@@ -29,6 +29,7 @@ struct DetectArgs {
   std::string out, state;
   std::optional<double> threshold;
   int state_every = 10;
+  size_t max_inputs = 0;  // 0 = all
 };
 
 // The rows of `detect`: CSV (default) or JSON lines (an --out ending in .jsonl / .json).
@@ -144,15 +145,16 @@ Pipeline make_pipeline(ScoringCliOptions& s, const MllmCliOptions* m, bool sync)
   return p;
 }
 
-// Streams `files[first..]` in detector batches; calls on_batch with each batch's results.
+// Streams `files[first, end)` in detector batches; calls on_batch with each batch's results and
+// the number of inputs consumed so far.
 template <typename OnBatch>
-void stream(Pipeline& p, const ScoringCliOptions& s, const std::vector<std::string>& files, size_t first,
+void stream(Pipeline& p, const ScoringCliOptions& s, const std::vector<std::string>& files, size_t first, size_t end,
             OnBatch on_batch) {
-  Progress progress("scored images", files.size(), "images", s.quiet);
+  Progress progress("scored images", end, "images", s.quiet);
   progress.update(first);
-  for (size_t at = first; at < files.size(); at += s.batch) {
+  for (size_t at = first; at < end; at += s.batch) {
     const std::vector<std::string> chunk(files.begin() + static_cast<std::ptrdiff_t>(at),
-                                         files.begin() + static_cast<std::ptrdiff_t>(std::min(files.size(), at + s.batch)));
+                                         files.begin() + static_cast<std::ptrdiff_t>(std::min(end, at + s.batch)));
     const auto embedded = embed_images_cached(*p.model, chunk, p.features, [&](size_t done, size_t) {
       progress.update(at + done);
     });
@@ -173,7 +175,8 @@ int run_detect(DetectArgs& a) {
   }
   RowWriter writer(a.out, first > 0 && !a.out.empty());
   size_t failed = 0, batches = 0;
-  stream(p, a.scoring, files, first, [&](const std::vector<ScoredImage>& rows, size_t consumed) {
+  const size_t end = a.max_inputs > 0 ? std::min(files.size(), first + a.max_inputs) : files.size();
+  stream(p, a.scoring, files, first, end, [&](const std::vector<ScoredImage>& rows, size_t consumed) {
     for (const auto& r : rows) {
       if (!r.error.empty()) {
         ++failed;
@@ -182,10 +185,10 @@ int run_detect(DetectArgs& a) {
       writer.write(r, p.scorer->classes(), a.threshold);
     }
     writer.flush();
-    if (st && (++batches % static_cast<size_t>(a.state_every) == 0 || consumed == files.size()))
+    if (st && (++batches % static_cast<size_t>(a.state_every) == 0 || consumed == end))
       save_state(*st, *p.scorer, files, consumed, p.method);
   });
-  if (st && first == files.size()) save_state(*st, *p.scorer, files, first, p.method);
+  if (st && first == end) save_state(*st, *p.scorer, files, first, p.method);
   if (p.mllm && !a.scoring.quiet) print_mllm_summary(*p.mllm);
   if (failed > 0 && !a.scoring.quiet) std::cerr << "ants: " << failed << " of " << files.size() << " inputs could not be read\n";
   return failed > 0 ? kExitFailure : 0;
@@ -203,7 +206,7 @@ int run_calibrate(CalibrateArgs& a) {
   const auto files = collect_image_files(a.inputs);
   std::vector<double> scores;
   size_t failed = 0;
-  stream(p, a.scoring, files, 0, [&](const std::vector<ScoredImage>& rows, size_t) {
+  stream(p, a.scoring, files, 0, files.size(), [&](const std::vector<ScoredImage>& rows, size_t) {
     for (const auto& r : rows) {
       if (r.error.empty()) {
         scores.push_back(r.score);
@@ -236,6 +239,8 @@ void add_detect_commands(CLI::App& app, int& rc) {
   cmd->add_option("--state", a->state, "restore the detector from FILE at start, save it every K batches and at the end; "
                                        "rerunning the same command resumes after the inputs already scored");
   cmd->add_option("--state-every", a->state_every, "K: batches between state saves (default: 10)")->check(CLI::PositiveNumber);
+  cmd->add_option("--max-inputs", a->max_inputs, "score at most N inputs in this run (with --state, the next run "
+                                                 "goes on from there: for time-limited jobs)");
   cmd->add_option("inputs", a->inputs, "image files or directories (recursive)")->required();
   cmd->callback([a, &rc] { rc = run_detect(*a); });
 

@@ -1,0 +1,233 @@
+// ants detect / calibrate / eval / demo end to end on the shared tiny model with generated
+// images, a corrupt file and a scripted MLLM server.
+#include <ants/metrics.h>
+#include <ants/pipeline.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+
+#include "cli-runner.h"
+#include "core/file-util.h"
+#include "mllm/fake-openai-server.h"
+#include "test-paths.h"
+#include "test-util.h"
+
+namespace ants {
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_cli;
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> v;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) v.push_back(l);
+  return v;
+}
+
+// Splits one RFC 4180 CSV line.
+std::vector<std::string> csv_split(const std::string& line) {
+  std::vector<std::string> f(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+      f.back() += '"', ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      f.emplace_back();
+    } else {
+      f.back() += c;
+    }
+  }
+  return f;
+}
+
+// A VSNL answer for similar-class prompts, a description for images that depends only on the
+// request's content (never on the order of requests, so a resumed run gets the same answers).
+test::FakeOpenAiServer::Script scripted() {
+  return [](const nlohmann::json& body, int, httplib::Response& res) {
+    const std::string prompt = test::FakeOpenAiServer::prompt_of(body);
+    const bool vsnl = prompt.find("five") != std::string::npos || prompt.find("Five") != std::string::npos;
+    const size_t h = std::hash<std::string>{}(body["messages"].dump());
+    res.set_content(test::FakeOpenAiServer::completion(vsnl ? "1. purple blob\n2. grey cube\n3. brown cone"
+                                                            : "pattern number " + std::to_string(h % 7)),
+                    "application/json");
+  };
+}
+
+class DetectEvalCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (test::cli_path().empty()) GTEST_SKIP() << "CLI not built";
+    dir_ = test::temp_dir();
+    id_ = write_demo_images(dir_ / "images", 24, 24);
+    core::write_file_atomic(dir_ / "images" / "ood" / "corrupt.png", "\x89PNG\r\n\x1a\n truncated");
+    std::string classes, list;
+    for (const auto& c : demo_class_names()) classes += c + "\n";
+    for (const auto& im : id_) list += fs::relative(im.file, dir_ / "images").string() + " " + std::to_string(im.label) + "\n";
+    core::write_file_atomic(dir_ / "classes.txt", classes);
+    core::write_file_atomic(dir_ / "id.txt", list);
+  }
+
+  std::vector<std::string> scoring_args() const {
+    return {"--model", test::tiny_model_dir().string(), "--precision", "fp32", "--classes", (dir_ / "classes.txt").string(),
+            "--count", "300", "--batch", "8", "--min-candidates", "4", "--near-start", "2", "--near-interval", "2",
+            "--cache-dir", (dir_ / "cache").string()};
+  }
+  std::vector<std::string> with(std::vector<std::string> head, const std::vector<std::string>& tail) const {
+    head.insert(head.end(), tail.begin(), tail.end());
+    return head;
+  }
+
+  fs::path dir_;
+  std::vector<LabeledImage> id_;
+};
+
+TEST_F(DetectEvalCli, DetectWritesARowForEveryInputIncludingTheCorruptOne) {
+  auto args = with({"detect", "--quiet"}, scoring_args());
+  args.push_back((dir_ / "images").string());
+  const auto r = run_cli(args);
+  EXPECT_EQ(r.code, 1) << r.err;  // one input could not be read
+  const auto rows = lines_of(r.out);
+  ASSERT_EQ(rows.size(), 1u + 49u);
+  EXPECT_EQ(rows[0], "file,pred,pred_name,prob,score,ood,error");
+  size_t errors = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const auto f = csv_split(rows[i]);
+    ASSERT_EQ(f.size(), 7u) << rows[i];
+    if (f[0].ends_with("corrupt.png")) {
+      ++errors;
+      EXPECT_TRUE(f[1].empty() && f[4].empty());
+      EXPECT_NE(f[6].find("corrupt.png"), std::string::npos);
+    } else {
+      EXPECT_TRUE(f[6].empty()) << rows[i];
+      const int pred = std::stoi(f[1]);
+      EXPECT_EQ(f[2], demo_class_names()[static_cast<size_t>(pred)]);
+      EXPECT_GT(std::stod(f[3]), 0.0);
+    }
+  }
+  EXPECT_EQ(errors, 1u);
+}
+
+TEST_F(DetectEvalCli, DetectJsonLinesAndThresholdMarkOod) {
+  auto args = with({"detect", "--quiet", "--method", "neglabel", "--threshold", "0.5", "--out", (dir_ / "rows.jsonl").string()},
+                   scoring_args());
+  args.push_back((dir_ / "images" / "id").string());
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto rows = lines_of(core::read_file(dir_ / "rows.jsonl"));
+  ASSERT_EQ(rows.size(), 24u);
+  for (const auto& line : rows) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["ood"].get<bool>(), j["score"].get<double>() < 0.5);
+  }
+}
+
+TEST_F(DetectEvalCli, ResumingFromStateGivesTheScoresOfAnUninterruptedRun) {
+  test::FakeOpenAiServer server(scripted());
+  const std::vector<std::string> mllm{"--mllm-url", server.url(), "--mllm-sync", "--mllm-cache", "none"};
+  auto whole = with(with({"detect", "--quiet"}, scoring_args()), mllm);
+  whole.push_back((dir_ / "images").string());
+  const auto full = run_cli(whole);
+  ASSERT_EQ(full.code, 1) << full.err;
+  ASSERT_GT(server.requests(), 0);
+
+  const std::string state = (dir_ / "detector.state").string(), out = (dir_ / "resumed.csv").string();
+  auto part = with(with({"detect", "--quiet", "--state", state, "--state-every", "1", "--out", out}, scoring_args()), mllm);
+  part.push_back((dir_ / "images").string());
+  auto first = part;
+  first.insert(first.begin() + 1, {"--max-inputs", "16"});
+  EXPECT_EQ(run_cli(first).code, 0);
+  EXPECT_EQ(lines_of(core::read_file(out)).size(), 17u);
+  EXPECT_EQ(run_cli(part).code, 1);  // the rest, including the corrupt file
+  EXPECT_EQ(core::read_file(out), full.out);
+}
+
+TEST_F(DetectEvalCli, EvalWritesConsistentFilesAndTheSecondRunReusesEmbeddings) {
+  test::FakeOpenAiServer server(scripted());
+  const std::string out = (dir_ / "eval").string();
+  auto args = with(with({"eval", "--quiet", "--id", (dir_ / "id.txt").string(), "--data-root", (dir_ / "images").string(),
+                         "--ood", "textures=" + (dir_ / "images" / "ood").string() + ":far", "--ood",
+                         "again=" + (dir_ / "images" / "ood").string() + ":near", "--seeds", "0,1", "--out", out},
+                        scoring_args()),
+                   {"--mllm-url", server.url(), "--mllm-cache", "none"});
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.code, 1) << r.err;  // the corrupt file is skipped and reported
+  for (const char* f : {"metrics.json", "metrics.csv", "scores.csv", "trace.csv", "negatives.json", "run.json"})
+    EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
+  const auto metrics = test::read_json(fs::path(out) / "metrics.json");
+  EXPECT_EQ(r.json_lines().at(0), metrics);
+  // metrics.json equals the metrics recomputed from scores.csv, per set and seed.
+  std::map<std::pair<std::string, int>, std::pair<std::vector<double>, std::vector<double>>> scores;
+  const auto rows = lines_of(core::read_file(fs::path(out) / "scores.csv"));
+  ASSERT_EQ(rows.size(), 1u + 2 * 2 * 48);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const auto f = csv_split(rows[i]);
+    auto& [id, ood] = scores[{f[0], std::stoi(f[1])}];
+    (std::stoi(f[3]) == -1 ? ood : id).push_back(std::stod(f[5]));
+  }
+  size_t checked = 0;
+  for (const auto& set : metrics["sets"]) {
+    for (const auto& s : set["per_seed"]) {
+      const auto& [id, ood] = scores.at({set["name"].get<std::string>(), s["seed"].get<int>()});
+      const OodMetrics m = ood_metrics(id, ood);
+      EXPECT_NEAR(s["auroc"].get<double>(), 100 * m.auroc, 1e-4);
+      EXPECT_NEAR(s["fpr95"].get<double>(), 100 * m.fpr95, 1e-4);
+      EXPECT_NEAR(s["aupr_in"].get<double>(), 100 * m.aupr_in, 1e-4);
+      ++checked;
+    }
+    EXPECT_EQ(set["n_ood"].get<int>(), 24);
+    EXPECT_TRUE(set.contains("std"));
+    EXPECT_FALSE(set["mean"]["acc"].is_null());
+  }
+  EXPECT_EQ(checked, 4u);
+  EXPECT_EQ(metrics["splits"].size(), 2u);
+  const auto run = test::read_json(fs::path(out) / "run.json");
+  EXPECT_EQ(run["skipped"].size(), 1u);
+  EXPECT_GT(run["mllm"]["requests"].get<int>(), 0);
+  const auto negatives = test::read_json(fs::path(out) / "negatives.json");
+  EXPECT_FALSE(negatives[0]["far"].empty());
+  EXPECT_FALSE(negatives[0]["near"].empty());
+
+  const auto again = run_cli(args);
+  EXPECT_EQ(again.code, 1);
+  EXPECT_EQ(test::read_json(fs::path(out) / "run.json")["embedding_cache_hits"].get<int>(), 48);
+  EXPECT_EQ(test::read_json(fs::path(out) / "metrics.json"), metrics);
+}
+
+TEST_F(DetectEvalCli, CalibrateKeepsTheRequestedShareOfIdImages) {
+  auto args = with({"calibrate", "--quiet", "--method", "mcm", "--tpr", "0.75"}, scoring_args());
+  args.push_back((dir_ / "images" / "id").string());
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = r.json_lines().at(0);
+  EXPECT_EQ(j["n"].get<int>(), 24);
+  EXPECT_GE(j["kept"].get<int>(), 18);
+  EXPECT_GE(j["kept_share"].get<double>(), 0.75);
+}
+
+TEST_F(DetectEvalCli, UsageErrorsExitWithTwo) {
+  auto r = run_cli(with({"eval", "--id", (dir_ / "id.txt").string(), "--ood", "nameonly", "--out", (dir_ / "o").string()},
+                        scoring_args()));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("NAME=LIST"), std::string::npos) << r.err;
+  r = run_cli(with({"detect", "--method", "odin", (dir_ / "images").string()}, scoring_args()));
+  EXPECT_EQ(r.code, 2);
+}
+
+TEST(DemoCli, RunsEvalOnBuiltInDataWithReplayedAnswers) {
+  if (test::cli_path().empty()) GTEST_SKIP() << "CLI not built";
+  const fs::path out = test::temp_dir() / "demo";
+  const auto r = run_cli({"demo", "--quiet", "--out", out.string(), "--images", "40"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto run = test::read_json(out / "eval" / "run.json");
+  EXPECT_GT(run["mllm"]["replay_hits"].get<int>(), 0);
+  EXPECT_EQ(run["images"].get<int>(), 80);
+  EXPECT_TRUE(fs::exists(out / "eval" / "metrics.csv"));
+}
+
+}  // namespace
+}  // namespace ants
