@@ -16,6 +16,7 @@ PACKAGES=(
   libsqlite3-dev         # the MLLM answer cache
   libjpeg62-turbo-dev libpng-dev libwebp-dev libstb-dev  # image codecs
   libgtest-dev libbenchmark-dev                          # tests, benchmarks
+  chromium               # the test that renders report.html headless
 )
 
 install_packages() {

@@ -1,6 +1,7 @@
 // Small helpers shared by the tests: reading fixtures and comparing vectors.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +12,18 @@
 #include <vector>
 
 namespace ants::test {
+
+// The lines of `text` (without their '\n').
+inline std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> v;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t nl = std::min(text.find('\n', pos), text.size());
+    v.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return v;
+}
 
 inline nlohmann::json read_json(const std::filesystem::path& p) {
   std::ifstream in(p);

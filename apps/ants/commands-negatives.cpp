@@ -1,5 +1,6 @@
 // negatives: the NegLabel bank for a class list (spec §3.1–§3.2), one prompt per line.
 #include <ants/negatives.h>
+#include <ants/pipeline.h>
 
 #include <charconv>
 #include <chrono>
@@ -70,7 +71,7 @@ void write_output(const std::string& path, const std::string& text) {
 void run_negatives(const NegativesArgs& a) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> warnings;
-  const std::vector<std::string> classes = read_class_list(a.classes, &warnings);
+  const std::vector<std::string> classes = load_classes(a.classes, &warnings);
   for (const auto& w : warnings) std::cerr << "ants: warning: " << w << "\n";
   auto model = load_model(a.model);
   NegLabelOptions opts;
@@ -98,7 +99,7 @@ void add_negatives_commands(CLI::App& app, int& rc) {
       "negatives", "print the NegLabel negative prompts for a class list (bank order, one per line, as embedded)");
   auto a = std::make_shared<NegativesArgs>();
   add_model_options(*cmd, a->model);
-  cmd->add_option("--classes", a->classes, "ID class names, one per line (blank and # lines skipped)")->required();
+  cmd->add_option("--classes", a->classes, "ID classes: imagenet, cifar10, cifar100 or a file (one name per line; blank and # lines skipped)")->required();
   cmd->add_option("--count", a->count, "bank size M (default: 10000)")->check(CLI::PositiveNumber);
   cmd->add_option("--corpus", a->corpus, "word-list directory (adj*txt / noun*txt files; default: built-in WordNet lists)");
   cmd->add_option("--out,-o", a->out, "write the prompts to FILE instead of stdout");

@@ -178,7 +178,8 @@ struct EvalRunInfo {
 
 // Writes metrics.json (per set and per near/far split; metrics in percent, mean and sample std
 // over seeds), metrics.csv (OpenOOD style, ×100 with two decimals), scores.csv, trace.csv,
-// negatives.json and run.json into `out_dir` (created), each atomically.
+// negatives.json, run.json and report.html (self-contained: metrics, ROC curves, score histograms,
+// γ/λ traces, mined negatives, warnings) into `out_dir` (created), each atomically.
 void write_eval_outputs(const std::filesystem::path& out_dir, const EvalResult& result,
                         const std::vector<OodSet>& ood_sets, const EvalOptions& options, const EvalRunInfo& info);
 

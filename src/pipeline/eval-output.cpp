@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/file-util.h"
+#include "pipeline/report-html.h"
 
 namespace ants {
 
@@ -204,7 +205,9 @@ void write_eval_outputs(const fs::path& out_dir, const EvalResult& result, const
   core::write_file_atomic(out_dir / "scores.csv", scores_csv(result));
   core::write_file_atomic(out_dir / "trace.csv", trace_csv(result));
   write_json(out_dir / "negatives.json", negatives_json(result));
-  write_json(out_dir / "run.json", run_json(result, options, info));
+  const json run = run_json(result, options, info);
+  write_json(out_dir / "run.json", run);
+  core::write_file_atomic(out_dir / "report.html", pipeline::report_html(result, metrics, run));
 }
 
 }  // namespace ants

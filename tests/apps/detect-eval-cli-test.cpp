@@ -19,13 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using test::run_cli;
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> v;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) v.push_back(l);
-  return v;
-}
-
 // Splits one RFC 4180 CSV line.
 std::vector<std::string> csv_split(const std::string& line) {
   std::vector<std::string> f(1);
@@ -91,7 +84,7 @@ TEST_F(DetectEvalCli, DetectWritesARowForEveryInputIncludingTheCorruptOne) {
   args.push_back((dir_ / "images").string());
   const auto r = run_cli(args);
   EXPECT_EQ(r.code, 1) << r.err;  // one input could not be read
-  const auto rows = lines_of(r.out);
+  const auto rows = test::split_lines(r.out);
   ASSERT_EQ(rows.size(), 1u + 49u);
   EXPECT_EQ(rows[0], "file,pred,pred_name,prob,score,ood,error");
   size_t errors = 0;
@@ -118,7 +111,7 @@ TEST_F(DetectEvalCli, DetectJsonLinesAndThresholdMarkOod) {
   args.push_back((dir_ / "images" / "id").string());
   const auto r = run_cli(args);
   ASSERT_EQ(r.code, 0) << r.err;
-  const auto rows = lines_of(core::read_file(dir_ / "rows.jsonl"));
+  const auto rows = test::split_lines(core::read_file(dir_ / "rows.jsonl"));
   ASSERT_EQ(rows.size(), 24u);
   for (const auto& line : rows) {
     const auto j = nlohmann::json::parse(line);
@@ -141,7 +134,7 @@ TEST_F(DetectEvalCli, ResumingFromStateGivesTheScoresOfAnUninterruptedRun) {
   auto first = part;
   first.insert(first.begin() + 1, {"--max-inputs", "16"});
   EXPECT_EQ(run_cli(first).code, 0);
-  EXPECT_EQ(lines_of(core::read_file(out)).size(), 17u);
+  EXPECT_EQ(test::split_lines(core::read_file(out)).size(), 17u);
   EXPECT_EQ(run_cli(part).code, 1);  // the rest, including the corrupt file
   EXPECT_EQ(core::read_file(out), full.out);
 }
@@ -162,7 +155,7 @@ TEST_F(DetectEvalCli, EvalWritesConsistentFilesAndTheSecondRunReusesEmbeddings) 
   EXPECT_EQ(r.json_lines().at(0), metrics);
   // metrics.json equals the metrics recomputed from scores.csv, per set and seed.
   std::map<std::pair<std::string, int>, std::pair<std::vector<double>, std::vector<double>>> scores;
-  const auto rows = lines_of(core::read_file(fs::path(out) / "scores.csv"));
+  const auto rows = test::split_lines(core::read_file(fs::path(out) / "scores.csv"));
   ASSERT_EQ(rows.size(), 1u + 2 * 2 * 48);
   for (size_t i = 1; i < rows.size(); ++i) {
     const auto f = csv_split(rows[i]);

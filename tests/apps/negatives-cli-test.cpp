@@ -9,6 +9,7 @@
 #include "core/file-util.h"
 #include "cli-runner.h"
 #include "test-paths.h"
+#include "test-util.h"
 
 namespace ants {
 namespace {
@@ -17,13 +18,6 @@ namespace fs = std::filesystem;
 
 using test::CliRun;
 using test::run_cli;
-
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> v;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) v.push_back(l);
-  return v;
-}
 
 // The first 50 ImageNet classes (with a comment line) in a temp file.
 std::string class_file() {
@@ -45,7 +39,7 @@ TEST(NegativesCli, PrintsTheBankAndReadsBack) {
   const fs::path cache = test::temp_dir() / "cache";
   const CliRun r = run_cli(base_args(cache));
   ASSERT_EQ(r.code, 0) << r.err;
-  const auto prompts = lines(r.out);
+  const auto prompts = test::split_lines(r.out);
   ASSERT_EQ(prompts.size(), 500u);
   EXPECT_NE(r.err.find("adjectives 13467 lines"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("= 500 in"), std::string::npos) << r.err;
@@ -83,8 +77,8 @@ TEST(NegativesCli, CachedRunScoresAndOutFile) {
   ASSERT_EQ(second.code, 0) << second.err;
   EXPECT_TRUE(second.out.empty());
   EXPECT_NE(second.err.find("cache: bank hit"), std::string::npos) << second.err;
-  const auto scored = lines(core::read_file(out_file));
-  const auto plain = lines(first.out);
+  const auto scored = test::split_lines(core::read_file(out_file));
+  const auto plain = test::split_lines(first.out);
   ASSERT_EQ(scored.size(), plain.size());
   for (size_t i = 0; i < scored.size(); ++i) {
     const size_t tab = scored[i].find('\t');
@@ -111,7 +105,7 @@ TEST(NegativesCli, NoCacheWritesNothing) {
   args.insert(args.end(), {"--no-cache", "--corpus", corpus.string()});
   const CliRun r = run_cli(args);
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(lines(r.out).size(), 5u);
+  EXPECT_EQ(test::split_lines(r.out).size(), 5u);
   EXPECT_NE(r.err.find("selected 1 adjectives + 4 nouns = 5"), std::string::npos) << r.err;  // floor(5·3/10)
   EXPECT_NE(r.err.find("cache: off"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(cache));
