@@ -91,7 +91,13 @@ std::string inputs_fingerprint(const std::vector<std::string>& files) {
   return std::to_string(std::hash<std::string>{}(all)) + ":" + std::to_string(files.size());
 }
 
-size_t resume(const StateFiles& st, OodScorer& scorer, const std::vector<std::string>& files) {
+// What else must match for the saved position to mean the same thing (the ANTS detector's own
+// snapshot also checks its model, classes, banks and options).
+std::string setup_of(const ScoringCliOptions& s) {
+  return s.method + "|" + s.model.dir + "|" + s.classes + "|" + s.preprocess + "|" + std::to_string(s.batch);
+}
+
+size_t resume(const StateFiles& st, OodScorer& scorer, const std::vector<std::string>& files, const std::string& setup) {
   std::error_code ec;
   if (!fs::exists(st.progress, ec)) return 0;
   std::ifstream in(st.progress);
@@ -100,14 +106,18 @@ size_t resume(const StateFiles& st, OodScorer& scorer, const std::vector<std::st
     throw Error(ErrorCode::format, st.progress.string() + ": not an ants detect progress file");
   if (p["inputs"].get<std::string>() != inputs_fingerprint(files))
     throw Error(ErrorCode::invalid_argument, st.progress.string() + ": the state belongs to another list of inputs");
+  if (p.value("setup", "") != setup)
+    throw Error(ErrorCode::invalid_argument, st.progress.string() +
+                                                 ": the state belongs to another method, model, class list, preprocessing or batch");
   if (fs::exists(st.detector, ec)) scorer.restore(st.detector);
   return p["consumed"].get<size_t>();
 }
 
 void save_state(const StateFiles& st, const OodScorer& scorer, const std::vector<std::string>& files, size_t consumed,
-                Method method) {
+                Method method, const std::string& setup) {
   if (method == Method::ants) scorer.snapshot(st.detector);
-  const json p{{"consumed", consumed}, {"inputs", inputs_fingerprint(files)}, {"batches", scorer.stats().batches}};
+  const json p{{"consumed", consumed}, {"inputs", inputs_fingerprint(files)}, {"setup", setup},
+               {"batches", scorer.stats().batches}};
   const std::string tmp = st.progress.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -170,7 +180,7 @@ int run_detect(DetectArgs& a) {
   size_t first = 0;
   if (!a.state.empty()) {
     st.emplace(a.state);
-    first = resume(*st, *p.scorer, files);
+    first = resume(*st, *p.scorer, files, setup_of(a.scoring));
     if (first > 0 && !a.scoring.quiet) std::cerr << "ants: resuming after " << first << " of " << files.size() << " inputs\n";
   }
   RowWriter writer(a.out, first > 0 && !a.out.empty());
@@ -186,9 +196,9 @@ int run_detect(DetectArgs& a) {
     }
     writer.flush();
     if (st && (++batches % static_cast<size_t>(a.state_every) == 0 || consumed == end))
-      save_state(*st, *p.scorer, files, consumed, p.method);
+      save_state(*st, *p.scorer, files, consumed, p.method, setup_of(a.scoring));
   });
-  if (st && first == end) save_state(*st, *p.scorer, files, first, p.method);
+  if (st && first == end) save_state(*st, *p.scorer, files, first, p.method, setup_of(a.scoring));
   if (p.mllm && !a.scoring.quiet) print_mllm_summary(*p.mllm);
   if (failed > 0 && !a.scoring.quiet) std::cerr << "ants: " << failed << " of " << files.size() << " inputs could not be read\n";
   return failed > 0 ? kExitFailure : 0;

@@ -135,6 +135,11 @@ TEST_F(DetectEvalCli, ResumingFromStateGivesTheScoresOfAnUninterruptedRun) {
   first.insert(first.begin() + 1, {"--max-inputs", "16"});
   EXPECT_EQ(run_cli(first).code, 0);
   EXPECT_EQ(test::split_lines(core::read_file(out)).size(), 17u);
+  auto other = part;  // another method cannot resume this state
+  other.insert(other.begin() + 1, {"--method", "mcm"});
+  const auto refused = run_cli(other);
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.err.find("belongs to another method"), std::string::npos) << refused.err;
   EXPECT_EQ(run_cli(part).code, 1);  // the rest, including the corrupt file
   EXPECT_EQ(core::read_file(out), full.out);
 }
