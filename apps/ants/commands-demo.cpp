@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 struct DemoArgs {
   std::string out = "ants-demo";
-  int images = 200;
+  int images = 200, threads = 0;
   bool quiet = false;
   MllmCliOptions mllm;  // --mllm-url (with --mllm-record) asks a real server instead of the replay
 };
@@ -43,6 +43,7 @@ EvalArgs demo_eval(const DemoArgs& d) {
   EvalArgs a;
   a.scoring.model.dir = model.string();
   a.scoring.model.precision = "fp32";
+  a.scoring.model.threads = d.threads;
   a.scoring.classes = (out / "classes.txt").string();
   a.scoring.preprocess = "clip";
   a.scoring.batch = 32;
@@ -76,6 +77,7 @@ void add_demo_commands(CLI::App& app, int& rc) {
   cmd->add_option("--images", d->images, "ID images and OOD images to generate (default: 200 each)")
       ->check(CLI::Range(8, 100000));
   cmd->add_flag("--quiet,-q", d->quiet, "no progress on stderr");
+  cmd->add_option("--threads", d->threads, "compute threads (default: all cores)");
   add_mllm_options(*cmd, d->mllm, false);
   cmd->callback([d, &rc] {
     EvalArgs a = demo_eval(*d);
