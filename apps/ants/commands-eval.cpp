@@ -77,7 +77,8 @@ json run_facts(const EvalArgs& a, const ClipModel& model, const OodScorer& score
              {"n_classes", scorer.classes().size()},
              {"negatives", scorer.negatives()},
              {"preprocess", a.scoring.preprocess},
-             {"preset", a.scoring.preset}};
+             {"preset", a.scoring.preset},
+             {"setup", json::parse(scorer.setup_json())}};
   if (mllm) {
     const MllmStats s = mllm->stats();
     facts["mllm"] = {{"requests", s.requests}, {"failures", s.failures}, {"retries", s.retries},

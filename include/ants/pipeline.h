@@ -118,6 +118,15 @@ class OodScorer {
   void reset();
   void snapshot(const std::filesystem::path& path) const;  // ANTS only (others are stateless)
   void restore(const std::filesystem::path& path);
+  // The detector snapshot as bytes (empty for the stateless methods); restore_bytes of an empty
+  // string does nothing for them and is a format error for ANTS. `where` names the file in errors.
+  std::string snapshot_bytes() const;
+  void restore_bytes(std::string_view bytes, const std::string& where);
+  // What identifies this scorer's outputs, as a JSON object (text): method, model (hash of the
+  // weights, config, tokenizer and precision), ID classes, prompt template, negative bank (rows
+  // and a hash of its embeddings) and every detector option. run.json records it; a resumed
+  // stream must match it.
+  std::string setup_json() const;
   DetectorStats stats() const;
   const std::vector<std::string>& classes() const;
   size_t negatives() const;
@@ -127,6 +136,30 @@ class OodScorer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// ---- resumable streams (`detect --state`) ----
+
+// Where a stream stopped. One file holds it together with the detector snapshot and is written
+// atomically, so after a crash the position and the detector state always belong together.
+struct StreamCheckpoint {
+  std::string setup;          // stream_setup(): what must match for the position to mean the same
+  uint64_t consumed = 0;      // inputs of the list already scored
+  uint64_t output_bytes = 0;  // size of the rows file when saved (0 when the rows go to stdout)
+};
+
+// The scorer's setup_json() plus the preprocessing, the detector batch and a hash of the input
+// list (the paths in order), as a JSON object (text).
+std::string stream_setup(const OodScorer& scorer, const ImageFeatureOptions& features, size_t batch,
+                         const std::vector<std::string>& files);
+// Layout: "ANTSSTRM", u32 version, u64 n, n bytes of JSON (setup, consumed, output_bytes), then
+// the scorer's snapshot_bytes().
+void save_checkpoint(const std::filesystem::path& path, const StreamCheckpoint& checkpoint, const OodScorer& scorer);
+// nullopt when `path` does not exist. Otherwise restores the scorer and returns the position.
+// Throws Error(invalid_argument) naming the first setting that differs ("method", "model",
+// "detector options", "inputs", ...) when the checkpoint belongs to another setup, and
+// Error(format) when the file is damaged.
+std::optional<StreamCheckpoint> load_checkpoint(const std::filesystem::path& path, const std::string& setup,
+                                                OodScorer& scorer);
 
 // ---- evaluation (OpenOOD protocol, spec §6.2) ----
 

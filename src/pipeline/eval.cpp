@@ -3,8 +3,10 @@
 #include <ants/pipeline.h>
 
 #include <chrono>
+#include <set>
 #include <unordered_map>
 
+#include "core/error.h"
 #include "ood/randperm.h"
 
 namespace ants {
@@ -89,6 +91,32 @@ SetRun run_one(OodScorer& scorer, const OodSet& set, const std::vector<LabeledIm
   return run;
 }
 
+// Fails before any scoring, with the reason, for what would otherwise surface later as an
+// opaque metrics error or silently wrong numbers.
+void check_sets(const std::vector<LabeledImage>& id_images, const std::vector<OodSet>& sets, size_t n_classes) {
+  std::set<std::string> names;
+  for (const auto& s : sets) {
+    if (s.name.empty()) core::fail(ErrorCode::invalid_argument, "eval", "an OOD set has no name");
+    if (!names.insert(s.name).second)
+      core::fail(ErrorCode::invalid_argument, "eval", "two OOD sets are named '" + s.name + "'");
+  }
+  for (const auto& im : id_images) {
+    if (im.label >= 0 && static_cast<size_t>(im.label) >= n_classes) {
+      core::fail(ErrorCode::invalid_argument, im.file,
+                 "label " + std::to_string(im.label) + " is not a class index (the class list has " +
+                     std::to_string(n_classes) + " names)");
+    }
+  }
+}
+
+// A stream needs at least one readable ID and one readable OOD image.
+void check_stream(const OodSet& set, const std::vector<LabeledImage>& stream) {
+  bool id = false, ood = false;
+  for (const auto& im : stream) (im.label == kOodLabel ? ood : id) = true;
+  if (!ood) core::fail(ErrorCode::io, "eval", "OOD set '" + set.name + "': none of its images could be read");
+  if (!id) core::fail(ErrorCode::io, "eval", "none of the ID images could be read");
+}
+
 }  // namespace
 
 EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector<LabeledImage>& id_images,
@@ -96,11 +124,19 @@ EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector
   if (id_images.empty()) throw Error(ErrorCode::invalid_argument, "eval: no ID images");
   if (ood_sets.empty()) throw Error(ErrorCode::invalid_argument, "eval: no OOD sets");
   if (options.batch == 0) throw Error(ErrorCode::invalid_argument, "eval: batch must be at least 1");
+  if (options.seeds.empty()) throw Error(ErrorCode::invalid_argument, "eval: no seeds");
+  check_sets(id_images, ood_sets, scorer.classes().size());
   EvalResult r;
   const Embedded e = embed_all(model, id_images, ood_sets, options, progress, r);
-  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::vector<LabeledImage>> streams;
   for (const auto& set : ood_sets) {
-    const auto stream = readable_stream(set, id_images, e);
+    streams.push_back(readable_stream(set, id_images, e));
+    check_stream(set, streams.back());
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  for (size_t k = 0; k < ood_sets.size(); ++k) {
+    const OodSet& set = ood_sets[k];
+    const auto& stream = streams[k];
     for (uint32_t seed : options.seeds) r.runs.push_back(run_one(scorer, set, stream, seed, e, options, progress));
   }
   r.score_s = seconds_since(t0);

@@ -51,11 +51,41 @@ test::FakeOpenAiServer::Script scripted() {
   };
 }
 
+// The finished entries of a cache directory that other test processes may be writing to at the
+// same time (their temporary files come and go; a missing entry is only a cache miss).
+void copy_cache_entries(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(from, ec)) {
+    if (e.path().extension() == ".bin") fs::copy_file(e.path(), to / e.path().filename(), ec);
+  }
+}
+
 class DetectEvalCli : public ::testing::Test {
  protected:
+  // The ~72k NegLabel candidate prompts are embedded once per build tree (test::shared_text_cache);
+  // each test starts from a copy of those text embeddings (its image embeddings stay its own).
+  static void SetUpTestSuite() {
+    if (test::cli_path().empty()) return;
+    warm_ = new fs::path(test::shared_text_cache());
+    const fs::path classes = test::temp_dir() / "demo-classes.txt";
+    std::string names;
+    for (const auto& c : demo_class_names()) names += c + "\n";
+    core::write_file_atomic(classes, names);
+    const auto r = run_cli({"negatives", "--model", test::tiny_model_dir().string(), "--precision", "fp32", "--classes",
+                            classes.string(), "--count", "300", "--cache-dir", warm_->string(), "--out",
+                            (test::temp_dir() / "bank.txt").string()});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  static void TearDownTestSuite() {
+    delete warm_;
+    warm_ = nullptr;
+  }
+
   void SetUp() override {
     if (test::cli_path().empty()) GTEST_SKIP() << "CLI not built";
     dir_ = test::temp_dir();
+    copy_cache_entries(*warm_ / "text-embeddings", dir_ / "cache" / "text-embeddings");
     id_ = write_demo_images(dir_ / "images", 24, 24);
     core::write_file_atomic(dir_ / "images" / "ood" / "corrupt.png", "\x89PNG\r\n\x1a\n truncated");
     std::string classes, list;
@@ -75,9 +105,11 @@ class DetectEvalCli : public ::testing::Test {
     return head;
   }
 
+  static fs::path* warm_;
   fs::path dir_;
   std::vector<LabeledImage> id_;
 };
+fs::path* DetectEvalCli::warm_ = nullptr;
 
 TEST_F(DetectEvalCli, DetectWritesARowForEveryInputIncludingTheCorruptOne) {
   auto args = with({"detect", "--quiet"}, scoring_args());
@@ -144,6 +176,38 @@ TEST_F(DetectEvalCli, ResumingFromStateGivesTheScoresOfAnUninterruptedRun) {
   EXPECT_EQ(core::read_file(out), full.out);
 }
 
+// A crash between two state saves leaves rows in the file that the state does not count; the
+// rerun cuts them off and scores them again, so the file ends up as an uninterrupted run's.
+// --max-inputs 13 with batches of 8 stops at the batch boundary 16, never inside a batch.
+TEST_F(DetectEvalCli, ResumingAfterACrashNeitherLosesNorRepeatsRows) {
+  test::FakeOpenAiServer server(scripted());
+  const std::vector<std::string> mllm{"--mllm-url", server.url(), "--mllm-sync", "--mllm-cache", "none"};
+  auto whole = with(with({"detect", "--quiet"}, scoring_args()), mllm);
+  whole.push_back((dir_ / "images").string());
+  const auto full = run_cli(whole);
+  ASSERT_EQ(full.code, 1) << full.err;
+
+  const std::string state = (dir_ / "detect.state").string(), out = (dir_ / "rows.csv").string();
+  auto part = with(with({"detect", "--quiet", "--state", state, "--out", out}, scoring_args()), mllm);
+  part.push_back((dir_ / "images").string());
+  auto first = part;
+  first.insert(first.begin() + 1, {"--max-inputs", "13"});
+  ASSERT_EQ(run_cli(first).code, 0);
+  const std::string saved = core::read_file(out);
+  EXPECT_EQ(test::split_lines(saved).size(), 1u + 16u);
+  EXPECT_EQ(saved, full.out.substr(0, saved.size()));
+  // What a process killed in the middle of the next batch leaves behind: rows past the state.
+  core::write_file_atomic(out, saved + full.out.substr(saved.size(), 200) + "half a ro");
+  const auto rest = run_cli(part);
+  EXPECT_EQ(rest.code, 1) << rest.err;
+  EXPECT_EQ(core::read_file(out), full.out);
+
+  core::write_file_atomic(out, "shortened\n");  // a rows file that lost what the state counts
+  const auto refused = run_cli(part);
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.err.find("the rows file changed"), std::string::npos) << refused.err;
+}
+
 TEST_F(DetectEvalCli, EvalWritesConsistentFilesAndTheSecondRunReusesEmbeddings) {
   test::FakeOpenAiServer server(scripted());
   const std::string out = (dir_ / "eval").string();
@@ -193,6 +257,9 @@ TEST_F(DetectEvalCli, EvalWritesConsistentFilesAndTheSecondRunReusesEmbeddings) 
   const auto again = run_cli(args);
   EXPECT_EQ(again.code, 1);
   EXPECT_EQ(test::read_json(fs::path(out) / "run.json")["embedding_cache_hits"].get<int>(), 48);
+  const auto setup = test::read_json(fs::path(out) / "run.json")["setup"];  // model hash and every option
+  EXPECT_EQ(setup["model"].get<std::string>().size(), 32u);
+  EXPECT_EQ(setup["detector"]["min_candidates"], 4);
   EXPECT_EQ(test::read_json(fs::path(out) / "metrics.json"), metrics);
 }
 
