@@ -125,6 +125,13 @@ void stream(Pipeline& p, const ScoringCliOptions& s, const std::vector<std::stri
   progress.finish();
 }
 
+// The image files of the inputs; says so when there are none (a mistyped or empty directory).
+std::vector<std::string> inputs_of(const std::vector<std::string>& inputs, bool quiet) {
+  auto files = collect_image_files(inputs);
+  if (files.empty() && !quiet) std::cerr << "ants: warning: no image files in the inputs\n";
+  return files;
+}
+
 // Where the rows of a resumed run start: the rows file cut back to its size at the checkpoint, so
 // rows written after the last save (a crash between saves) are neither lost nor duplicated.
 void truncate_rows(const std::string& out, uint64_t bytes) {
@@ -153,19 +160,22 @@ size_t run_end(size_t first, size_t total, size_t max_inputs, size_t batch) {
 }
 
 int run_detect(DetectArgs& a) {
-  Pipeline p = make_pipeline(a.scoring, &a.mllm, a.mllm.sync);
-  const auto files = collect_image_files(a.inputs);
+  Pipeline p = configure([&] { return make_pipeline(a.scoring, &a.mllm, a.mllm.sync); });
+  const auto files = configure([&] { return inputs_of(a.inputs, a.scoring.quiet); });
   const std::string setup = a.state.empty() ? "" : stream_setup(*p.scorer, p.features, a.scoring.batch, files);
   StreamCheckpoint at{setup, 0, 0};
   if (!a.state.empty()) {
-    if (auto saved = load_checkpoint(a.state, setup, *p.scorer)) at = *saved;
-    if (at.consumed > files.size()) throw Error(ErrorCode::format, a.state + ": consumed count past the inputs");
-    if (at.consumed > 0 && !a.out.empty()) truncate_rows(a.out, at.output_bytes);
+    configure([&] {
+      if (auto saved = load_checkpoint(a.state, setup, *p.scorer)) at = *saved;
+      if (at.consumed > files.size()) throw Error(ErrorCode::format, a.state + ": consumed count past the inputs");
+      if (at.consumed > 0 && !a.out.empty()) truncate_rows(a.out, at.output_bytes);
+    });
     if (at.consumed > 0 && !a.scoring.quiet)
       std::cerr << "ants: resuming after " << at.consumed << " of " << files.size() << " inputs\n";
   }
   const size_t first = at.consumed;
-  RowWriter writer(a.out, first > 0 && !a.out.empty());
+  std::optional<RowWriter> writer;  // in place: it points at its own stream
+  configure([&] { writer.emplace(a.out, first > 0 && !a.out.empty()); });
   size_t failed = 0, batches = 0;
   const size_t end = run_end(first, files.size(), a.max_inputs, a.scoring.batch);
   auto checkpoint = [&](size_t consumed) {
@@ -179,9 +189,9 @@ int run_detect(DetectArgs& a) {
         ++failed;
         if (!a.scoring.quiet) std::cerr << "ants: skipped " << r.error << "\n";
       }
-      writer.write(r, p.scorer->classes(), a.threshold);
+      writer->write(r, p.scorer->classes(), a.threshold);
     }
-    writer.flush();
+    writer->flush();
     if (!a.state.empty() && (++batches % static_cast<size_t>(a.state_every) == 0 || consumed == end))
       checkpoint(consumed);
   });
@@ -199,8 +209,8 @@ struct CalibrateArgs {
 };
 
 int run_calibrate(CalibrateArgs& a) {
-  Pipeline p = make_pipeline(a.scoring, &a.mllm, true);
-  const auto files = collect_image_files(a.inputs);
+  Pipeline p = configure([&] { return make_pipeline(a.scoring, &a.mllm, true); });
+  const auto files = configure([&] { return inputs_of(a.inputs, a.scoring.quiet); });
   std::vector<double> scores;
   size_t failed = 0;
   stream(p, a.scoring, files, 0, files.size(), [&](const std::vector<ScoredImage>& rows, size_t) {

@@ -25,9 +25,12 @@ namespace ants {
 
 // ---- inputs ----
 
-// Files as given; directories walked recursively, keeping files with an image extension (jpg,
-// jpeg, png, webp, bmp; any case), sorted by path. Throws Error(io) for an input that does not
-// exist.
+// jpg, jpeg, png, webp or bmp, in any case.
+bool has_image_extension(const std::filesystem::path& path);
+// Files as given (whatever their name, and also when they do not exist: reading them then fails
+// like reading any bad image, so one mistyped name never stops a run); directories walked
+// recursively, keeping files with an image extension, sorted by path. Throws Error(io) only
+// when a directory cannot be listed.
 std::vector<std::string> collect_image_files(const std::vector<std::string>& inputs);
 
 constexpr int kOodLabel = -1;
@@ -43,7 +46,7 @@ std::vector<LabeledImage> read_image_list(const std::filesystem::path& list, con
                                           bool ood);
 
 // The built-in lists "imagenet" (the reference's 1000 CLIP names), "cifar10", "cifar100", or else
-// a class-list file (read_class_list).
+// a class-list file (read_class_list). Throws Error(invalid_argument) when it is neither.
 std::vector<std::string> load_classes(const std::string& name_or_file, std::vector<std::string>* warnings = nullptr);
 std::vector<std::string> builtin_class_list_names();
 

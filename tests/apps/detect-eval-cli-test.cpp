@@ -4,6 +4,7 @@
 #include <ants/pipeline.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -281,6 +282,44 @@ TEST_F(DetectEvalCli, UsageErrorsExitWithTwo) {
   EXPECT_NE(r.err.find("NAME=LIST"), std::string::npos) << r.err;
   r = run_cli(with({"detect", "--method", "odin", (dir_ / "images").string()}, scoring_args()));
   EXPECT_EQ(r.code, 2);
+}
+
+// Settings that cannot work stop the run before any image with exit 2 and say why; a missing
+// input image is one failed input (a row and exit 1), never the end of the run.
+TEST_F(DetectEvalCli, ConfigurationErrorsExitWithTwoAndMissingImagesAreOneFailedRow) {
+  const std::string image = id_[0].file;
+  const auto expect_config_error = [](const test::CliRun& r, const std::string& why) {
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  };
+  auto args = scoring_args();
+  args[std::find(args.begin(), args.end(), "--classes") - args.begin() + 1] = "imagenett";
+  expect_config_error(run_cli(with({"detect", "--quiet"}, with(args, {image}))), "built-in list (imagenet");
+  args = scoring_args();
+  args[1] = (dir_ / "no-model").string();
+  expect_config_error(run_cli(with({"detect", "--quiet"}, with(args, {image}))), "no-model");
+  expect_config_error(run_cli(with({"eval", "--quiet", "--id", (dir_ / "id.txt").string(), "--data-root",
+                                    (dir_ / "images").string(), "--ood", "x=" + image, "--out", (dir_ / "o").string()},
+                                   scoring_args())),
+                      "an image, not an image list");
+  expect_config_error(run_cli(with({"eval", "--quiet", "--id", (dir_ / "missing.txt").string(), "--ood",
+                                    "x=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "o").string()},
+                                   scoring_args())),
+                      "missing.txt");
+
+  const std::string missing = (dir_ / "missing.jpg").string();
+  const auto r = run_cli(with({"detect", "--method", "mcm"}, with(scoring_args(), {image, missing})));
+  EXPECT_EQ(r.code, 1) << r.err;
+  const auto rows = test::split_lines(r.out);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_TRUE(csv_split(rows[1])[6].empty());
+  EXPECT_NE(csv_split(rows[2])[6].find("missing.jpg"), std::string::npos) << rows[2];
+
+  fs::create_directories(dir_ / "empty");
+  const auto none = run_cli(with({"detect", "--method", "mcm"}, with(scoring_args(), {(dir_ / "empty").string()})));
+  EXPECT_EQ(none.code, 0);
+  EXPECT_NE(none.err.find("no image files in the inputs"), std::string::npos) << none.err;
 }
 
 TEST(DemoCli, RunsEvalOnBuiltInDataWithReplayedAnswers) {

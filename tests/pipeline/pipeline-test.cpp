@@ -24,7 +24,9 @@ TEST(PipelineInputs, DirectoriesAreWalkedRecursivelySortedAndFiltered) {
   const std::vector<std::string> want{(d / "b/a.png").string(), (d / "b/c/y.bmp").string(), (d / "b/c/z.JPG").string(),
                                       (d / "a.webp").string()};
   EXPECT_EQ(files, want);
-  EXPECT_THROW(collect_image_files({(d / "missing").string()}), Error);
+  // A missing input stays an input (its row reports the error); nothing else is lost.
+  EXPECT_EQ(collect_image_files({(d / "missing.jpg").string(), (d / "a.webp").string()}),
+            (std::vector<std::string>{(d / "missing.jpg").string(), (d / "a.webp").string()}));
 }
 
 TEST(PipelineInputs, ImageListsAreRelativeToTheRootAndErrorsNameTheLine) {
@@ -58,6 +60,13 @@ TEST(PipelineInputs, BuiltInClassListsKeepDuplicateNamesAsDistinctClasses) {
   const fs::path f = test::temp_dir() / "classes.txt";
   core::write_file_atomic(f, "cat\ndog\n");
   EXPECT_EQ(load_classes(f.string()), (std::vector<std::string>{"cat", "dog"}));
+  try {
+    load_classes("imagenett");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("built-in list (imagenet, cifar10, cifar100)"), std::string::npos);
+  }
 }
 
 TEST(PipelineInputs, DemoImagesAreDeterministic) {
