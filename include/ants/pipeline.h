@@ -198,7 +198,9 @@ struct EvalResult {
 using EvalProgress = std::function<void(const std::string& set, size_t done, size_t total)>;
 
 // For each OOD set and seed: reset, stream OOD then ID shuffled by torch_randperm(n, seed), score
-// in batches, compute metrics. Every image is embedded once (through the cache).
+// in batches, compute metrics. Every image is embedded once (through the cache). Unreadable
+// images are shuffled with the others and then left out of their batch, so they change neither
+// the order nor the batch of any other image.
 EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector<LabeledImage>& id_images,
                     const std::vector<OodSet>& ood_sets, const EvalOptions& options,
                     const EvalProgress& progress = {});

@@ -157,12 +157,16 @@ TEST_F(PipelineModel, EvalStreamsOodThenIdInTorchRandpermOrderAndScoresEveryRead
   ASSERT_EQ(r.runs.size(), 2u);
   ASSERT_EQ(r.failed.size(), 1u);
   EXPECT_NE(r.failed[0].error.find("broken.png"), std::string::npos);
-  std::vector<LabeledImage> stream(ood_.begin(), ood_.end() - 1);
+  std::vector<LabeledImage> stream(ood_.begin(), ood_.end());  // the broken file is shuffled too
   stream.insert(stream.end(), id_.begin(), id_.end());
   for (const SetRun& run : r.runs) {
     const auto perm = ood::torch_randperm(static_cast<uint32_t>(stream.size()), run.seed);
-    ASSERT_EQ(run.order.size(), stream.size());
-    for (size_t i = 0; i < perm.size(); ++i) EXPECT_EQ(run.order[i].file, stream[perm[i]].file);
+    std::vector<std::string> want;
+    for (uint32_t p : perm)
+      if (stream[p].file != ood_.back().file) want.push_back(stream[p].file);
+    std::vector<std::string> got;
+    for (const auto& im : run.order) got.push_back(im.file);
+    EXPECT_EQ(got, want);
     std::vector<double> id, ood;
     for (size_t i = 0; i < run.order.size(); ++i) (run.order[i].label == kOodLabel ? ood : id).push_back(run.scores[i].score);
     const OodMetrics m = ood_metrics(id, ood);
@@ -170,7 +174,7 @@ TEST_F(PipelineModel, EvalStreamsOodThenIdInTorchRandpermOrderAndScoresEveryRead
     EXPECT_EQ(run.metrics.n_id, 24u);
     EXPECT_EQ(run.metrics.n_ood, 16u);
     EXPECT_TRUE(run.acc.has_value());
-    EXPECT_EQ(run.trace.size(), 5u);  // 40 images in batches of 8
+    EXPECT_EQ(run.trace.size(), 6u);  // 41 positions in batches of 8
   }
   EXPECT_NE(r.runs[0].order[0].file, r.runs[1].order[0].file);  // the seeds shuffle differently
   EXPECT_FALSE(mllm.describe_files.empty());                      // ENS asked the MLLM
@@ -180,6 +184,30 @@ TEST_F(PipelineModel, EvalStreamsOodThenIdInTorchRandpermOrderAndScoresEveryRead
   EXPECT_GT(far, 0u);
   EXPECT_GT(near, 0u);
   EXPECT_EQ(far, r.runs[0].trace.back().far_rows);
+}
+
+// With the broken file readable, every other image keeps its place and its batch.
+TEST_F(PipelineModel, AnUnreadableImageMovesNoOtherImageInTheStream) {
+  ScorerOptions o = scorer_options();
+  o.method = Method::neglabel;
+  OodScorer scorer(*model_, demo_class_names(), o, nullptr);
+  const OodSet set{"textures", "far", ood_};
+  const EvalResult broken = run_eval(*model_, scorer, id_, {set}, eval_options());
+  fs::copy_file(ood_[0].file, ood_.back().file, fs::copy_options::overwrite_existing);
+  const EvalResult fixed = run_eval(*model_, scorer, id_, {set}, eval_options());
+  ASSERT_TRUE(fixed.failed.empty());
+  for (size_t k = 0; k < broken.runs.size(); ++k) {
+    const SetRun &a = broken.runs[k], &b = fixed.runs[k];
+    ASSERT_EQ(b.order.size(), a.order.size() + 1);
+    size_t j = 0;
+    for (size_t i = 0; i < b.order.size(); ++i) {
+      if (b.order[i].file == ood_.back().file) continue;
+      ASSERT_EQ(a.order[j].file, b.order[i].file);
+      EXPECT_EQ(a.scores[j].score, b.scores[i].score);  // NegLabel: per image, same batch or not
+      ++j;
+    }
+    EXPECT_EQ(a.trace.size(), b.trace.size());
+  }
 }
 
 TEST_F(PipelineModel, TheSecondEvalTakesEveryEmbeddingFromTheCache) {
