@@ -9,9 +9,6 @@ install(DIRECTORY include/ants DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 # The NegLabel corpus is also compiled into libants; the installed copy carries its licence
 # notices and can be edited and passed back with `ants negatives --corpus DIR`.
 install(DIRECTORY data/neglabel-wordnet DESTINATION ${CMAKE_INSTALL_DATADIR}/ants)
-# The built-in ID class lists (imagenet, cifar10, cifar100) are compiled in as well; the installed
-# copies are a starting point for `--classes FILE`.
-install(DIRECTORY data/classes DESTINATION ${CMAKE_INSTALL_DATADIR}/ants)
 # The built-in MLLM prompts, as starting points for --prompt-ens / --prompt-vsnl.
 install(DIRECTORY data/prompts DESTINATION ${CMAKE_INSTALL_DATADIR}/ants)
 install(EXPORT antsTargets NAMESPACE ants:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ants)
