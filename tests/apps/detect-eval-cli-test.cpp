@@ -284,6 +284,35 @@ TEST_F(DetectEvalCli, UsageErrorsExitWithTwo) {
   EXPECT_EQ(r.code, 2);
 }
 
+// The presets are the authors' scripts (spec §7); an option given by the user still wins.
+TEST_F(DetectEvalCli, PresetsSetTheConstantsOfTheAuthorsScripts) {
+  auto base = scoring_args();  // without the fixture's --near-start, which would win over the preset
+  base.erase(std::find(base.begin(), base.end(), "--near-start"), std::find(base.begin(), base.end(), "--near-start") + 2);
+  const auto detector_of = [&](const std::vector<std::string>& extra) {
+    auto args = with({"eval", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
+                      "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "o").string()},
+                     with(base, extra));
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.code, 1) << r.err;  // the corrupt file
+    return test::read_json(dir_ / "o" / "run.json")["setup"]["detector"];
+  };
+  auto d = detector_of({"--preset", "paper-far"});
+  EXPECT_EQ(d["mode"], "far_only");
+  EXPECT_EQ(d["activation_aware"], true);
+  EXPECT_EQ(d["activation_count"], 500);
+  EXPECT_EQ(d["ens_stop_step"], 10);
+  d = detector_of({"--preset", "paper-far", "--activation-count", "300", "--no-permute"});
+  EXPECT_EQ(d["activation_count"], 300);
+  EXPECT_EQ(d["permute"], false);
+  d = detector_of({"--preset", "paper-near"});
+  EXPECT_EQ(d["mode"], "near_only");
+  EXPECT_EQ(d["near_start_batch"], 1);
+  EXPECT_EQ(detector_of({"--preset", "paper-near", "--near-start", "3"})["near_start_batch"], 3);
+  EXPECT_EQ(d["ens_stop_step"], 0);
+  EXPECT_EQ(d["activation_aware"], false);
+  EXPECT_EQ(d["permute"], true);
+}
+
 // Settings that cannot work stop the run before any image with exit 2 and say why; a missing
 // input image is one failed input (a row and exit 1), never the end of the run.
 TEST_F(DetectEvalCli, ConfigurationErrorsExitWithTwoAndMissingImagesAreOneFailedRow) {
