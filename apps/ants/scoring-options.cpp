@@ -36,7 +36,7 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
   cmd.add_option("--method", o.method, "ants (default), neglabel or mcm")->check(CLI::IsMember({"ants", "neglabel", "mcm"}));
   o.mode_opt = cmd.add_option("--mode", o.mode, "ANTS fusion: ada (default), far_only, near_only")
                    ->check(CLI::IsMember({"ada", "far_only", "near_only"}));
-  cmd.add_option("--preset", o.preset, "the authors' settings: paper-far (far_only, activation-aware, E_max 10) or "
+  cmd.add_option("--preset", o.preset, "the authors' settings: paper-far (far_only, activation-aware over 500, E_max 10) or "
                                        "paper-near (near_only, t0 1, E_max 0)");
   cmd.add_option("--negatives", o.negatives, "fixed negative bank: one templated prompt per line (instead of mining)");
   cmd.add_option("--corpus", o.corpus, "NegLabel word lists (adj*txt / noun*txt; default: built-in WordNet lists)");
