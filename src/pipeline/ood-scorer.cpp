@@ -174,6 +174,12 @@ OodScorer::OodScorer(const ClipModel& model, std::vector<std::string> classes, c
                      const EmbedProgress& progress)
     : impl_(std::make_unique<Impl>(model, std::move(classes), options)) {
   if (impl_->classes.empty()) core::fail(ErrorCode::invalid_argument, "classes", "no ID classes");
+  const DetectorOptions& d = options.detector;
+  if (options.method != Method::mcm && (d.group_num <= 0 || static_cast<size_t>(d.group_num) > d.queue_cap)) {
+    // group_len() = queue_cap / group_num columns per group: zero would make every score meaningless
+    core::fail(ErrorCode::invalid_argument, "group count",
+               std::to_string(d.group_num) + " is not in [1, queue cap " + std::to_string(d.queue_cap) + "]");
+  }
   impl_->build_banks(progress);
   impl_->make_detector(mllm);
 }

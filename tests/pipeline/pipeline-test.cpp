@@ -237,6 +237,10 @@ TEST_F(PipelineModel, MethodsScoreDifferentlyAndMcmEqualsTheIdProbability) {
     EXPECT_GT(a[i].prob, 1.f / 4.f - 1e-6f);
   }
   EXPECT_EQ(nl.negatives(), 300u);
+  o.detector.group_num = 20000;  // more groups than the 10,000 columns they split
+  EXPECT_THROW(OodScorer(*model_, demo_class_names(), o, nullptr), Error);
+  o.detector.group_num = 0;
+  EXPECT_THROW(OodScorer(*model_, demo_class_names(), o, nullptr), Error);
   EXPECT_THROW(parse_method("odin"), Error);
 }
 
