@@ -31,4 +31,5 @@ cmake -S examples -B build/consumer -DCMAKE_PREFIX_PATH="$PWD/build/install" -DC
 cmake --build build/consumer -j"$JOBS"
 build/ants make-random-model --arch tiny --out build/consumer/tiny 2>/dev/null
 build/consumer/zero-shot build/consumer/tiny examples/images/shapes.jpg "a photo of a cat" "a photo of shapes"
+ANTS_CACHE_DIR=build/consumer/cache build/consumer/ood-stream build/consumer/tiny cifar10 examples/images neglabel
 echo "install + find_package: ok" >&2

@@ -47,5 +47,10 @@ std::filesystem::path temp_dir() {
   std::filesystem::create_directories(dir);
   return dir;
 }
+std::filesystem::path shared_text_cache() {
+  const std::filesystem::path dir = ANTS_TEST_CACHE_DIR;
+  std::filesystem::create_directories(dir);
+  return dir;
+}
 std::string cli_path() { return ANTS_CLI_PATH; }
 }  // namespace ants::test

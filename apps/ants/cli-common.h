@@ -25,6 +25,19 @@ void add_model_options(CLI::App& cmd, ModelOptions& opts, bool with_precision = 
 // Loads the model; warnings go to stderr.
 std::unique_ptr<ClipModel> load_model(const ModelOptions& opts);
 
+// Runs the set-up part of a command (model, MLLM client, class list, banks, input lists, saved
+// state): an ants::Error there is a configuration error (exit 2), while errors once the inputs are
+// being processed stay run-time failures (exit 1).
+template <typename F>
+auto configure(F&& setup) -> decltype(setup()) {
+  try {
+    return setup();
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::internal) throw;
+    throw Error(ErrorCode::invalid_argument, e.what());
+  }
+}
+
 // One compact JSON document per line on stdout (invalid UTF-8 replaced, never thrown).
 void print_json_line(const nlohmann::json& j);
 

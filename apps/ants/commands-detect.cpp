@@ -79,54 +79,6 @@ class RowWriter {
   std::string path_;
 };
 
-// --state FILE keeps the detector (FILE) and how far the input list got (FILE.progress.json).
-struct StateFiles {
-  fs::path detector, progress;
-  explicit StateFiles(const std::string& path) : detector(path), progress(path + ".progress.json") {}
-};
-
-std::string inputs_fingerprint(const std::vector<std::string>& files) {
-  std::string all;
-  for (const auto& f : files) all.append(f).push_back('\n');
-  return std::to_string(std::hash<std::string>{}(all)) + ":" + std::to_string(files.size());
-}
-
-// What else must match for the saved position to mean the same thing (the ANTS detector's own
-// snapshot also checks its model, classes, banks and options).
-std::string setup_of(const ScoringCliOptions& s) {
-  return s.method + "|" + s.model.dir + "|" + s.classes + "|" + s.preprocess + "|" + std::to_string(s.batch);
-}
-
-size_t resume(const StateFiles& st, OodScorer& scorer, const std::vector<std::string>& files, const std::string& setup) {
-  std::error_code ec;
-  if (!fs::exists(st.progress, ec)) return 0;
-  std::ifstream in(st.progress);
-  const json p = json::parse(in, nullptr, false);
-  if (p.is_discarded() || !p.contains("consumed") || !p.contains("inputs"))
-    throw Error(ErrorCode::format, st.progress.string() + ": not an ants detect progress file");
-  if (p["inputs"].get<std::string>() != inputs_fingerprint(files))
-    throw Error(ErrorCode::invalid_argument, st.progress.string() + ": the state belongs to another list of inputs");
-  if (p.value("setup", "") != setup)
-    throw Error(ErrorCode::invalid_argument, st.progress.string() +
-                                                 ": the state belongs to another method, model, class list, preprocessing or batch");
-  if (fs::exists(st.detector, ec)) scorer.restore(st.detector);
-  return p["consumed"].get<size_t>();
-}
-
-void save_state(const StateFiles& st, const OodScorer& scorer, const std::vector<std::string>& files, size_t consumed,
-                Method method, const std::string& setup) {
-  if (method == Method::ants) scorer.snapshot(st.detector);
-  const json p{{"consumed", consumed}, {"inputs", inputs_fingerprint(files)}, {"setup", setup},
-               {"batches", scorer.stats().batches}};
-  const std::string tmp = st.progress.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << p.dump() << "\n";
-    if (!out) throw Error(ErrorCode::io, tmp + ": cannot write");
-  }
-  fs::rename(tmp, st.progress);
-}
-
 struct Pipeline {
   std::unique_ptr<ClipModel> model;
   std::unique_ptr<MllmClient> mllm;
@@ -173,32 +125,77 @@ void stream(Pipeline& p, const ScoringCliOptions& s, const std::vector<std::stri
   progress.finish();
 }
 
-int run_detect(DetectArgs& a) {
-  Pipeline p = make_pipeline(a.scoring, &a.mllm, a.mllm.sync);
-  const auto files = collect_image_files(a.inputs);
-  std::optional<StateFiles> st;
-  size_t first = 0;
-  if (!a.state.empty()) {
-    st.emplace(a.state);
-    first = resume(*st, *p.scorer, files, setup_of(a.scoring));
-    if (first > 0 && !a.scoring.quiet) std::cerr << "ants: resuming after " << first << " of " << files.size() << " inputs\n";
+// The image files of the inputs; says so when there are none (a mistyped or empty directory).
+std::vector<std::string> inputs_of(const std::vector<std::string>& inputs, bool quiet) {
+  auto files = collect_image_files(inputs);
+  if (files.empty() && !quiet) std::cerr << "ants: warning: no image files in the inputs\n";
+  return files;
+}
+
+// Where the rows of a resumed run start: the rows file cut back to its size at the checkpoint, so
+// rows written after the last save (a crash between saves) are neither lost nor duplicated.
+void truncate_rows(const std::string& out, uint64_t bytes) {
+  std::error_code ec;
+  const uint64_t size = fs::file_size(out, ec);
+  if (ec || size < bytes) {
+    throw Error(ErrorCode::invalid_argument, out + ": holds " + (ec ? std::string("no") : std::to_string(size)) +
+                                                 " bytes but the state expects at least " + std::to_string(bytes) +
+                                                 " (the rows file changed since the state was saved)");
   }
-  RowWriter writer(a.out, first > 0 && !a.out.empty());
+  fs::resize_file(out, bytes, ec);
+  if (ec) throw Error(ErrorCode::io, out + ": cannot truncate: " + ec.message());
+}
+
+uint64_t rows_size(const std::string& out) {
+  std::error_code ec;
+  return out.empty() ? 0 : static_cast<uint64_t>(fs::file_size(out, ec));
+}
+
+// The last input of this run: all, or --max-inputs rounded up to whole detector batches, so a
+// later run resumes on a batch boundary and scores exactly as an uninterrupted run would.
+size_t run_end(size_t first, size_t total, size_t max_inputs, size_t batch) {
+  if (max_inputs == 0) return total;
+  const size_t batches = (max_inputs + batch - 1) / batch;
+  return std::min(total, first + batches * batch);
+}
+
+int run_detect(DetectArgs& a) {
+  Pipeline p = configure([&] { return make_pipeline(a.scoring, &a.mllm, a.mllm.sync); });
+  const auto files = configure([&] { return inputs_of(a.inputs, a.scoring.quiet); });
+  const std::string setup = a.state.empty() ? "" : stream_setup(*p.scorer, p.features, a.scoring.batch, files);
+  StreamCheckpoint at{setup, 0, 0};
+  if (!a.state.empty()) {
+    configure([&] {
+      if (auto saved = load_checkpoint(a.state, setup, *p.scorer)) at = *saved;
+      if (at.consumed > files.size()) throw Error(ErrorCode::format, a.state + ": consumed count past the inputs");
+      if (at.consumed > 0 && !a.out.empty()) truncate_rows(a.out, at.output_bytes);
+    });
+    if (at.consumed > 0 && !a.scoring.quiet)
+      std::cerr << "ants: resuming after " << at.consumed << " of " << files.size() << " inputs\n";
+  }
+  const size_t first = at.consumed;
+  std::optional<RowWriter> writer;  // in place: it points at its own stream
+  configure([&] { writer.emplace(a.out, first > 0 && !a.out.empty()); });
   size_t failed = 0, batches = 0;
-  const size_t end = a.max_inputs > 0 ? std::min(files.size(), first + a.max_inputs) : files.size();
+  const size_t end = run_end(first, files.size(), a.max_inputs, a.scoring.batch);
+  auto checkpoint = [&](size_t consumed) {
+    at.consumed = consumed;
+    at.output_bytes = rows_size(a.out);
+    save_checkpoint(a.state, at, *p.scorer);
+  };
   stream(p, a.scoring, files, first, end, [&](const std::vector<ScoredImage>& rows, size_t consumed) {
     for (const auto& r : rows) {
       if (!r.error.empty()) {
         ++failed;
         if (!a.scoring.quiet) std::cerr << "ants: skipped " << r.error << "\n";
       }
-      writer.write(r, p.scorer->classes(), a.threshold);
+      writer->write(r, p.scorer->classes(), a.threshold);
     }
-    writer.flush();
-    if (st && (++batches % static_cast<size_t>(a.state_every) == 0 || consumed == end))
-      save_state(*st, *p.scorer, files, consumed, p.method, setup_of(a.scoring));
+    writer->flush();
+    if (!a.state.empty() && (++batches % static_cast<size_t>(a.state_every) == 0 || consumed == end))
+      checkpoint(consumed);
   });
-  if (st && first == end) save_state(*st, *p.scorer, files, first, p.method, setup_of(a.scoring));
+  if (!a.state.empty() && first == end) checkpoint(first);
   if (p.mllm && !a.scoring.quiet) print_mllm_summary(*p.mllm);
   if (failed > 0 && !a.scoring.quiet) std::cerr << "ants: " << failed << " of " << files.size() << " inputs could not be read\n";
   return failed > 0 ? kExitFailure : 0;
@@ -212,8 +209,8 @@ struct CalibrateArgs {
 };
 
 int run_calibrate(CalibrateArgs& a) {
-  Pipeline p = make_pipeline(a.scoring, &a.mllm, true);
-  const auto files = collect_image_files(a.inputs);
+  Pipeline p = configure([&] { return make_pipeline(a.scoring, &a.mllm, true); });
+  const auto files = configure([&] { return inputs_of(a.inputs, a.scoring.quiet); });
   std::vector<double> scores;
   size_t failed = 0;
   stream(p, a.scoring, files, 0, files.size(), [&](const std::vector<ScoredImage>& rows, size_t) {
@@ -249,8 +246,8 @@ void add_detect_commands(CLI::App& app, int& rc) {
   cmd->add_option("--state", a->state, "restore the detector from FILE at start, save it every K batches and at the end; "
                                        "rerunning the same command resumes after the inputs already scored");
   cmd->add_option("--state-every", a->state_every, "K: batches between state saves (default: 10)")->check(CLI::PositiveNumber);
-  cmd->add_option("--max-inputs", a->max_inputs, "score at most N inputs in this run (with --state, the next run "
-                                                 "goes on from there: for time-limited jobs)");
+  cmd->add_option("--max-inputs", a->max_inputs, "stop after the detector batch that reaches N inputs in this run "
+                                                 "(with --state, the next run goes on from there: for time-limited jobs)");
   cmd->add_option("inputs", a->inputs, "image files or directories (recursive)")->required();
   cmd->callback([a, &rc] { rc = run_detect(*a); });
 

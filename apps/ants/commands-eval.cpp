@@ -26,6 +26,9 @@ std::vector<LabeledImage> read_images(const std::string& path, const std::string
     if (images.empty()) throw Error(ErrorCode::invalid_argument, path + ": no images in the directory");
     return images;
   }
+  if (has_image_extension(path)) {
+    throw Error(ErrorCode::invalid_argument, path + ": an image, not an image list (`path label` lines) or a directory");
+  }
   return read_image_list(path, data_root, ood);
 }
 
@@ -77,7 +80,8 @@ json run_facts(const EvalArgs& a, const ClipModel& model, const OodScorer& score
              {"n_classes", scorer.classes().size()},
              {"negatives", scorer.negatives()},
              {"preprocess", a.scoring.preprocess},
-             {"preset", a.scoring.preset}};
+             {"preset", a.scoring.preset},
+             {"setup", json::parse(scorer.setup_json())}};
   if (mllm) {
     const MllmStats s = mllm->stats();
     facts["mllm"] = {{"requests", s.requests}, {"failures", s.failures}, {"retries", s.retries},
@@ -92,9 +96,9 @@ json run_facts(const EvalArgs& a, const ClipModel& model, const OodScorer& score
 }  // namespace
 
 int run_eval_command(EvalArgs& a) {
-  const ScorerOptions so = to_scorer_options(a.scoring);
-  auto model = load_model(a.scoring.model);
-  auto mllm = make_mllm(a.mllm, /*sync=*/true);
+  const ScorerOptions so = configure([&] { return to_scorer_options(a.scoring); });
+  auto model = configure([&] { return load_model(a.scoring.model); });
+  auto mllm = configure([&] { return make_mllm(a.mllm, /*sync=*/true); });
   EvalRunInfo info;
   info.method = method_name(so.method);
   info.mode = a.scoring.mode;
@@ -103,9 +107,14 @@ int run_eval_command(EvalArgs& a) {
     if (!a.scoring.quiet) std::cerr << "ants: note: " << info.warnings.back() << "\n";
   }
   std::vector<OodSet> sets;
-  for (const auto& spec : a.ood) sets.push_back(parse_ood(spec, a.data_root));
-  const auto id_images = read_images(a.id, a.data_root, false);
-  OodScorer scorer(*model, load_class_names(a.scoring), so, mllm.get());
+  std::vector<LabeledImage> id_images;
+  std::unique_ptr<OodScorer> built;
+  configure([&] {
+    for (const auto& spec : a.ood) sets.push_back(parse_ood(spec, a.data_root));
+    id_images = read_images(a.id, a.data_root, false);
+    built = std::make_unique<OodScorer>(*model, load_class_names(a.scoring), so, mllm.get());
+  });
+  OodScorer& scorer = *built;
   for (const auto& w : scorer.warnings()) info.warnings.push_back(w);
 
   EvalOptions eo;

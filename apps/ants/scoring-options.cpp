@@ -13,8 +13,8 @@ FusionMode parse_mode(const std::string& m) {
   throw Error(ErrorCode::invalid_argument, "--mode: unknown mode '" + m + "' (ada, far_only, near_only)");
 }
 
-// The authors' scripts: far-OOD runs use far_only with activation-aware ENS and E_max 10;
-// near-OOD runs use near_only with VSNL from the first batch and no ENS.
+// The authors' scripts (spec §7): far-OOD runs use far_only with activation-aware ENS over 500
+// negatives and E_max 10; near-OOD runs use near_only with VSNL from the first batch and no ENS.
 void apply_preset(ScoringCliOptions& o) {
   if (o.preset.empty()) return;
   const bool far = o.preset == "paper-far", near = o.preset == "paper-near";
@@ -22,6 +22,7 @@ void apply_preset(ScoringCliOptions& o) {
   if (o.mode_opt->count() == 0) o.mode = far ? "far_only" : "near_only";
   if (o.ens_stop_opt->count() == 0) o.detector.ens_stop_step = far ? 10 : 0;
   if (far && o.aa_opt->count() == 0) o.detector.activation_aware = true;
+  if (far && o.aa_count_opt->count() == 0) o.detector.activation_count = 500;
   if (near && o.near_start_opt->count() == 0) o.detector.near_start_batch = 1;
 }
 
@@ -35,7 +36,7 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
   cmd.add_option("--method", o.method, "ants (default), neglabel or mcm")->check(CLI::IsMember({"ants", "neglabel", "mcm"}));
   o.mode_opt = cmd.add_option("--mode", o.mode, "ANTS fusion: ada (default), far_only, near_only")
                    ->check(CLI::IsMember({"ada", "far_only", "near_only"}));
-  cmd.add_option("--preset", o.preset, "the authors' settings: paper-far (far_only, activation-aware, E_max 10) or "
+  cmd.add_option("--preset", o.preset, "the authors' settings: paper-far (far_only, activation-aware over 500, E_max 10) or "
                                        "paper-near (near_only, t0 1, E_max 0)");
   cmd.add_option("--negatives", o.negatives, "fixed negative bank: one templated prompt per line (instead of mining)");
   cmd.add_option("--corpus", o.corpus, "NegLabel word lists (adj*txt / noun*txt; default: built-in WordNet lists)");
@@ -58,6 +59,14 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
   cmd.add_option("--near-top", d.similar_limit, "most frequent classes sent to VSNL (default: 40)");
   cmd.add_option("--balance-repeats", d.balance_repeats, "VSNL bank tiling of the balanced score (default: 10)");
   o.aa_opt = cmd.add_flag("--activation-aware", d.activation_aware, "activation-aware ENS re-scoring (spec §4.11)");
+  o.aa_count_opt = cmd.add_option("--activation-count", d.activation_count,
+                                  "ENS rows kept by the activation-aware re-scoring (default: 1000; paper-far: 500)");
+  cmd.add_option("--activation-step", d.activation_step, "prefix step of the activation-aware score (default: 2)");
+  cmd.add_option("--activation-gap", d.activation_gap, "high/low split gap of the activation-aware score (default: 0.5)");
+  cmd.add_option("--activation-history", d.activation_history,
+                 "far scores kept for the activation-aware threshold (default: 20000)");
+  cmd.add_option("--near-template", d.near_template, "prompt of the VSNL labels (default: \"The nice {}.\")");
+  cmd.add_flag("--no-permute{false}", d.permute, "ANTS: group the negatives in bank order, without the seed-0 permutation");
   cmd.add_flag("--neglabel-init", d.neglabel_init, "the ENS bank starts as the NegLabel bank (spec §4.11)");
   cmd.add_option("--threshold-rule", o.threshold_rule, "head (the authors' code, default) or paper (Eq. 5-6)")
       ->check(CLI::IsMember({"head", "paper"}));

@@ -20,7 +20,8 @@ struct ScoringCliOptions {
   bool no_cache = false, quiet = false;
   DetectorOptions detector;
   // Set by add_scoring_options so a preset only fills what the user did not give.
-  CLI::Option *mode_opt = nullptr, *ens_stop_opt = nullptr, *near_start_opt = nullptr, *aa_opt = nullptr;
+  CLI::Option *mode_opt = nullptr, *ens_stop_opt = nullptr, *near_start_opt = nullptr, *aa_opt = nullptr,
+              *aa_count_opt = nullptr;
 };
 
 // --model, --precision, --threads, --classes, --method, --mode, --preset, every spec constant,

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -148,6 +149,10 @@ class AntsDetector {
   // written to a temporary name and renamed; restore() refuses a snapshot of another setup.
   void snapshot(const std::filesystem::path& path) const;
   void restore(const std::filesystem::path& path);
+  // The same snapshot as bytes, for callers that keep it inside a file of their own (`where`
+  // names that file in errors).
+  std::string snapshot_bytes() const;
+  void restore_bytes(std::string_view bytes, const std::string& where);
 
   DetectorStats stats() const;
   const DetectorOptions& options() const;

@@ -25,9 +25,12 @@ namespace ants {
 
 // ---- inputs ----
 
-// Files as given; directories walked recursively, keeping files with an image extension (jpg,
-// jpeg, png, webp, bmp; any case), sorted by path. Throws Error(io) for an input that does not
-// exist.
+// jpg, jpeg, png, webp or bmp, in any case.
+bool has_image_extension(const std::filesystem::path& path);
+// Files as given (whatever their name, and also when they do not exist: reading them then fails
+// like reading any bad image, so one mistyped name never stops a run); directories walked
+// recursively, keeping files with an image extension, sorted by path. Throws Error(io) only
+// when a directory cannot be listed.
 std::vector<std::string> collect_image_files(const std::vector<std::string>& inputs);
 
 constexpr int kOodLabel = -1;
@@ -43,7 +46,7 @@ std::vector<LabeledImage> read_image_list(const std::filesystem::path& list, con
                                           bool ood);
 
 // The built-in lists "imagenet" (the reference's 1000 CLIP names), "cifar10", "cifar100", or else
-// a class-list file (read_class_list).
+// a class-list file (read_class_list). Throws Error(invalid_argument) when it is neither.
 std::vector<std::string> load_classes(const std::string& name_or_file, std::vector<std::string>* warnings = nullptr);
 std::vector<std::string> builtin_class_list_names();
 
@@ -118,6 +121,15 @@ class OodScorer {
   void reset();
   void snapshot(const std::filesystem::path& path) const;  // ANTS only (others are stateless)
   void restore(const std::filesystem::path& path);
+  // The detector snapshot as bytes (empty for the stateless methods); restore_bytes of an empty
+  // string does nothing for them and is a format error for ANTS. `where` names the file in errors.
+  std::string snapshot_bytes() const;
+  void restore_bytes(std::string_view bytes, const std::string& where);
+  // What identifies this scorer's outputs, as a JSON object (text): method, model (hash of the
+  // weights, config, tokenizer and precision), ID classes, prompt template, negative bank (rows
+  // and a hash of its embeddings) and every detector option. run.json records it; a resumed
+  // stream must match it.
+  std::string setup_json() const;
   DetectorStats stats() const;
   const std::vector<std::string>& classes() const;
   size_t negatives() const;
@@ -127,6 +139,30 @@ class OodScorer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// ---- resumable streams (`detect --state`) ----
+
+// Where a stream stopped. One file holds it together with the detector snapshot and is written
+// atomically, so after a crash the position and the detector state always belong together.
+struct StreamCheckpoint {
+  std::string setup;          // stream_setup(): what must match for the position to mean the same
+  uint64_t consumed = 0;      // inputs of the list already scored
+  uint64_t output_bytes = 0;  // size of the rows file when saved (0 when the rows go to stdout)
+};
+
+// The scorer's setup_json() plus the preprocessing, the detector batch and a hash of the input
+// list (the paths in order), as a JSON object (text).
+std::string stream_setup(const OodScorer& scorer, const ImageFeatureOptions& features, size_t batch,
+                         const std::vector<std::string>& files);
+// Layout: "ANTSSTRM", u32 version, u64 n, n bytes of JSON (setup, consumed, output_bytes), then
+// the scorer's snapshot_bytes().
+void save_checkpoint(const std::filesystem::path& path, const StreamCheckpoint& checkpoint, const OodScorer& scorer);
+// nullopt when `path` does not exist. Otherwise restores the scorer and returns the position.
+// Throws Error(invalid_argument) naming the first setting that differs ("method", "model",
+// "detector options", "inputs", ...) when the checkpoint belongs to another setup, and
+// Error(format) when the file is damaged.
+std::optional<StreamCheckpoint> load_checkpoint(const std::filesystem::path& path, const std::string& setup,
+                                                OodScorer& scorer);
 
 // ---- evaluation (OpenOOD protocol, spec §6.2) ----
 
@@ -162,7 +198,9 @@ struct EvalResult {
 using EvalProgress = std::function<void(const std::string& set, size_t done, size_t total)>;
 
 // For each OOD set and seed: reset, stream OOD then ID shuffled by torch_randperm(n, seed), score
-// in batches, compute metrics. Every image is embedded once (through the cache).
+// in batches, compute metrics. Every image is embedded once (through the cache). Unreadable
+// images are shuffled with the others and then left out of their batch, so they change neither
+// the order nor the batch of any other image.
 EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector<LabeledImage>& id_images,
                     const std::vector<OodSet>& ood_sets, const EvalOptions& options,
                     const EvalProgress& progress = {});

@@ -95,7 +95,7 @@ void put(std::string& out, const T& v) {
 
 // Reads from a bounds-checked cursor; every overrun is a format error naming the file.
 struct Reader {
-  const std::string& bytes;
+  std::string_view bytes;
   std::string where;
   size_t pos = 0;
   void take(void* dst, size_t n) {
@@ -115,7 +115,7 @@ void read_bank(Reader& r, FeatureMatrix& bank, int dim) {
 
 }  // namespace
 
-void AntsDetector::snapshot(const std::filesystem::path& path) const {
+std::string AntsDetector::snapshot_bytes() const {
   const json j = {{"setup", fingerprint(*impl_)}, {"state", state_json(impl_->s)}};
   const std::string text = j.dump();
   std::string out(kMagic, sizeof kMagic);
@@ -124,12 +124,15 @@ void AntsDetector::snapshot(const std::filesystem::path& path) const {
   out += text;
   for (const FeatureMatrix* bank : {&impl_->s.far, &impl_->s.near})
     out.append(reinterpret_cast<const char*>(bank->data.data()), bank->data.size() * sizeof(float));
-  core::write_file_atomic(path, out);
+  return out;
 }
 
-void AntsDetector::restore(const std::filesystem::path& path) {
-  const std::string bytes = core::read_file(path);
-  Reader r{bytes, path.string()};
+void AntsDetector::snapshot(const std::filesystem::path& path) const { core::write_file_atomic(path, snapshot_bytes()); }
+
+void AntsDetector::restore(const std::filesystem::path& path) { restore_bytes(core::read_file(path), path.string()); }
+
+void AntsDetector::restore_bytes(std::string_view bytes, const std::string& where) {
+  Reader r{bytes, where};
   char magic[sizeof kMagic];
   uint32_t version = 0;
   uint64_t n = 0;
@@ -142,7 +145,7 @@ void AntsDetector::restore(const std::filesystem::path& path) {
   if (n > bytes.size() - r.pos) core::fail(ErrorCode::format, r.where, "snapshot is truncated");
   State s;
   try {
-    const json j = json::parse(bytes.substr(r.pos, n));
+    const json j = json::parse(r.bytes.substr(r.pos, n));
     if (j.at("setup") != fingerprint(*impl_))
       core::fail(ErrorCode::invalid_argument, r.where, "snapshot was taken with other ID classes, negatives or model");
     read_state(j.at("state"), s);

@@ -3,8 +3,10 @@
 #include <ants/pipeline.h>
 
 #include <chrono>
+#include <set>
 #include <unordered_map>
 
+#include "core/error.h"
 #include "ood/randperm.h"
 
 namespace ants {
@@ -42,14 +44,13 @@ Embedded embed_all(const ClipModel& model, const std::vector<LabeledImage>& id_i
   return e;
 }
 
-std::vector<LabeledImage> readable_stream(const OodSet& set, const std::vector<LabeledImage>& id_images,
-                                          const Embedded& e) {
+// OOD first, as the reference concatenates. Unreadable images stay in the stream until after the
+// shuffle (run_one drops them), so one bad file never changes the order or the batches of the
+// others.
+std::vector<LabeledImage> stream_of(const OodSet& set, const std::vector<LabeledImage>& id_images) {
   std::vector<LabeledImage> stream;
-  auto add = [&](const LabeledImage& im, int label) {
-    if (e.results[e.index.at(im.file)].error.empty()) stream.push_back({im.file, label});
-  };
-  for (const auto& im : set.images) add(im, kOodLabel);  // OOD first, as the reference concatenates
-  for (const auto& im : id_images) add(im, im.label);
+  for (const auto& im : set.images) stream.push_back({im.file, kOodLabel});
+  stream.insert(stream.end(), id_images.begin(), id_images.end());
   return stream;
 }
 
@@ -74,19 +75,50 @@ SetRun run_one(OodScorer& scorer, const OodSet& set, const std::vector<LabeledIm
   run.set = set.name;
   run.seed = seed;
   const auto perm = ood::torch_randperm(static_cast<uint32_t>(stream.size()), seed);
-  for (uint32_t p : perm) run.order.push_back(stream[p]);
   scorer.reset();
-  for (size_t first = 0; first < run.order.size(); first += o.batch) {
-    const size_t last = std::min(run.order.size(), first + o.batch);
+  for (size_t first = 0; first < perm.size(); first += o.batch) {
+    const size_t last = std::min(perm.size(), first + o.batch);
     std::vector<ImageEmbedding> batch;
-    for (size_t i = first; i < last; ++i) batch.push_back(e.results[e.index.at(run.order[i].file)]);
-    auto scored = scorer.score(batch);
-    run.scores.insert(run.scores.end(), scored.begin(), scored.end());
+    for (size_t i = first; i < last; ++i) batch.push_back(e.results[e.index.at(stream[perm[i]].file)]);
+    const auto scored = scorer.score(batch);  // unreadable images come back unscored
+    for (size_t i = first; i < last; ++i) {
+      if (!scored[i - first].error.empty()) continue;
+      run.order.push_back(stream[perm[i]]);
+      run.scores.push_back(scored[i - first]);
+    }
     run.trace.push_back(scorer.last_trace());
-    if (progress) progress(set.name, last, run.order.size());
+    if (progress) progress(set.name, last, perm.size());
   }
   compute_metrics(run);
   return run;
+}
+
+// Fails before any scoring, with the reason, for what would otherwise surface later as an
+// opaque metrics error or silently wrong numbers.
+void check_sets(const std::vector<LabeledImage>& id_images, const std::vector<OodSet>& sets, size_t n_classes) {
+  std::set<std::string> names;
+  for (const auto& s : sets) {
+    if (s.name.empty()) core::fail(ErrorCode::invalid_argument, "eval", "an OOD set has no name");
+    if (!names.insert(s.name).second)
+      core::fail(ErrorCode::invalid_argument, "eval", "two OOD sets are named '" + s.name + "'");
+  }
+  for (const auto& im : id_images) {
+    if (im.label >= 0 && static_cast<size_t>(im.label) >= n_classes) {
+      core::fail(ErrorCode::invalid_argument, im.file,
+                 "label " + std::to_string(im.label) + " is not a class index (the class list has " +
+                     std::to_string(n_classes) + " names)");
+    }
+  }
+}
+
+// A stream needs at least one readable ID and one readable OOD image.
+void check_stream(const OodSet& set, const std::vector<LabeledImage>& stream, const Embedded& e) {
+  bool id = false, ood = false;
+  for (const auto& im : stream) {
+    if (e.results[e.index.at(im.file)].error.empty()) (im.label == kOodLabel ? ood : id) = true;
+  }
+  if (!ood) core::fail(ErrorCode::io, "eval", "OOD set '" + set.name + "': none of its images could be read");
+  if (!id) core::fail(ErrorCode::io, "eval", "none of the ID images could be read");
 }
 
 }  // namespace
@@ -96,11 +128,19 @@ EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector
   if (id_images.empty()) throw Error(ErrorCode::invalid_argument, "eval: no ID images");
   if (ood_sets.empty()) throw Error(ErrorCode::invalid_argument, "eval: no OOD sets");
   if (options.batch == 0) throw Error(ErrorCode::invalid_argument, "eval: batch must be at least 1");
+  if (options.seeds.empty()) throw Error(ErrorCode::invalid_argument, "eval: no seeds");
+  check_sets(id_images, ood_sets, scorer.classes().size());
   EvalResult r;
   const Embedded e = embed_all(model, id_images, ood_sets, options, progress, r);
-  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::vector<LabeledImage>> streams;
   for (const auto& set : ood_sets) {
-    const auto stream = readable_stream(set, id_images, e);
+    streams.push_back(stream_of(set, id_images));
+    check_stream(set, streams.back(), e);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  for (size_t k = 0; k < ood_sets.size(); ++k) {
+    const OodSet& set = ood_sets[k];
+    const auto& stream = streams[k];
     for (uint32_t seed : options.seeds) r.runs.push_back(run_one(scorer, set, stream, seed, e, options, progress));
   }
   r.score_s = seconds_since(t0);

@@ -20,12 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool has_image_extension(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".webp" || ext == ".bmp";
-}
-
 std::vector<std::string> images_under(const fs::path& dir) {
   std::vector<std::string> found;
   std::error_code ec;
@@ -46,6 +40,12 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+bool has_image_extension(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".webp" || ext == ".bmp";
+}
+
 std::vector<std::string> collect_image_files(const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
   for (const auto& in : inputs) {
@@ -53,10 +53,8 @@ std::vector<std::string> collect_image_files(const std::vector<std::string>& inp
     if (fs::is_directory(in, ec)) {
       auto found = images_under(in);
       files.insert(files.end(), found.begin(), found.end());
-    } else if (fs::exists(in, ec)) {
-      files.push_back(in);
     } else {
-      core::fail(ErrorCode::io, in, "no such file or directory");
+      files.push_back(in);  // also when missing: its row then says why it cannot be read
     }
   }
   return files;
@@ -95,7 +93,14 @@ std::vector<std::string> load_classes(const std::string& name_or_file, std::vect
   if (name_or_file == "imagenet") text = ANTS_EMBEDDED_BYTES(ants_classes_imagenet);
   if (name_or_file == "cifar10") text = ANTS_EMBEDDED_BYTES(ants_classes_cifar10);
   if (name_or_file == "cifar100") text = ANTS_EMBEDDED_BYTES(ants_classes_cifar100);
-  if (text.empty()) return read_class_list(name_or_file, warnings);
+  if (text.empty()) {
+    std::error_code ec;
+    if (!fs::exists(name_or_file, ec)) {
+      core::fail(ErrorCode::invalid_argument, name_or_file,
+                 "neither a class-list file nor a built-in list (imagenet, cifar10, cifar100)");
+    }
+    return read_class_list(name_or_file, warnings);
+  }
   std::vector<std::string> names;
   for (size_t pos = 0; pos < text.size();) {
     const size_t nl = std::min(text.find('\n', pos), text.size());

@@ -7,7 +7,11 @@
 #include <cmath>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
+#include "core/hash.h"
+#include "ood/cache-key.h"
 #include "ood/embedding-cache.h"
 #include "ood/logits.h"
 #include "ood/text-bank.h"
@@ -32,6 +36,35 @@ std::vector<std::string> entered(const std::vector<std::string>& before, const s
     }
   }
   return fresh;
+}
+
+const char* mode_name(FusionMode m) {
+  return m == FusionMode::ada ? "ada" : m == FusionMode::far_only ? "far_only" : "near_only";
+}
+
+// Every option that changes the scores of `method` (NegLabel uses only the grouping).
+nlohmann::json detector_options_json(const DetectorOptions& o, Method method) {
+  nlohmann::json j{{"group_num", o.group_num}, {"queue_cap", o.queue_cap}, {"permute", o.permute}};
+  if (method != Method::ants) return j;
+  j.update({{"mode", mode_name(o.mode)},
+            {"threshold_rule", o.threshold_rule == ThresholdRule::head ? "head" : "paper"},
+            {"lambda_rule", o.lambda_rule == LambdaRule::head ? "head" : "paper"},
+            {"eta", o.eta},
+            {"gamma0", o.gamma0},
+            {"ens_stop_step", o.ens_stop_step},
+            {"min_candidates", o.min_candidates},
+            {"near_start_batch", o.near_start_batch},
+            {"near_interval", o.near_interval},
+            {"similar_limit", o.similar_limit},
+            {"balance_repeats", o.balance_repeats},
+            {"near_template", o.near_template},
+            {"neglabel_init", o.neglabel_init},
+            {"activation_aware", o.activation_aware},
+            {"activation_count", o.activation_count},
+            {"activation_step", o.activation_step},
+            {"activation_gap", o.activation_gap},
+            {"activation_history", o.activation_history}});
+  return j;
 }
 
 }  // namespace
@@ -141,6 +174,12 @@ OodScorer::OodScorer(const ClipModel& model, std::vector<std::string> classes, c
                      const EmbedProgress& progress)
     : impl_(std::make_unique<Impl>(model, std::move(classes), options)) {
   if (impl_->classes.empty()) core::fail(ErrorCode::invalid_argument, "classes", "no ID classes");
+  const DetectorOptions& d = options.detector;
+  if (options.method != Method::mcm && (d.group_num <= 0 || static_cast<size_t>(d.group_num) > d.queue_cap)) {
+    // group_len() = queue_cap / group_num columns per group: zero would make every score meaningless
+    core::fail(ErrorCode::invalid_argument, "group count",
+               std::to_string(d.group_num) + " is not in [1, queue cap " + std::to_string(d.queue_cap) + "]");
+  }
   impl_->build_banks(progress);
   impl_->make_detector(mllm);
 }
@@ -192,6 +231,27 @@ DetectorStats OodScorer::stats() const {
   DetectorStats s;
   s.batches = impl_->trace.batch;
   return s;
+}
+
+std::string OodScorer::snapshot_bytes() const { return impl_->detector ? impl_->detector->snapshot_bytes() : ""; }
+
+void OodScorer::restore_bytes(std::string_view bytes, const std::string& where) {
+  if (impl_->detector) impl_->detector->restore_bytes(bytes, where);
+}
+
+std::string OodScorer::setup_json() const {
+  const Impl& d = *impl_;
+  const auto matrix_hash = [](const FeatureMatrix& m) {
+    return core::hash_bytes({reinterpret_cast<const char*>(m.data.data()), m.data.size() * sizeof(float)}).hex();
+  };
+  nlohmann::json j{{"method", method_name(d.opt.method)},
+                   {"model", core::hash_bytes(ood::model_cache_key(d.model)).hex()},
+                   {"classes", ood::texts_hash(d.classes)},
+                   {"n_classes", d.classes.size()},
+                   {"id_template", d.opt.id_template},
+                   {"negatives", {{"rows", d.negatives.rows}, {"hash", matrix_hash(d.negatives)}}}};
+  if (d.opt.method != Method::mcm) j["detector"] = detector_options_json(d.opt.detector, d.opt.method);
+  return j.dump();
 }
 
 const std::vector<std::string>& OodScorer::classes() const { return impl_->classes; }

@@ -4,6 +4,7 @@
 #include <ants/pipeline.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -51,11 +52,41 @@ test::FakeOpenAiServer::Script scripted() {
   };
 }
 
+// The finished entries of a cache directory that other test processes may be writing to at the
+// same time (their temporary files come and go; a missing entry is only a cache miss).
+void copy_cache_entries(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(from, ec)) {
+    if (e.path().extension() == ".bin") fs::copy_file(e.path(), to / e.path().filename(), ec);
+  }
+}
+
 class DetectEvalCli : public ::testing::Test {
  protected:
+  // The ~72k NegLabel candidate prompts are embedded once per build tree (test::shared_text_cache);
+  // each test starts from a copy of those text embeddings (its image embeddings stay its own).
+  static void SetUpTestSuite() {
+    if (test::cli_path().empty()) return;
+    warm_ = new fs::path(test::shared_text_cache());
+    const fs::path classes = test::temp_dir() / "demo-classes.txt";
+    std::string names;
+    for (const auto& c : demo_class_names()) names += c + "\n";
+    core::write_file_atomic(classes, names);
+    const auto r = run_cli({"negatives", "--model", test::tiny_model_dir().string(), "--precision", "fp32", "--classes",
+                            classes.string(), "--count", "300", "--cache-dir", warm_->string(), "--out",
+                            (test::temp_dir() / "bank.txt").string()});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  static void TearDownTestSuite() {
+    delete warm_;
+    warm_ = nullptr;
+  }
+
   void SetUp() override {
     if (test::cli_path().empty()) GTEST_SKIP() << "CLI not built";
     dir_ = test::temp_dir();
+    copy_cache_entries(*warm_ / "text-embeddings", dir_ / "cache" / "text-embeddings");
     id_ = write_demo_images(dir_ / "images", 24, 24);
     core::write_file_atomic(dir_ / "images" / "ood" / "corrupt.png", "\x89PNG\r\n\x1a\n truncated");
     std::string classes, list;
@@ -75,9 +106,11 @@ class DetectEvalCli : public ::testing::Test {
     return head;
   }
 
+  static fs::path* warm_;
   fs::path dir_;
   std::vector<LabeledImage> id_;
 };
+fs::path* DetectEvalCli::warm_ = nullptr;
 
 TEST_F(DetectEvalCli, DetectWritesARowForEveryInputIncludingTheCorruptOne) {
   auto args = with({"detect", "--quiet"}, scoring_args());
@@ -144,6 +177,38 @@ TEST_F(DetectEvalCli, ResumingFromStateGivesTheScoresOfAnUninterruptedRun) {
   EXPECT_EQ(core::read_file(out), full.out);
 }
 
+// A crash between two state saves leaves rows in the file that the state does not count; the
+// rerun cuts them off and scores them again, so the file ends up as an uninterrupted run's.
+// --max-inputs 13 with batches of 8 stops at the batch boundary 16, never inside a batch.
+TEST_F(DetectEvalCli, ResumingAfterACrashNeitherLosesNorRepeatsRows) {
+  test::FakeOpenAiServer server(scripted());
+  const std::vector<std::string> mllm{"--mllm-url", server.url(), "--mllm-sync", "--mllm-cache", "none"};
+  auto whole = with(with({"detect", "--quiet"}, scoring_args()), mllm);
+  whole.push_back((dir_ / "images").string());
+  const auto full = run_cli(whole);
+  ASSERT_EQ(full.code, 1) << full.err;
+
+  const std::string state = (dir_ / "detect.state").string(), out = (dir_ / "rows.csv").string();
+  auto part = with(with({"detect", "--quiet", "--state", state, "--out", out}, scoring_args()), mllm);
+  part.push_back((dir_ / "images").string());
+  auto first = part;
+  first.insert(first.begin() + 1, {"--max-inputs", "13"});
+  ASSERT_EQ(run_cli(first).code, 0);
+  const std::string saved = core::read_file(out);
+  EXPECT_EQ(test::split_lines(saved).size(), 1u + 16u);
+  EXPECT_EQ(saved, full.out.substr(0, saved.size()));
+  // What a process killed in the middle of the next batch leaves behind: rows past the state.
+  core::write_file_atomic(out, saved + full.out.substr(saved.size(), 200) + "half a ro");
+  const auto rest = run_cli(part);
+  EXPECT_EQ(rest.code, 1) << rest.err;
+  EXPECT_EQ(core::read_file(out), full.out);
+
+  core::write_file_atomic(out, "shortened\n");  // a rows file that lost what the state counts
+  const auto refused = run_cli(part);
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.err.find("the rows file changed"), std::string::npos) << refused.err;
+}
+
 TEST_F(DetectEvalCli, EvalWritesConsistentFilesAndTheSecondRunReusesEmbeddings) {
   test::FakeOpenAiServer server(scripted());
   const std::string out = (dir_ / "eval").string();
@@ -193,6 +258,9 @@ TEST_F(DetectEvalCli, EvalWritesConsistentFilesAndTheSecondRunReusesEmbeddings) 
   const auto again = run_cli(args);
   EXPECT_EQ(again.code, 1);
   EXPECT_EQ(test::read_json(fs::path(out) / "run.json")["embedding_cache_hits"].get<int>(), 48);
+  const auto setup = test::read_json(fs::path(out) / "run.json")["setup"];  // model hash and every option
+  EXPECT_EQ(setup["model"].get<std::string>().size(), 32u);
+  EXPECT_EQ(setup["detector"]["min_candidates"], 4);
   EXPECT_EQ(test::read_json(fs::path(out) / "metrics.json"), metrics);
 }
 
@@ -214,6 +282,73 @@ TEST_F(DetectEvalCli, UsageErrorsExitWithTwo) {
   EXPECT_NE(r.err.find("NAME=LIST"), std::string::npos) << r.err;
   r = run_cli(with({"detect", "--method", "odin", (dir_ / "images").string()}, scoring_args()));
   EXPECT_EQ(r.code, 2);
+}
+
+// The presets are the authors' scripts (spec §7); an option given by the user still wins.
+TEST_F(DetectEvalCli, PresetsSetTheConstantsOfTheAuthorsScripts) {
+  auto base = scoring_args();  // without the fixture's --near-start, which would win over the preset
+  base.erase(std::find(base.begin(), base.end(), "--near-start"), std::find(base.begin(), base.end(), "--near-start") + 2);
+  const auto detector_of = [&](const std::vector<std::string>& extra) {
+    auto args = with({"eval", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
+                      "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "o").string()},
+                     with(base, extra));
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.code, 1) << r.err;  // the corrupt file
+    return test::read_json(dir_ / "o" / "run.json")["setup"]["detector"];
+  };
+  auto d = detector_of({"--preset", "paper-far"});
+  EXPECT_EQ(d["mode"], "far_only");
+  EXPECT_EQ(d["activation_aware"], true);
+  EXPECT_EQ(d["activation_count"], 500);
+  EXPECT_EQ(d["ens_stop_step"], 10);
+  d = detector_of({"--preset", "paper-far", "--activation-count", "300", "--no-permute"});
+  EXPECT_EQ(d["activation_count"], 300);
+  EXPECT_EQ(d["permute"], false);
+  d = detector_of({"--preset", "paper-near"});
+  EXPECT_EQ(d["mode"], "near_only");
+  EXPECT_EQ(d["near_start_batch"], 1);
+  EXPECT_EQ(detector_of({"--preset", "paper-near", "--near-start", "3"})["near_start_batch"], 3);
+  EXPECT_EQ(d["ens_stop_step"], 0);
+  EXPECT_EQ(d["activation_aware"], false);
+  EXPECT_EQ(d["permute"], true);
+}
+
+// Settings that cannot work stop the run before any image with exit 2 and say why; a missing
+// input image is one failed input (a row and exit 1), never the end of the run.
+TEST_F(DetectEvalCli, ConfigurationErrorsExitWithTwoAndMissingImagesAreOneFailedRow) {
+  const std::string image = id_[0].file;
+  const auto expect_config_error = [](const test::CliRun& r, const std::string& why) {
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  };
+  auto args = scoring_args();
+  args[std::find(args.begin(), args.end(), "--classes") - args.begin() + 1] = "imagenett";
+  expect_config_error(run_cli(with({"detect", "--quiet"}, with(args, {image}))), "built-in list (imagenet");
+  args = scoring_args();
+  args[1] = (dir_ / "no-model").string();
+  expect_config_error(run_cli(with({"detect", "--quiet"}, with(args, {image}))), "no-model");
+  expect_config_error(run_cli(with({"eval", "--quiet", "--id", (dir_ / "id.txt").string(), "--data-root",
+                                    (dir_ / "images").string(), "--ood", "x=" + image, "--out", (dir_ / "o").string()},
+                                   scoring_args())),
+                      "an image, not an image list");
+  expect_config_error(run_cli(with({"eval", "--quiet", "--id", (dir_ / "missing.txt").string(), "--ood",
+                                    "x=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "o").string()},
+                                   scoring_args())),
+                      "missing.txt");
+
+  const std::string missing = (dir_ / "missing.jpg").string();
+  const auto r = run_cli(with({"detect", "--method", "mcm"}, with(scoring_args(), {image, missing})));
+  EXPECT_EQ(r.code, 1) << r.err;
+  const auto rows = test::split_lines(r.out);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_TRUE(csv_split(rows[1])[6].empty());
+  EXPECT_NE(csv_split(rows[2])[6].find("missing.jpg"), std::string::npos) << rows[2];
+
+  fs::create_directories(dir_ / "empty");
+  const auto none = run_cli(with({"detect", "--method", "mcm"}, with(scoring_args(), {(dir_ / "empty").string()})));
+  EXPECT_EQ(none.code, 0);
+  EXPECT_NE(none.err.find("no image files in the inputs"), std::string::npos) << none.err;
 }
 
 TEST(DemoCli, RunsEvalOnBuiltInDataWithReplayedAnswers) {

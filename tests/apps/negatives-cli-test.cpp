@@ -122,9 +122,9 @@ TEST(NegativesCli, ErrorsAreOneLineWithExitCodes) {
   EXPECT_NE(r.err.find("ants: error: negative count 1000000"), std::string::npos) << r.err;
 
   args = base_args(cache);
-  args[4] = "/nonexistent/classes.txt";
+  args[4] = "/nonexistent/classes.txt";  // neither a file nor a built-in list: a usage error
   r = run_cli(args);
-  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("ants: error: /nonexistent/classes.txt"), std::string::npos) << r.err;
 
   args = base_args(cache);

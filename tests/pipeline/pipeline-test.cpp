@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/file-util.h"
@@ -23,7 +24,9 @@ TEST(PipelineInputs, DirectoriesAreWalkedRecursivelySortedAndFiltered) {
   const std::vector<std::string> want{(d / "b/a.png").string(), (d / "b/c/y.bmp").string(), (d / "b/c/z.JPG").string(),
                                       (d / "a.webp").string()};
   EXPECT_EQ(files, want);
-  EXPECT_THROW(collect_image_files({(d / "missing").string()}), Error);
+  // A missing input stays an input (its row reports the error); nothing else is lost.
+  EXPECT_EQ(collect_image_files({(d / "missing.jpg").string(), (d / "a.webp").string()}),
+            (std::vector<std::string>{(d / "missing.jpg").string(), (d / "a.webp").string()}));
 }
 
 TEST(PipelineInputs, ImageListsAreRelativeToTheRootAndErrorsNameTheLine) {
@@ -57,6 +60,13 @@ TEST(PipelineInputs, BuiltInClassListsKeepDuplicateNamesAsDistinctClasses) {
   const fs::path f = test::temp_dir() / "classes.txt";
   core::write_file_atomic(f, "cat\ndog\n");
   EXPECT_EQ(load_classes(f.string()), (std::vector<std::string>{"cat", "dog"}));
+  try {
+    load_classes("imagenett");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("built-in list (imagenet, cifar10, cifar100)"), std::string::npos);
+  }
 }
 
 TEST(PipelineInputs, DemoImagesAreDeterministic) {
@@ -78,8 +88,13 @@ class PipelineModel : public ::testing::Test {
     ClipParams p = clip_default_params();
     p.precision = Precision::fp32;
     model_ = ClipModel::load(test::tiny_model_dir(), p).release();
+    // The ~72k NegLabel candidate embeddings are setup here, computed once per build tree.
+    text_cache_ = new fs::path(test::shared_text_cache());
   }
-  static void TearDownTestSuite() { delete model_; }
+  static void TearDownTestSuite() {
+    delete model_;
+    delete text_cache_;
+  }
 
   void SetUp() override {
     dir_ = test::temp_dir();
@@ -92,7 +107,7 @@ class PipelineModel : public ::testing::Test {
   ScorerOptions scorer_options() const {
     ScorerOptions o;
     o.neglabel.count = 300;
-    o.neglabel.cache.dir = dir_ / "cache";
+    o.neglabel.cache.dir = *text_cache_;
     o.detector.min_candidates = 5;
     o.detector.near_start_batch = 2;
     o.detector.near_interval = 2;
@@ -109,10 +124,12 @@ class PipelineModel : public ::testing::Test {
   }
 
   static ClipModel* model_;
+  static fs::path* text_cache_;
   fs::path dir_;
   std::vector<LabeledImage> id_, ood_;
 };
 ClipModel* PipelineModel::model_ = nullptr;
+fs::path* PipelineModel::text_cache_ = nullptr;
 
 TEST_F(PipelineModel, CachedEmbeddingsEqualFreshOnesAndBadFilesKeepTheirError) {
   std::vector<std::string> files{id_[0].file, ood_.back().file, id_[1].file};
@@ -140,12 +157,16 @@ TEST_F(PipelineModel, EvalStreamsOodThenIdInTorchRandpermOrderAndScoresEveryRead
   ASSERT_EQ(r.runs.size(), 2u);
   ASSERT_EQ(r.failed.size(), 1u);
   EXPECT_NE(r.failed[0].error.find("broken.png"), std::string::npos);
-  std::vector<LabeledImage> stream(ood_.begin(), ood_.end() - 1);
+  std::vector<LabeledImage> stream(ood_.begin(), ood_.end());  // the broken file is shuffled too
   stream.insert(stream.end(), id_.begin(), id_.end());
   for (const SetRun& run : r.runs) {
     const auto perm = ood::torch_randperm(static_cast<uint32_t>(stream.size()), run.seed);
-    ASSERT_EQ(run.order.size(), stream.size());
-    for (size_t i = 0; i < perm.size(); ++i) EXPECT_EQ(run.order[i].file, stream[perm[i]].file);
+    std::vector<std::string> want;
+    for (uint32_t p : perm)
+      if (stream[p].file != ood_.back().file) want.push_back(stream[p].file);
+    std::vector<std::string> got;
+    for (const auto& im : run.order) got.push_back(im.file);
+    EXPECT_EQ(got, want);
     std::vector<double> id, ood;
     for (size_t i = 0; i < run.order.size(); ++i) (run.order[i].label == kOodLabel ? ood : id).push_back(run.scores[i].score);
     const OodMetrics m = ood_metrics(id, ood);
@@ -153,7 +174,7 @@ TEST_F(PipelineModel, EvalStreamsOodThenIdInTorchRandpermOrderAndScoresEveryRead
     EXPECT_EQ(run.metrics.n_id, 24u);
     EXPECT_EQ(run.metrics.n_ood, 16u);
     EXPECT_TRUE(run.acc.has_value());
-    EXPECT_EQ(run.trace.size(), 5u);  // 40 images in batches of 8
+    EXPECT_EQ(run.trace.size(), 6u);  // 41 positions in batches of 8
   }
   EXPECT_NE(r.runs[0].order[0].file, r.runs[1].order[0].file);  // the seeds shuffle differently
   EXPECT_FALSE(mllm.describe_files.empty());                      // ENS asked the MLLM
@@ -163,6 +184,30 @@ TEST_F(PipelineModel, EvalStreamsOodThenIdInTorchRandpermOrderAndScoresEveryRead
   EXPECT_GT(far, 0u);
   EXPECT_GT(near, 0u);
   EXPECT_EQ(far, r.runs[0].trace.back().far_rows);
+}
+
+// With the broken file readable, every other image keeps its place and its batch.
+TEST_F(PipelineModel, AnUnreadableImageMovesNoOtherImageInTheStream) {
+  ScorerOptions o = scorer_options();
+  o.method = Method::neglabel;
+  OodScorer scorer(*model_, demo_class_names(), o, nullptr);
+  const OodSet set{"textures", "far", ood_};
+  const EvalResult broken = run_eval(*model_, scorer, id_, {set}, eval_options());
+  fs::copy_file(ood_[0].file, ood_.back().file, fs::copy_options::overwrite_existing);
+  const EvalResult fixed = run_eval(*model_, scorer, id_, {set}, eval_options());
+  ASSERT_TRUE(fixed.failed.empty());
+  for (size_t k = 0; k < broken.runs.size(); ++k) {
+    const SetRun &a = broken.runs[k], &b = fixed.runs[k];
+    ASSERT_EQ(b.order.size(), a.order.size() + 1);
+    size_t j = 0;
+    for (size_t i = 0; i < b.order.size(); ++i) {
+      if (b.order[i].file == ood_.back().file) continue;
+      ASSERT_EQ(a.order[j].file, b.order[i].file);
+      EXPECT_EQ(a.scores[j].score, b.scores[i].score);  // NegLabel: per image, same batch or not
+      ++j;
+    }
+    EXPECT_EQ(a.trace.size(), b.trace.size());
+  }
 }
 
 TEST_F(PipelineModel, TheSecondEvalTakesEveryEmbeddingFromTheCache) {
@@ -192,7 +237,138 @@ TEST_F(PipelineModel, MethodsScoreDifferentlyAndMcmEqualsTheIdProbability) {
     EXPECT_GT(a[i].prob, 1.f / 4.f - 1e-6f);
   }
   EXPECT_EQ(nl.negatives(), 300u);
+  o.detector.group_num = 20000;  // more groups than the 10,000 columns they split
+  EXPECT_THROW(OodScorer(*model_, demo_class_names(), o, nullptr), Error);
+  o.detector.group_num = 0;
+  EXPECT_THROW(OodScorer(*model_, demo_class_names(), o, nullptr), Error);
   EXPECT_THROW(parse_method("odin"), Error);
+}
+
+// Scores `batch`-sized slices of `all` from `first` on.
+std::vector<float> score_from(OodScorer& scorer, const std::vector<ImageEmbedding>& all, size_t first, size_t batch) {
+  std::vector<float> out;
+  for (size_t at = first; at < all.size(); at += batch) {
+    const std::vector<ImageEmbedding> b(all.begin() + static_cast<std::ptrdiff_t>(at),
+                                        all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), at + batch)));
+    for (const auto& r : scorer.score(b)) out.push_back(r.error.empty() ? r.score : -1.f);
+  }
+  return out;
+}
+
+std::vector<std::string> files_of(const std::vector<LabeledImage>& images) {
+  std::vector<std::string> f;
+  for (const auto& im : images) f.push_back(im.file);
+  return f;
+}
+
+TEST_F(PipelineModel, ACheckpointResumesWithTheScoresOfAnUninterruptedStream) {
+  std::vector<LabeledImage> stream = ood_;
+  stream.insert(stream.end(), id_.begin(), id_.end());
+  const auto files = files_of(stream);
+  const ImageFeatureOptions features = eval_options().features;
+  const auto all = embed_images_cached(*model_, files, features);
+  constexpr size_t kBatch = 8, kStop = 24;
+
+  test::FakeMllm m1, m2, m3, m4;
+  OodScorer whole(*model_, demo_class_names(), scorer_options(), &m1);
+  const auto want = score_from(whole, all, 0, kBatch);
+
+  OodScorer before(*model_, demo_class_names(), scorer_options(), &m2);
+  const std::vector<ImageEmbedding> head(all.begin(), all.begin() + kStop);
+  score_from(before, head, 0, kBatch);
+  ASSERT_FALSE(m2.describe_files.empty());  // the detector state is not the initial one
+  const fs::path state = dir_ / "stream.state";
+  const std::string setup = stream_setup(before, features, kBatch, files);
+  save_checkpoint(state, {setup, kStop, 1234}, before);
+
+  OodScorer after(*model_, demo_class_names(), scorer_options(), &m3);
+  const auto at = load_checkpoint(state, stream_setup(after, features, kBatch, files), after);
+  ASSERT_TRUE(at.has_value());
+  EXPECT_EQ(at->consumed, kStop);
+  EXPECT_EQ(at->output_bytes, 1234u);
+  const auto rest = score_from(after, all, kStop, kBatch);
+  EXPECT_EQ(rest, std::vector<float>(want.begin() + kStop, want.end()));
+
+  OodScorer fresh(*model_, demo_class_names(), scorer_options(), &m4);  // without the state: other scores
+  EXPECT_NE(score_from(fresh, all, kStop, kBatch), rest);
+}
+
+TEST_F(PipelineModel, ACheckpointOfAnotherSetupIsRefusedNamingWhatDiffers) {
+  const auto files = files_of(id_);
+  const ImageFeatureOptions features = eval_options().features;
+  test::FakeMllm mllm;
+  OodScorer scorer(*model_, demo_class_names(), scorer_options(), &mllm);
+  const fs::path state = dir_ / "stream.state";
+  EXPECT_FALSE(load_checkpoint(state, stream_setup(scorer, features, 8, files), scorer).has_value());
+  save_checkpoint(state, {stream_setup(scorer, features, 8, files), 8, 0}, scorer);
+  const auto refused = [&](OodScorer& other, size_t batch, const std::vector<std::string>& list) -> std::string {
+    try {
+      load_checkpoint(state, stream_setup(other, features, batch, list), other);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_NE(refused(scorer, 16, files).find("another batch size"), std::string::npos);
+  EXPECT_NE(refused(scorer, 8, {files.begin(), files.end() - 1}).find("another list of inputs"), std::string::npos);
+  ScorerOptions o = scorer_options();
+  o.detector.mode = FusionMode::far_only;
+  OodScorer far(*model_, demo_class_names(), o, &mllm);
+  EXPECT_NE(refused(far, 8, files).find("another detector options"), std::string::npos);
+  o = scorer_options();
+  o.method = Method::neglabel;
+  OodScorer nl(*model_, demo_class_names(), o, nullptr);
+  EXPECT_NE(refused(nl, 8, files).find("another method"), std::string::npos);
+  std::string bytes = core::read_file(state);
+  core::write_file_atomic(state, bytes.substr(0, bytes.size() / 2));
+  EXPECT_THROW(load_checkpoint(state, stream_setup(scorer, features, 8, files), scorer), Error);
+  core::write_file_atomic(state, "not a state");
+  EXPECT_THROW(load_checkpoint(state, stream_setup(scorer, features, 8, files), scorer), Error);
+}
+
+TEST_F(PipelineModel, StatelessMethodsCheckpointTheirPositionOnly) {
+  ScorerOptions o = scorer_options();
+  o.method = Method::mcm;
+  OodScorer scorer(*model_, demo_class_names(), o, nullptr);
+  const auto files = files_of(id_);
+  const std::string setup = stream_setup(scorer, eval_options().features, 8, files);
+  save_checkpoint(dir_ / "mcm.state", {setup, 16, 0}, scorer);
+  const auto at = load_checkpoint(dir_ / "mcm.state", setup, scorer);
+  ASSERT_TRUE(at.has_value());
+  EXPECT_EQ(at->consumed, 16u);
+}
+
+TEST_F(PipelineModel, EvalRefusesDuplicateSetNamesForeignLabelsAndUnreadableSets) {
+  OodScorer scorer(*model_, demo_class_names(), scorer_options(), nullptr);
+  const OodSet set{"textures", "far", ood_};
+  const auto message = [&](const std::vector<LabeledImage>& id, const std::vector<OodSet>& sets) -> std::string {
+    try {
+      run_eval(*model_, scorer, id, sets, eval_options());
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_NE(message(id_, {set, set}).find("two OOD sets are named 'textures'"), std::string::npos);
+  auto foreign = id_;
+  foreign[3].label = 4;  // the demo has 4 classes
+  EXPECT_NE(message(foreign, {set}).find("label 4 is not a class index"), std::string::npos);
+  const OodSet broken{"broken", "near", {ood_.back()}};
+  EXPECT_NE(message(id_, {set, broken}).find("OOD set 'broken': none of its images could be read"), std::string::npos);
+}
+
+TEST_F(PipelineModel, TheScorerSetupNamesModelClassesBankAndOptions) {
+  OodScorer scorer(*model_, demo_class_names(), scorer_options(), nullptr);
+  const auto j = nlohmann::json::parse(scorer.setup_json());
+  EXPECT_EQ(j["method"], "ants");
+  EXPECT_EQ(j["model"].get<std::string>().size(), 32u);
+  EXPECT_EQ(j["n_classes"], 4);
+  EXPECT_EQ(j["negatives"]["rows"], 300);
+  EXPECT_EQ(j["detector"]["min_candidates"], 5);
+  EXPECT_EQ(j["detector"]["mode"], "ada");
+  OodScorer same(*model_, demo_class_names(), scorer_options(), nullptr);
+  EXPECT_EQ(same.setup_json(), scorer.setup_json());
 }
 
 }  // namespace

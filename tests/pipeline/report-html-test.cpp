@@ -40,7 +40,7 @@ class ReportHtml : public ::testing::Test {
     mllm.describe_fn = [](const fs::path&, const std::string&) { return std::string("<script>alert(1)</script> & co"); };
     ScorerOptions so;
     so.neglabel.count = 200;
-    so.neglabel.cache.dir = *dir_ / "cache";
+    so.neglabel.cache.dir = test::shared_text_cache();  // NegLabel candidates: setup, not under test
     so.detector.min_candidates = 3;
     so.detector.near_start_batch = 2;
     so.detector.near_interval = 2;
