@@ -284,9 +284,13 @@ TEST_F(ReportHtml, RendersInHeadlessChromium) {
   if (!fs::exists(chromium)) GTEST_SKIP() << "Debian's chromium is not installed (scripts/setup.sh installs it)";
   const fs::path tmp = test::temp_dir(), png = tmp / "report.png", dom = tmp / "dom.html";
   const std::string url = "file://" + (*dir_ / "report.html").string();
-  // Each run gets its own profile; --no-sandbox because tests may run as root.
+  // Each run gets its own profile, and HOME/XDG dirs in the temp dir (so nothing lands in the
+  // user's home or, after a test that set a relative XDG_CACHE_HOME, in the working directory);
+  // --no-sandbox because tests may run as root.
+  const std::string env = "env HOME=" + tmp.string() + " XDG_CACHE_HOME=" + (tmp / "cache").string() +
+                          " XDG_CONFIG_HOME=" + (tmp / "config").string() + " ";
   const auto run = [&](const std::string& profile, const std::string& args) {
-    const std::string cmd = "timeout 60 " + std::string(chromium) +
+    const std::string cmd = env + "timeout 60 " + std::string(chromium) +
                             " --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run"
                             " --user-data-dir=" + (tmp / profile).string() + " " + args + " 2>/dev/null";
     return std::system(cmd.c_str());
