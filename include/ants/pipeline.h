@@ -221,6 +221,16 @@ struct EvalRunInfo {
 void write_eval_outputs(const std::filesystem::path& out_dir, const EvalResult& result,
                         const std::vector<OodSet>& ood_sets, const EvalOptions& options, const EvalRunInfo& info);
 
+namespace pipeline {
+// Reads metrics.json, run.json and scores.csv (and trace.csv and negatives.json when present)
+// from `out_dir` and writes `out_dir`/report.html atomically: one self-contained page (inline
+// CSS and SVG, no script, no network) with a summary, the metrics table, a ROC curve and ID/OOD
+// score histograms per OOD set, γ/λ over batches, the mined negatives and the warnings.
+// `ants eval` calls it last; `ants report DIR` calls it alone. Throws Error (io: a required file
+// is missing; format: a file is malformed) naming the file. Details: src/pipeline/report-html.h.
+void write_report_html(const std::filesystem::path& out_dir);
+}  // namespace pipeline
+
 // The built-in demo data: `n_id` images of four simple ID scenes (a red circle, a blue square, a
 // green triangle, a yellow star on plain backgrounds; label = scene) under `dir`/id and `n_ood`
 // textures (noise, stripes, checkerboards) under `dir`/ood, as 96×96 BMP files whose bytes depend

@@ -9,7 +9,6 @@
 
 #include "core/error.h"
 #include "core/file-util.h"
-#include "pipeline/report-html.h"
 
 namespace ants {
 
@@ -205,9 +204,8 @@ void write_eval_outputs(const fs::path& out_dir, const EvalResult& result, const
   core::write_file_atomic(out_dir / "scores.csv", scores_csv(result));
   core::write_file_atomic(out_dir / "trace.csv", trace_csv(result));
   write_json(out_dir / "negatives.json", negatives_json(result));
-  const json run = run_json(result, options, info);
-  write_json(out_dir / "run.json", run);
-  core::write_file_atomic(out_dir / "report.html", pipeline::report_html(result, metrics, run));
+  write_json(out_dir / "run.json", run_json(result, options, info));
+  pipeline::write_report_html(out_dir);  // from the files above, as `ants report` remakes it
 }
 
 }  // namespace ants

@@ -1,241 +1,952 @@
 #include "pipeline/report-html.h"
 
+#include <ants/metrics.h>
+
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/file-util.h"
 
 namespace ants::pipeline {
 
 namespace {
 
+namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string escape(const std::string& s) {
+constexpr size_t kMaxLabelsShown = 200;
+constexpr int kHistogramBins = 40;
+const char* const kMetricKeys[] = {"auroc", "fpr95", "fpr95_id_positive", "aupr_in", "aupr_out", "acc"};
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+// Length of the valid UTF-8 sequence starting at s[i] (a non-ASCII lead byte), or 0.
+size_t utf8_sequence(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size() || b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k)
+    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
+  return n;
+}
+
+// HTML-escaped text, safe inside elements and quoted attributes. Invalid UTF-8 and control
+// characters (file names can hold any byte) become U+FFFD.
+std::string esc(std::string_view s) {
   std::string out;
-  for (char c : s) {
+  out.reserve(s.size() + 16);
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const size_t n = utf8_sequence(s, i);
+      if (n == 0) {
+        out += "\uFFFD";
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '\t':
+      case '\n': out += static_cast<char>(c); break;
+      default: out += (c < 0x20 || c == 0x7F) ? std::string("\uFFFD") : std::string(1, static_cast<char>(c));
+    }
+    ++i;
+  }
+  return out;
+}
+
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+// A JSON scalar or array as text: strings verbatim, numbers compactly, arrays comma-joined.
+std::string plain(const json& v) {
+  if (v.is_null()) return "–";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
+  if (v.is_number()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v.get<double>());
+    return buf;
+  }
+  if (v.is_array()) {
+    std::string s;
+    for (const auto& e : v) s += (s.empty() ? "" : ", ") + plain(e);
+    return s.empty() ? "–" : s;
+  }
+  return v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+// "name[i]", the place of an array element in an error message.
+std::string indexed(const std::string& name, size_t i) {
+  return std::string(name).append("[").append(std::to_string(i)).append("]");
+}
+
+[[noreturn]] void malformed(const fs::path& file, const std::string& what) {
+  core::fail(ErrorCode::format, file.string(), what);
+}
+
+json read_json(const fs::path& file) {
+  const std::string text = core::read_file(file);
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    if (const size_t at = what.find("] "); at != std::string::npos) what.erase(0, at + 2);
+    malformed(file, "not valid JSON: " + what);
+  }
+}
+
+// Checked access to JSON members: a wrong type is a format error naming the file and the key.
+class JsonReader {
+ public:
+  explicit JsonReader(fs::path file) : file_(std::move(file)) {}
+  const fs::path& file() const { return file_; }
+
+  [[noreturn]] void fail(const std::string& where, const std::string& what) const {
+    malformed(file_, (where.empty() ? "" : where + ": ") + what);
+  }
+  const json& object(const json& j, const std::string& where) const {
+    if (!j.is_object()) fail(where, "expected an object");
+    return j;
+  }
+  const json& array(const json& j, const std::string& where) const {
+    if (!j.is_array()) fail(where, "expected an array");
+    return j;
+  }
+  // Member `key` of object `j`, or nullptr when absent or null.
+  const json* find(const json& j, const char* key) const {
+    const auto it = j.find(key);
+    return it == j.end() || it->is_null() ? nullptr : &*it;
+  }
+  const json& required(const json& j, const char* key, const std::string& where) const {
+    const json* v = find(j, key);
+    if (!v) fail(where, std::string("'") + key + "' is missing");
+    return *v;
+  }
+  std::string string(const json& j, const char* key, const std::string& where, bool is_required) const {
+    const json* v = is_required ? &required(j, key, where) : find(j, key);
+    if (!v) return {};
+    if (!v->is_string()) fail(where, std::string("'") + key + "' is not a string");
+    return v->get<std::string>();
+  }
+  std::optional<double> number(const json& j, const char* key, const std::string& where) const {
+    const json* v = find(j, key);
+    if (!v) return std::nullopt;
+    if (!v->is_number()) fail(where, std::string("'") + key + "' is not a number");
+    return v->get<double>();
+  }
+  // An object of metric values (numbers or null); absent metrics read as null.
+  std::map<std::string, std::optional<double>> metrics(const json& j, const std::string& where) const {
+    object(j, where);
+    std::map<std::string, std::optional<double>> m;
+    for (const char* k : kMetricKeys) m[k] = number(j, k, where);
+    return m;
+  }
+
+ private:
+  fs::path file_;
+};
+
+using MetricValues = std::map<std::string, std::optional<double>>;
+
+struct MetricsRow {
+  std::string name, split;
+  std::optional<double> n_id, n_ood;
+  MetricValues mean;
+  std::optional<MetricValues> sd;                            // present with more than one seed
+  std::vector<std::pair<int64_t, MetricValues>> per_seed;  // seed, values
+};
+
+struct MetricsFile {
+  std::string method, mode;
+  std::vector<int64_t> seeds;
+  std::vector<MetricsRow> sets, splits;
+};
+
+MetricsFile read_metrics(const fs::path& file) {
+  const JsonReader r(file);
+  const json j = read_json(file);
+  r.object(j, "");
+  MetricsFile m;
+  m.method = r.string(j, "method", "", false);
+  m.mode = r.string(j, "mode", "", false);
+  if (const json* seeds = r.find(j, "seeds")) {
+    for (const auto& s : r.array(*seeds, "seeds")) {
+      if (!s.is_number_integer()) r.fail("seeds", "expected integers");
+      m.seeds.push_back(s.get<int64_t>());
+    }
+  }
+  auto row = [&](const json& e, const std::string& where, bool is_set) {
+    r.object(e, where);
+    MetricsRow out;
+    out.name = r.string(e, "name", where, true);
+    out.split = r.string(e, "split", where, false);
+    out.n_id = r.number(e, "n_id", where);
+    out.n_ood = r.number(e, "n_ood", where);
+    out.mean = r.metrics(r.required(e, "mean", where), where + ".mean");
+    if (const json* sd = r.find(e, "std")) out.sd = r.metrics(*sd, where + ".std");
+    if (const json* ps = is_set ? r.find(e, "per_seed") : nullptr) {
+      for (size_t i = 0; i < r.array(*ps, where + ".per_seed").size(); ++i) {
+        const std::string w = indexed(where + ".per_seed", i);
+        const json& s = r.object((*ps)[i], w);
+        const json& seed = r.required(s, "seed", w);
+        if (!seed.is_number_integer()) r.fail(w, "'seed' is not an integer");
+        out.per_seed.emplace_back(seed.get<int64_t>(), r.metrics(s, w));
+      }
+    }
+    return out;
+  };
+  const json& sets = r.array(r.required(j, "sets", ""), "sets");
+  for (size_t i = 0; i < sets.size(); ++i) m.sets.push_back(row(sets[i], indexed("sets", i), true));
+  if (const json* splits = r.find(j, "splits")) {
+    for (size_t i = 0; i < r.array(*splits, "splits").size(); ++i)
+      m.splits.push_back(row((*splits)[i], indexed("splits", i), false));
+  }
+  return m;
+}
+
+// RFC 4180 records: fields separated by commas, optionally double-quoted (with "" for a quote,
+// and commas and line breaks allowed inside); records end at \n or \r\n.
+class CsvReader {
+ public:
+  CsvReader(std::string_view text, fs::path file) : text_(text), file_(std::move(file)) {}
+
+  // The next record into `fields`; false at the end of the text. Blank lines are skipped.
+  bool next(std::vector<std::string>& fields) {
+    fields.clear();
+    while (pos_ < text_.size() && (text_[pos_] == '\n' || text_.substr(pos_, 2) == "\r\n")) {
+      pos_ += text_[pos_] == '\n' ? 1 : 2;
+      ++line_;
+    }
+    if (pos_ >= text_.size()) return false;
+    record_line_ = line_;
+    for (;;) {
+      std::string& f = fields.emplace_back();
+      if (pos_ < text_.size() && text_[pos_] == '"') {
+        ++pos_;
+        for (;;) {
+          const size_t q = text_.find('"', pos_);
+          if (q == std::string_view::npos) fail("unterminated quoted field");
+          line_ += static_cast<size_t>(std::count(text_.begin() + static_cast<ptrdiff_t>(pos_),
+                                                  text_.begin() + static_cast<ptrdiff_t>(q), '\n'));
+          f.append(text_.substr(pos_, q - pos_));
+          pos_ = q + 1;
+          if (pos_ < text_.size() && text_[pos_] == '"') {
+            f += '"';
+            ++pos_;
+          } else {
+            break;
+          }
+        }
+      } else {
+        const size_t end = std::min(text_.find_first_of(",\n\"", pos_), text_.size());
+        if (end < text_.size() && text_[end] == '"') fail("a quote inside an unquoted field");
+        f.assign(text_.substr(pos_, end - pos_));
+        pos_ = end;
+        if (!f.empty() && f.back() == '\r' && (pos_ == text_.size() || text_[pos_] == '\n')) f.pop_back();
+      }
+      if (pos_ >= text_.size()) return true;
+      if (text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') ++pos_;
+      if (text_[pos_] != '\n') fail("text after a closing quote");
+      ++pos_;
+      ++line_;
+      return true;
+    }
+  }
+
+  [[noreturn]] void fail(const std::string& what) const {
+    malformed(file_.string() + ":" + std::to_string(record_line_), what);
+  }
+  int64_t integer(const std::string& field, const char* column) const {
+    int64_t v = 0;
+    const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+    if (ec != std::errc() || end != field.data() + field.size() || field.empty())
+      fail(std::string("'") + column + "' is not an integer: '" + field + "'");
+    return v;
+  }
+  double finite(const std::string& field, const char* column) const {
+    double v = 0;
+    const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+    if (ec != std::errc() || end != field.data() + field.size() || field.empty() || !std::isfinite(v))
+      fail(std::string("'") + column + "' is not a finite number: '" + field + "'");
+    return v;
+  }
+
+ private:
+  std::string_view text_;
+  fs::path file_;
+  size_t pos_ = 0, line_ = 1, record_line_ = 1;
+};
+
+// Column indices by header name; every name in `required` must be present.
+std::map<std::string, size_t> csv_columns(CsvReader& csv, const std::vector<std::string>& required) {
+  std::vector<std::string> header;
+  if (!csv.next(header)) csv.fail("empty file (expected a header line)");
+  std::map<std::string, size_t> cols;
+  for (size_t i = 0; i < header.size(); ++i) cols.emplace(header[i], i);
+  for (const auto& name : required)
+    if (!cols.count(name)) csv.fail("the header has no '" + name + "' column");
+  cols["#"] = header.size();  // the field count every row must have
+  return cols;
+}
+
+// Per set, the runs in the order their seeds first appear.
+template <typename T>
+struct PerSet {
+  std::map<std::string, std::vector<std::pair<int64_t, T>>> sets;
+
+  T& at(const std::string& set, int64_t seed) {
+    auto& runs = sets[set];
+    for (auto& [s, v] : runs)
+      if (s == seed) return v;
+    return runs.emplace_back(seed, T{}).second;
+  }
+  // The run of the first of `seeds` (metrics.json's), else the set's first run.
+  const std::pair<int64_t, T>* first(const std::string& set, const std::vector<int64_t>& seeds) const {
+    const auto it = sets.find(set);
+    if (it == sets.end() || it->second.empty()) return nullptr;
+    for (const auto& run : it->second)
+      if (!seeds.empty() && run.first == seeds.front()) return &run;
+    return &it->second.front();
+  }
+};
+
+struct RunScores {
+  std::vector<double> id, ood;
+};
+
+void check_fields(const CsvReader& csv, const std::vector<std::string>& row, const std::map<std::string, size_t>& cols) {
+  if (row.size() != cols.at("#"))
+    csv.fail(std::to_string(row.size()) + " fields, the header has " + std::to_string(cols.at("#")));
+}
+
+PerSet<RunScores> read_scores(const fs::path& file) {
+  const std::string text = core::read_file(file);
+  CsvReader csv(text, file);
+  const auto cols = csv_columns(csv, {"set", "seed", "file", "label", "pred", "score"});
+  const size_t c_set = cols.at("set"), c_seed = cols.at("seed"), c_label = cols.at("label"), c_pred = cols.at("pred"),
+               c_score = cols.at("score");
+  PerSet<RunScores> out;
+  std::vector<std::string> row;
+  std::string last_set;
+  int64_t last_seed = -1;
+  RunScores* run = nullptr;
+  while (csv.next(row)) {
+    check_fields(csv, row, cols);
+    const int64_t seed = csv.integer(row[c_seed], "seed");
+    const int64_t label = csv.integer(row[c_label], "label");
+    csv.integer(row[c_pred], "pred");
+    const double score = csv.finite(row[c_score], "score");
+    if (!run || row[c_set] != last_set || seed != last_seed) {  // rows come grouped by run
+      run = &out.at(row[c_set], seed);
+      last_set = row[c_set];
+      last_seed = seed;
+    }
+    (label == kOodLabel ? run->ood : run->id).push_back(score);
+  }
+  return out;
+}
+
+struct TracePoint {
+  double batch = 0, gamma = 0, lambda = 0;
+  std::optional<double> far_rows, near_rows, ens_updates, vsnl_updates;
+};
+
+PerSet<std::vector<TracePoint>> read_trace(const fs::path& file) {
+  const std::string text = core::read_file(file);
+  CsvReader csv(text, file);
+  const auto cols = csv_columns(csv, {"set", "seed", "batch", "gamma", "lambda"});
+  auto optional_col = [&](const char* name) {
+    const auto it = cols.find(name);
+    return it == cols.end() ? std::optional<size_t>() : std::optional<size_t>(it->second);
+  };
+  const auto c_far = optional_col("far_rows"), c_near = optional_col("near_rows"),
+             c_ens = optional_col("ens_updates"), c_vsnl = optional_col("vsnl_updates");
+  PerSet<std::vector<TracePoint>> out;
+  std::vector<std::string> row;
+  while (csv.next(row)) {
+    check_fields(csv, row, cols);
+    TracePoint t;
+    t.batch = static_cast<double>(csv.integer(row[cols.at("batch")], "batch"));
+    t.gamma = csv.finite(row[cols.at("gamma")], "gamma");
+    t.lambda = csv.finite(row[cols.at("lambda")], "lambda");
+    const auto extra = [&](std::optional<size_t> c, const char* name) {
+      return c ? std::optional<double>(static_cast<double>(csv.integer(row[*c], name))) : std::nullopt;
+    };
+    t.far_rows = extra(c_far, "far_rows");
+    t.near_rows = extra(c_near, "near_rows");
+    t.ens_updates = extra(c_ens, "ens_updates");
+    t.vsnl_updates = extra(c_vsnl, "vsnl_updates");
+    out.at(row[cols.at("set")], csv.integer(row[cols.at("seed")], "seed")).push_back(t);
+  }
+  return out;
+}
+
+struct MinedLabel {
+  std::string label;
+  int64_t batch = 0;
+};
+struct MinedNegatives {
+  std::vector<MinedLabel> far, near;
+};
+
+PerSet<MinedNegatives> read_negatives(const fs::path& file) {
+  const JsonReader r(file);
+  const json j = read_json(file);
+  PerSet<MinedNegatives> out;
+  for (size_t i = 0; i < r.array(j, "").size(); ++i) {
+    const std::string w = indexed("", i);
+    const json& e = r.object(j[i], w);
+    const json& seed = r.required(e, "seed", w);
+    if (!seed.is_number_integer()) r.fail(w, "'seed' is not an integer");
+    MinedNegatives& neg = out.at(r.string(e, "set", w, true), seed.get<int64_t>());
+    for (const char* kind : {"far", "near"}) {
+      const json* list = r.find(e, kind);
+      if (!list) continue;
+      const std::string wl = w + "." + kind;
+      for (size_t k = 0; k < r.array(*list, wl).size(); ++k) {
+        const std::string wk = indexed(wl, k);
+        const json& item = r.object((*list)[k], wk);
+        const json& batch = r.required(item, "batch", wk);
+        if (!batch.is_number_integer()) r.fail(wk, "'batch' is not an integer");
+        (kind[0] == 'f' ? neg.far : neg.near).push_back({r.string(item, "label", wk, true), batch.get<int64_t>()});
+      }
     }
   }
   return out;
 }
 
-std::string num(double v, const char* fmt = "%.2f") {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, fmt, v);
-  return buf;
+// ---------------------------------------------------------------------------------------------
+// SVG charts
+
+// Round tick values covering [lo, hi], about `target` of them.
+struct Ticks {
+  std::vector<double> values;
+  double step = 1;
+};
+
+Ticks nice_ticks(double lo, double hi, int target, bool integers = false) {
+  Ticks t;
+  const double span = hi - lo;
+  const double raw = span / std::max(1, target);
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double norm = raw / mag;
+  t.step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
+  if (integers) t.step = std::max(1.0, std::round(t.step));
+  for (double v = std::ceil(lo / t.step - 1e-9) * t.step; v <= hi + t.step * 1e-9; v += t.step)
+    t.values.push_back(std::fabs(v) < t.step * 1e-9 ? 0.0 : v);
+  return t;
 }
 
-std::string cell(const json& mean, const json* sd, const char* key) {
-  if (!mean.contains(key) || mean[key].is_null()) return "<td>–</td>";
-  std::string s = "<td>" + num(mean[key].get<double>());
-  if (sd && sd->contains(key) && !(*sd)[key].is_null()) s += " ± " + num((*sd)[key].get<double>());
+std::string tick_label(double v, double step) {
+  const int decimals = std::clamp(static_cast<int>(-std::floor(std::log10(step) + 1e-9)), 0, 6);
+  return fixed(v, decimals);
+}
+
+// [lo, hi] widened when empty, then out to whole ticks.
+std::pair<double, double> nice_range(double lo, double hi, int target) {
+  if (!(hi > lo)) {
+    const double pad = std::max(std::fabs(lo) * 0.1, 0.5);
+    lo -= pad, hi += pad;
+  }
+  const Ticks t = nice_ticks(lo, hi, target);
+  return {std::floor(lo / t.step + 1e-9) * t.step, std::ceil(hi / t.step - 1e-9) * t.step};
+}
+
+// One chart: an SVG of w×h pixels whose plot area maps [x0, x1] × [y0, y1].
+class Chart {
+ public:
+  Chart(int w, int h, double x0, double x1, double y0, double y1) : w_(w), h_(h), x0_(x0), x1_(x1), y0_(y0), y1_(y1) {}
+
+  double px(double x) const { return kLeft + (x - x0_) / (x1_ - x0_) * (w_ - kLeft - kRight); }
+  double py(double y) const { return h_ - kBottom - (y - y0_) / (y1_ - y0_) * (h_ - kTop - kBottom); }
+
+  // Opening tag, title, frame, grid, ticks and axis labels.
+  std::string begin(const std::string& title, const Ticks& xt, const Ticks& yt, const std::string& xlabel,
+                    const std::string& ylabel) const {
+    std::string s = "<svg role='img' width='" + std::to_string(w_) + "' height='" +
+                    std::to_string(h_) + "' viewBox='0 0 " + std::to_string(w_) + " " + std::to_string(h_) + "'>";
+    s += "<title>" + esc(title) + "</title>";
+    s += "<text x='" + std::to_string(w_ / 2) + "' y='16' class='title'>" + esc(title) + "</text>";
+    for (double x : xt.values) {
+      s += "<line class='grid' x1='" + c(px(x)) + "' x2='" + c(px(x)) + "' y1='" + c(py(y0_)) + "' y2='" + c(py(y1_)) + "'/>";
+      s += "<text class='tick' x='" + c(px(x)) + "' y='" + c(py(y0_) + 14) + "'>" + tick_label(x, xt.step) + "</text>";
+    }
+    for (double y : yt.values) {
+      s += "<line class='grid' x1='" + c(px(x0_)) + "' x2='" + c(px(x1_)) + "' y1='" + c(py(y)) + "' y2='" + c(py(y)) + "'/>";
+      s += "<text class='tick y' x='" + c(px(x0_) - 4) + "' y='" + c(py(y) + 3.5) + "'>" + tick_label(y, yt.step) + "</text>";
+    }
+    s += "<rect class='frame' x='" + c(px(x0_)) + "' y='" + c(py(y1_)) + "' width='" + c(px(x1_) - px(x0_)) +
+         "' height='" + c(py(y0_) - py(y1_)) + "'/>";
+    const double mid_x = (px(x0_) + px(x1_)) / 2, mid_y = (py(y0_) + py(y1_)) / 2;
+    s += "<text class='axis' x='" + c(mid_x) + "' y='" + std::to_string(h_ - 8) + "'>" + esc(xlabel) + "</text>";
+    s += "<text class='axis' x='14' y='" + c(mid_y) + "' transform='rotate(-90 14 " + c(mid_y) + ")'>" + esc(ylabel) +
+         "</text>";
+    return s;
+  }
+
+  // A polyline through the points, consecutive points on the same 0.1-pixel spot merged (a curve
+  // of 100,000 ROC points stays a few thousand vertices).
+  std::string line(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& cls) const {
+    std::string pts, last;
+    for (size_t i = 0; i < xs.size(); ++i) {
+      std::string p = c(px(xs[i])) + "," + c(py(ys[i]));
+      if (p == last) continue;
+      pts += (pts.empty() ? "" : " ") + p;
+      last = std::move(p);
+    }
+    return "<polyline class='" + cls + "' points='" + pts + "'/>";
+  }
+
+  std::string dots(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& cls) const {
+    std::string s;
+    for (size_t i = 0; i < xs.size(); ++i)
+      s += "<circle class='" + cls + "' r='2.2' cx='" + c(px(xs[i])) + "' cy='" + c(py(ys[i])) + "'/>";
+    return s;
+  }
+
+  // Legend entries (class, text) in a row under the title.
+  std::string legend(const std::vector<std::pair<std::string, std::string>>& entries) const {
+    std::string s;
+    double x = kLeft;
+    for (const auto& [cls, text] : entries) {
+      s += "<rect class='key " + cls + "' x='" + c(x) + "' y='25' width='12' height='10'/>";
+      s += "<text class='legend' x='" + c(x + 16) + "' y='34'>" + esc(text) + "</text>";
+      x += 28 + 6.5 * static_cast<double>(text.size());
+    }
+    return s;
+  }
+
+  static std::string c(double v) { return fixed(v, 1); }
+
+  static constexpr int kLeft = 52, kRight = 14, kTop = 42, kBottom = 40;
+
+ private:
+  int w_, h_;
+  double x0_, x1_, y0_, y1_;
+};
+
+std::string note(const std::string& text) { return "<p class='note'>" + esc(text) + "</p>"; }
+
+std::string figure(const std::string& svg, const std::string& caption) {
+  return "<figure>" + svg + (caption.empty() ? "" : "<figcaption>" + esc(caption) + "</figcaption>") + "</figure>\n";
+}
+
+std::string roc_figure(const std::string& set, int64_t seed, const RunScores& run, std::optional<double> auroc) {
+  if (run.id.empty() || run.ood.empty())
+    return note(set + ": no ROC curve (seed " + std::to_string(seed) + " has " + std::to_string(run.id.size()) +
+                " ID and " + std::to_string(run.ood.size()) + " OOD scores; both are needed)");
+  // OOD is the positive class; the detector's score is higher for ID, so it is negated.
+  const size_t n = run.ood.size() + run.id.size();
+  std::unique_ptr<bool[]> positive(new bool[n]);
+  std::vector<double> neg(n);
+  for (size_t i = 0; i < run.ood.size(); ++i) positive[i] = true, neg[i] = -run.ood[i];
+  for (size_t i = 0; i < run.id.size(); ++i) positive[run.ood.size() + i] = false, neg[run.ood.size() + i] = -run.id[i];
+  const RocCurve roc = roc_curve(std::span<const bool>(positive.get(), n), neg);
+  if (!auroc) {
+    double area = 0;
+    for (size_t i = 1; i < roc.fpr.size(); ++i) area += (roc.fpr[i] - roc.fpr[i - 1]) * (roc.tpr[i] + roc.tpr[i - 1]) / 2;
+    auroc = 100 * area;
+  }
+  const Chart ch(360, 350, 0, 1, 0, 1);
+  const Ticks t = nice_ticks(0, 1, 5);
+  const std::string title = set + ": AUROC " + fixed(*auroc, 2) + " %";
+  std::string s = ch.begin(title, t, t, "FPR (share of ID called OOD)", "TPR (share of OOD found)");
+  s += ch.line({0, 1}, {0, 1}, "diag");
+  s += ch.line({0, 1}, {0.95, 0.95}, "tpr95");
+  s += ch.line(roc.fpr, roc.tpr, "roc");
+  s += "</svg>";
+  return figure(s, "seed " + std::to_string(seed) + ": " + std::to_string(run.id.size()) + " ID, " +
+                       std::to_string(run.ood.size()) + " OOD; dashed: chance and TPR 95 %");
+}
+
+std::string histogram_figure(const std::string& set, int64_t seed, const RunScores& run) {
+  if (run.id.empty() && run.ood.empty()) return note(set + ": no scores");
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto* v : {&run.id, &run.ood})
+    for (double x : *v) lo = std::min(lo, x), hi = std::max(hi, x);
+  if (!(hi > lo)) {
+    const double pad = std::max(std::fabs(lo) * 0.01, 1e-3);
+    lo -= pad, hi += pad;
+  }
+  auto shares = [&](const std::vector<double>& v) {
+    std::vector<double> b(kHistogramBins, 0.0);
+    for (double x : v) {
+      const int i = static_cast<int>((x - lo) / (hi - lo) * kHistogramBins);
+      b[static_cast<size_t>(std::clamp(i, 0, kHistogramBins - 1))] += 1.0 / static_cast<double>(v.size());
+    }
+    return b;
+  };
+  const auto bi = shares(run.id), bo = shares(run.ood);
+  const double top = std::max(*std::max_element(bi.begin(), bi.end()), *std::max_element(bo.begin(), bo.end()));
+  const auto [y0, y1] = nice_range(0, top, 5);
+  const Chart ch(420, 320, lo, hi, y0, y1);
+  const Ticks xt = nice_ticks(lo, hi, 6);
+  std::string s = ch.begin(set + ": scores", xt, nice_ticks(y0, y1, 5), "score (higher = more ID)", "share of images");
+  auto area = [&](const std::vector<double>& b, const char* cls) {
+    std::string d = "M";
+    d.append(Chart::c(ch.px(lo))).append(" ").append(Chart::c(ch.py(0)));
+    for (int i = 0; i < kHistogramBins; ++i) {
+      d.append("V").append(Chart::c(ch.py(b[static_cast<size_t>(i)])));
+      d.append("H").append(Chart::c(ch.px(lo + (hi - lo) * (i + 1) / kHistogramBins)));
+    }
+    return std::string("<path class='bars ").append(cls).append("' d='").append(d).append("V").append(Chart::c(ch.py(0))).append("Z'/>");
+  };
+  if (!run.id.empty()) s += area(bi, "id");
+  if (!run.ood.empty()) s += area(bo, "ood");
+  s += ch.legend({{"id", "ID (" + std::to_string(run.id.size()) + ")"}, {"ood", "OOD (" + std::to_string(run.ood.size()) + ")"}});
+  s += "</svg>";
+  return figure(s, "seed " + std::to_string(seed) + "; " + std::to_string(kHistogramBins) +
+                       " bins over the score range; each class sums to 1");
+}
+
+std::string trace_figure(const std::string& set, int64_t seed, const std::vector<TracePoint>& trace) {
+  if (trace.empty()) return note(set + ": no trace rows");
+  std::vector<double> b, g, l;
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& t : trace) {
+    b.push_back(t.batch), g.push_back(t.gamma), l.push_back(t.lambda);
+    lo = std::min({lo, t.gamma, t.lambda}), hi = std::max({hi, t.gamma, t.lambda});
+  }
+  const auto [y0, y1] = nice_range(lo, hi, 5);
+  const double bx0 = b.front(), bx1 = std::max(b.back(), b.front() + 1);
+  const Chart ch(420, 300, bx0, bx1, y0, y1);
+  std::string s = ch.begin(set + ": γ and λ", nice_ticks(bx0, bx1, 6, true), nice_ticks(y0, y1, 5), "batch", "value");
+  s += ch.line(b, g, "gamma") + ch.line(b, l, "lambda");
+  if (trace.size() <= 60) s += ch.dots(b, g, "gamma") + ch.dots(b, l, "lambda");
+  s += ch.legend({{"gamma", "γ (adaptive threshold)"}, {"lambda", "λ (fusion weight)"}});
+  s += "</svg>";
+  std::string caption = "seed " + std::to_string(seed) + ", " + std::to_string(trace.size()) + " batches";
+  const TracePoint& last = trace.back();
+  if (last.far_rows && last.near_rows)
+    caption += "; at the end: " + fixed(*last.far_rows, 0) + " far and " + fixed(*last.near_rows, 0) + " near bank rows";
+  if (last.ens_updates && last.vsnl_updates)
+    caption += ", " + fixed(*last.ens_updates, 0) + " ENS and " + fixed(*last.vsnl_updates, 0) + " VSNL updates";
+  return figure(s, caption);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+std::string section(const char* id, const std::string& heading, const std::string& body) {
+  return "<section id='" + std::string(id) + "'>\n<h2>" + esc(heading) + "</h2>\n" + body + "</section>\n";
+}
+
+std::string metric_cell(const MetricValues& mean, const std::optional<MetricValues>& sd, const char* key) {
+  const auto& m = mean.at(key);
+  if (!m) return "<td class='na'>–</td>";
+  std::string s = "<td>" + fixed(*m, 2);
+  if (sd && sd->at(key)) s += "<span class='sd'> ± " + fixed(*sd->at(key), 2) + "</span>";
   return s + "</td>";
 }
 
-std::string metrics_row(const std::string& name, const std::string& split, const json& row) {
-  const json* sd = row.contains("std") ? &row["std"] : nullptr;
-  std::string s = "<tr><td>" + escape(name) + "</td><td>" + escape(split) + "</td>";
-  for (const char* k : {"auroc", "fpr95", "fpr95_id_positive", "aupr_in", "aupr_out", "acc"}) s += cell(row["mean"], sd, k);
-  return s + "</tr>\n";
-}
+const char* const kMetricHeader =
+    "<th title='area under the ROC curve'>AUROC&nbsp;↑</th>"
+    "<th title='OpenOOD: OOD positive, FPR at the first threshold with TPR ≥ 95 %'>FPR@95 (OpenOOD)&nbsp;↓</th>"
+    "<th title='MCM/NegLabel: share of OOD kept at the threshold that keeps 95 % of ID'>FPR@95 (ID-positive)&nbsp;↓</th>"
+    "<th>AUPR-In&nbsp;↑</th><th>AUPR-Out&nbsp;↑</th><th>ACC&nbsp;↑</th>";
 
-std::string metrics_table(const json& m) {
-  std::string s =
-      "<table><tr><th>OOD set</th><th>split</th><th>AUROC</th><th>FPR@95 (OpenOOD)</th><th>FPR@95 (ID positive)</th>"
-      "<th>AUPR-In</th><th>AUPR-Out</th><th>ACC</th></tr>\n";
-  for (const auto& set : m["sets"]) s += metrics_row(set["name"], set["split"], set);
-  for (const auto& split : m["splits"]) s += metrics_row(split["name"], "mean", split);
-  return s + "</table>\n<p class=note>Percent; mean ± sample std over seeds " + escape(m["seeds"].dump()) + ".</p>\n";
-}
-
-// A chart frame of w×h pixels mapping [x0,x1]×[y0,y1]; curves are polylines.
-struct Chart {
-  double x0, x1, y0, y1;
-  int w = 360, h = 260, pad = 40;
-  double px(double x) const { return pad + (x - x0) / (x1 - x0 == 0 ? 1 : x1 - x0) * (w - 2 * pad); }
-  double py(double y) const { return h - pad - (y - y0) / (y1 - y0 == 0 ? 1 : y1 - y0) * (h - 2 * pad); }
-
-  std::string open(const std::string& title, const std::string& xlabel, const std::string& ylabel) const {
-    std::string s = "<svg role='img' width='" + std::to_string(w) + "' height='" +
-                    std::to_string(h) + "' viewBox='0 0 " + std::to_string(w) + " " + std::to_string(h) + "'>";
-    s += "<title>" + escape(title) + "</title><text x='" + std::to_string(w / 2) + "' y='16' class=t>" + escape(title) +
-         "</text>";
-    s += "<rect x='" + num(px(x0), "%.1f") + "' y='" + num(py(y1), "%.1f") + "' width='" + num(px(x1) - px(x0), "%.1f") +
-         "' height='" + num(py(y0) - py(y1), "%.1f") + "' class=frame />";
-    for (int i = 0; i <= 4; ++i) {
-      const double fx = x0 + (x1 - x0) * i / 4, fy = y0 + (y1 - y0) * i / 4;
-      s += "<text x='" + num(px(fx), "%.1f") + "' y='" + std::to_string(h - pad + 14) + "' class=tick>" + num(fx, "%.3g") + "</text>";
-      s += "<text x='" + std::to_string(pad - 4) + "' y='" + num(py(fy) + 4, "%.1f") + "' class='tick y'>" + num(fy, "%.2g") + "</text>";
-    }
-    s += "<text x='" + std::to_string(w / 2) + "' y='" + std::to_string(h - 6) + "' class=axis>" + escape(xlabel) + "</text>";
-    s += "<text x='12' y='" + std::to_string(h / 2) + "' class=axis transform='rotate(-90 12 " + std::to_string(h / 2) + ")'>" +
-         escape(ylabel) + "</text>";
-    return s;
+std::string metrics_section(const MetricsFile& m) {
+  if (m.sets.empty()) return note("metrics.json lists no OOD sets.");
+  const bool seeds_shown = std::any_of(m.sets.begin(), m.sets.end(), [](const MetricsRow& r) { return r.sd.has_value(); });
+  std::string s = "<table class='metrics'><thead><tr><th class='l'>OOD set</th><th class='l'>split</th>"
+                  "<th>ID / OOD images</th>" + std::string(kMetricHeader) + "</tr></thead><tbody>\n";
+  auto count = [](const std::optional<double>& v) { return v ? fixed(*v, 0) : std::string("–"); };
+  for (const auto& r : m.sets) {
+    s += "<tr><td class='l'>" + esc(r.name) + "</td><td class='l'>" + esc(r.split.empty() ? "–" : r.split) + "</td><td>" +
+         count(r.n_id) + " / " + count(r.n_ood) + "</td>";
+    for (const char* k : kMetricKeys) s += metric_cell(r.mean, r.sd, k);
+    s += "</tr>\n";
   }
-  std::string line(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& cls) const {
-    std::string pts;
-    for (size_t i = 0; i < xs.size(); ++i) pts += num(px(xs[i]), "%.1f") + "," + num(py(ys[i]), "%.1f") + " ";
-    return "<polyline class='" + cls + "' points='" + pts + "'/>";
+  for (const auto& r : m.splits) {
+    s += "<tr class='split'><td class='l'>" + esc(r.name) + "</td><td class='l'>mean</td><td></td>";
+    for (const char* k : kMetricKeys) s += metric_cell(r.mean, r.sd, k);
+    s += "</tr>\n";
   }
-};
-
-const SetRun* first_run(const EvalResult& r, const std::string& set) {
-  for (const auto& run : r.runs)
-    if (run.set == set) return &run;
-  return nullptr;
-}
-
-std::pair<std::vector<double>, std::vector<double>> split_scores(const SetRun& run) {
-  std::vector<double> id, ood;
-  for (size_t i = 0; i < run.order.size(); ++i) (run.order[i].label == kOodLabel ? ood : id).push_back(run.scores[i].score);
-  return {id, ood};
-}
-
-std::string roc_svg(const SetRun& run) {
-  const auto [id, ood] = split_scores(run);
-  std::unique_ptr<bool[]> is_ood(new bool[id.size() + ood.size()]);
-  std::vector<double> neg;
-  for (size_t i = 0; i < ood.size(); ++i) is_ood[i] = true, neg.push_back(-ood[i]);
-  for (size_t i = 0; i < id.size(); ++i) is_ood[ood.size() + i] = false, neg.push_back(-id[i]);
-  const RocCurve roc = roc_curve(std::span<const bool>(is_ood.get(), neg.size()), neg);
-  const Chart c{0, 1, 0, 1};
-  return c.open(run.set + ": ROC, AUROC " + num(100 * run.metrics.auroc) + " %", "FPR (ID called OOD)", "TPR (OOD found)") +
-         c.line({0, 1}, {0, 1}, "diag") + c.line(roc.fpr, roc.tpr, "roc") + "</svg>";
-}
-
-std::string histogram_svg(const SetRun& run) {
-  const auto [id, ood] = split_scores(run);
-  double lo = std::min(*std::min_element(id.begin(), id.end()), *std::min_element(ood.begin(), ood.end()));
-  double hi = std::max(*std::max_element(id.begin(), id.end()), *std::max_element(ood.begin(), ood.end()));
-  if (hi <= lo) hi = lo + 1e-6;
-  constexpr int kBins = 40;
-  auto bins = [&](const std::vector<double>& v) {
-    std::vector<double> b(kBins, 0.0);
-    for (double x : v) b[std::min(kBins - 1, static_cast<int>((x - lo) / (hi - lo) * kBins))] += 1.0 / v.size();
-    return b;
-  };
-  const auto bi = bins(id), bo = bins(ood);
-  const double top = std::max(*std::max_element(bi.begin(), bi.end()), *std::max_element(bo.begin(), bo.end()));
-  const Chart c{lo, hi, 0, top};
-  auto steps = [&](const std::vector<double>& b, const char* cls) {
-    std::vector<double> xs, ys;
-    for (int i = 0; i < kBins; ++i) {
-      xs.push_back(lo + (hi - lo) * i / kBins), ys.push_back(b[i]);
-      xs.push_back(lo + (hi - lo) * (i + 1) / kBins), ys.push_back(b[i]);
+  s += "</tbody></table>\n";
+  std::string seeds;
+  for (int64_t seed : m.seeds) seeds += (seeds.empty() ? "" : ", ") + std::to_string(seed);
+  s += note("Percent, two decimals" +
+            std::string(seeds_shown ? "; mean ± sample standard deviation over seeds " + seeds
+                                    : seeds.empty() ? "" : "; seed " + seeds) +
+            ". Split rows are the plain mean over the split's sets. ↑ higher is better, ↓ lower is better.");
+  const bool per_seed = std::any_of(m.sets.begin(), m.sets.end(), [](const MetricsRow& r) { return r.per_seed.size() > 1; });
+  if (per_seed) {
+    s += "<h3>Per seed</h3><table class='metrics'><thead><tr><th class='l'>OOD set</th><th>seed</th>" +
+         std::string(kMetricHeader) + "</tr></thead><tbody>\n";
+    for (const auto& r : m.sets) {
+      for (const auto& [seed, values] : r.per_seed) {
+        s += "<tr><td class='l'>" + esc(r.name) + "</td><td>" + std::to_string(seed) + "</td>";
+        for (const char* k : kMetricKeys) s += metric_cell(values, std::nullopt, k);
+        s += "</tr>\n";
+      }
     }
-    return c.line(xs, ys, cls);
-  };
-  return c.open(run.set + ": scores (ID " + std::to_string(id.size()) + ", OOD " + std::to_string(ood.size()) + ")",
-                "score (higher = more ID)", "share of images") +
-         steps(bi, "id") + steps(bo, "ood") + "<text x='290' y='40' class='lg id'>ID</text><text x='290' y='56' class='lg ood'>OOD</text></svg>";
-}
-
-std::string trace_svg(const SetRun& run) {
-  if (run.trace.empty()) return "";
-  std::vector<double> b, g, l;
-  for (const auto& t : run.trace) b.push_back(static_cast<double>(t.batch)), g.push_back(t.gamma), l.push_back(t.lambda);
-  const Chart c{b.front(), std::max(b.back(), b.front() + 1), 0, 1};
-  return c.open(run.set + ": γ and λ per batch", "batch", "value") + c.line(b, g, "gamma") + c.line(b, l, "lambda") +
-         "<text x='300' y='40' class='lg gamma'>γ</text><text x='300' y='56' class='lg lambda'>λ</text></svg>";
-}
-
-std::string label_list(const std::vector<std::pair<std::string, int64_t>>& labels) {
-  if (labels.empty()) return "<p>none</p>";
-  std::string s = "<p>" + std::to_string(labels.size()) + " labels" + (labels.size() > 200 ? " (first 200)" : "") + ":</p><ul class=labels>";
-  for (size_t i = 0; i < labels.size() && i < 200; ++i)
-    s += "<li>" + escape(labels[i].first) + " <span class=b>batch " + std::to_string(labels[i].second) + "</span></li>";
-  return s + "</ul>";
-}
-
-std::string negatives_section(const EvalResult& r) {
-  std::string s;
-  std::map<std::string, bool> done;
-  for (const auto& run : r.runs) {
-    if (done[run.set]) continue;
-    done[run.set] = true;
-    std::vector<std::pair<std::string, int64_t>> far, near;
-    for (const auto& t : run.trace) {
-      for (const auto& l : t.new_far) far.emplace_back(l, t.batch);
-      for (const auto& l : t.new_near) near.emplace_back(l, t.batch);
-    }
-    s += "<h3>" + escape(run.set) + " (seed " + std::to_string(run.seed) + ")</h3><h4>ENS (far)</h4>" + label_list(far) +
-         "<h4>VSNL (near)</h4>" + label_list(near);
+    s += "</tbody></table>\n";
   }
   return s;
 }
 
-std::string warnings_section(const json& run) {
-  std::string items;
-  if (run.contains("mllm") && run["mllm"].is_object()) {
-    const json& m = run["mllm"];
-    if (m.value("failures", 0) > 0 || m.value("degraded", false))
-      items += "<li>MLLM: " + std::to_string(m.value("failures", 0)) + " failed requests" +
-               (m.value("degraded", false) ? " (degraded: circuit open)" : "") + "; last error: " +
-               escape(m.value("last_error", "")) + "</li>";
+std::string kv_row(const std::string& key, const std::string& value_html) {
+  return "<tr><th>" + esc(key) + "</th><td>" + value_html + "</td></tr>\n";
+}
+
+std::string summary_section(const JsonReader& r, const json& run, const MetricsFile& m) {
+  std::string s = "<table class='kv'>\n";
+  auto field = [&](const char* key) { return run.contains(key) ? esc(plain(run[key])) : std::string("–"); };
+  if (run.contains("ants_version")) s += kv_row("ants version", field("ants_version"));
+  if (const json* model = r.find(run, "model")) {
+    if (model->is_object()) {
+      std::string v = model->contains("dir") ? esc(plain((*model)["dir"])) : "–";
+      for (const char* extra : {"hash", "weights", "params"})
+        if (r.find(*model, extra)) v += "<br><span class='sub'>" + std::string(extra) + ": " + esc(plain((*model)[extra])) + "</span>";
+      s += kv_row("model", v);
+    } else {
+      s += kv_row("model", esc(plain(*model)));
+    }
   }
-  for (const auto& w : run.value("warnings", json::array())) items += "<li>" + escape(w.get<std::string>()) + "</li>";
-  for (const auto& f : run.value("skipped", json::array()))
-    items += "<li>unreadable image skipped: " + escape(f.value("error", f.value("file", ""))) + "</li>";
-  return items.empty() ? "<p>none</p>" : "<ul>" + items + "</ul>";
+  const std::string method = r.string(run, "method", "", false), mode = r.string(run, "mode", "", false);
+  s += kv_row("method / mode", esc((method.empty() ? m.method : method) + " / " + (mode.empty() ? m.mode : mode)));
+  s += kv_row("precision", field("precision"));
+  s += kv_row("seeds", run.contains("seeds") ? field("seeds") : esc(plain(json(m.seeds))));
+  if (run.contains("batch")) s += kv_row("detector batch", field("batch"));
+  size_t near = 0, far = 0;
+  for (const auto& set : m.sets) near += set.split == "near", far += set.split == "far";
+  s += kv_row("OOD sets", std::to_string(m.sets.size()) + " (" + std::to_string(near) + " near, " + std::to_string(far) + " far)");
+  std::string images = field("images");
+  if (const auto hits = r.number(run, "embedding_cache_hits", "")) images += " (" + fixed(*hits, 0) + " embeddings from the cache)";
+  s += kv_row("images", images);
+  std::string time = "–";
+  if (const json* t = r.find(run, "timings")) {
+    r.object(*t, "timings");
+    const auto total = r.number(*t, "total_s", "timings"), embed = r.number(*t, "embed_s", "timings"),
+               score = r.number(*t, "score_s", "timings"), rate = r.number(*t, "images_per_s", "timings");
+    if (total) {
+      time = fixed(*total, 2) + " s";
+      if (embed && score) time += " (embedding " + fixed(*embed, 2) + " s, scoring " + fixed(*score, 2) + " s)";
+    }
+    s += kv_row("total time", time);
+    s += kv_row("throughput", rate ? fixed(*rate, 1) + " scored images/s" : "–");
+  } else {
+    s += kv_row("total time", time);
+  }
+  if (const json* mllm = r.find(run, "mllm")) {
+    r.object(*mllm, "mllm");
+    std::string v;
+    const std::pair<const char*, const char*> counts[] = {
+        {"requests", "requests"}, {"failures", "failures"}, {"retries", "retries"},
+        {"cache_hits", "cache hits"}, {"replay_hits", "replay hits"}};
+    for (const auto& [key, text] : counts)
+      if (const auto n = r.number(*mllm, key, "mllm")) v += (v.empty() ? "" : ", ") + fixed(*n, 0) + " " + text;
+    if (mllm->value("degraded", false)) v += (v.empty() ? "" : "; ") + std::string("degraded");
+    s += kv_row("MLLM", v.empty() ? "–" : esc(v));
+  } else {
+    s += kv_row("MLLM", "not used");
+  }
+  return s + "</table>\n";
 }
 
-std::string summary_section(const json& run) {
-  const json& t = run.value("timings", json::object());
-  auto get = [&](const json& j, const char* k) { return j.contains(k) ? escape(j[k].is_string() ? j[k].get<std::string>() : j[k].dump()) : std::string("–"); };
-  std::string model = run.contains("model") ? get(run["model"], "dir") : "–";
-  return "<table class=kv><tr><th>model</th><td>" + model + "</td></tr><tr><th>precision</th><td>" + get(run, "precision") +
-         "</td></tr><tr><th>method / mode</th><td>" + get(run, "method") + " / " + get(run, "mode") +
-         "</td></tr><tr><th>seeds</th><td>" + get(run, "seeds") + "</td></tr><tr><th>images</th><td>" + get(run, "images") +
-         " (" + get(run, "embedding_cache_hits") + " embeddings from the cache)</td></tr><tr><th>time</th><td>" +
-         (t.contains("total_s") ? num(t["total_s"].get<double>(), "%.1f") + " s, " + num(t["images_per_s"].get<double>(), "%.1f") +
-                                      " scored images/s (embedding " + num(t["embed_s"].get<double>(), "%.1f") + " s, scoring " +
-                                      num(t["score_s"].get<double>(), "%.1f") + " s)"
-                                : std::string("–")) +
-         "</td></tr></table>";
+std::string label_list(const char* heading, const std::vector<MinedLabel>& labels) {
+  std::string s = "<div><h4>" + std::string(heading) + ": " + std::to_string(labels.size()) + "</h4>";
+  if (labels.empty()) return s + note("none") + "</div>";
+  if (labels.size() > kMaxLabelsShown)
+    s += note("the first " + std::to_string(kMaxLabelsShown) + " of " + std::to_string(labels.size()));
+  s += "<ol class='labels'>";
+  for (size_t i = 0; i < labels.size() && i < kMaxLabelsShown; ++i)
+    s += "<li>" + esc(labels[i].label) + " <span class='batch'>batch " + std::to_string(labels[i].batch) + "</span></li>";
+  return s + "</ol></div>";
 }
 
-const char* kStyle =
-    "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}h1{font-size:1.6em}"
-    "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}"
-    "th{background:#f3f3f3}.kv td,.kv th{text-align:left}.note{color:#666;font-size:.9em}"
-    "svg{margin:.3em;border:1px solid #eee}.frame{fill:none;stroke:#999}.tick{font-size:10px;text-anchor:middle;fill:#555}"
-    ".tick.y{text-anchor:end}.axis{font-size:11px;text-anchor:middle;fill:#333}.t{font-size:12px;text-anchor:middle}"
-    "polyline{fill:none!important;stroke-width:1.6}.roc{stroke:#1f5fbf}.diag{stroke:#bbb;stroke-dasharray:4 3}"
-    ".id{stroke:#1f8f3f;fill:#1f8f3f}.ood{stroke:#c0392b;fill:#c0392b}.gamma{stroke:#7d3c98;fill:#7d3c98}"
-    ".lambda{stroke:#d68910;fill:#d68910}.lg{font-size:12px;stroke:none}"
-    ".labels{columns:3;font-size:.9em}.b{color:#888;font-size:.85em}";
+std::string negatives_section(const MetricsFile& m, const std::optional<PerSet<MinedNegatives>>& neg) {
+  if (!neg) return note("negatives.json is absent.");
+  std::string s;
+  for (const auto& set : m.sets) {
+    const auto* run = neg->first(set.name, m.seeds);
+    s += "<h3>" + esc(set.name) + (run ? " <span class='sub'>seed " + std::to_string(run->first) + "</span>" : "") + "</h3>\n";
+    if (!run || (run->second.far.empty() && run->second.near.empty())) {
+      s += note("No negative labels were mined (MCM and NegLabel mine none; ANTS mines them from MLLM answers).");
+      continue;
+    }
+    s += "<div class='negatives'>" + label_list("ENS (far) labels", run->second.far) +
+         label_list("VSNL (near) labels", run->second.near) + "</div>\n";
+  }
+  return s.empty() ? note("No OOD sets.") : s;
+}
+
+std::string warnings_section(const JsonReader& r, const json& run) {
+  std::string items;
+  if (const json* mllm = r.find(run, "mllm")) {
+    r.object(*mllm, "mllm");
+    const auto failures = r.number(*mllm, "failures", "mllm"), requests = r.number(*mllm, "requests", "mllm");
+    const std::string last = r.string(*mllm, "last_error", "mllm", false);
+    const bool degraded = mllm->contains("degraded") && (*mllm)["degraded"].is_boolean() && (*mllm)["degraded"].get<bool>();
+    if (failures && *failures > 0)
+      items += "<li>MLLM: " + fixed(*failures, 0) + " failed requests" +
+               (requests && *requests >= *failures ? " of " + fixed(*requests, 0) : std::string()) +
+               (last.empty() ? "" : "; last error: <q>" + esc(last) + "</q>") + "</li>\n";
+    if (degraded) items += "<li>MLLM degraded: the circuit breaker was open at the end of the run, so ANTS ran without fresh answers.</li>\n";
+  }
+  if (const json* warnings = r.find(run, "warnings")) {
+    for (size_t i = 0; i < r.array(*warnings, "warnings").size(); ++i) {
+      if (!(*warnings)[i].is_string()) r.fail(indexed("warnings", i), "expected a string");
+      items += "<li>" + esc((*warnings)[i].get<std::string>()) + "</li>\n";
+    }
+  }
+  std::string skipped;
+  size_t n_skipped = 0;
+  if (const json* list = r.find(run, "skipped")) {
+    for (size_t i = 0; i < r.array(*list, "skipped").size(); ++i) {
+      const std::string w = indexed("skipped", i);
+      const json& f = r.object((*list)[i], w);
+      skipped += "<tr><td>" + esc(r.string(f, "file", w, true)) + "</td><td>" + esc(r.string(f, "error", w, false)) + "</td></tr>\n";
+      ++n_skipped;
+    }
+  }
+  if (n_skipped)
+    items += "<li>" + std::to_string(n_skipped) + " unreadable image" + (n_skipped == 1 ? "" : "s") +
+             " skipped (not scored, not counted in the metrics):<table class='skipped'><thead><tr><th>file</th><th>error</th>"
+             "</tr></thead><tbody>\n" + skipped + "</tbody></table></li>\n";
+  return items.empty() ? "<p class='none'>none</p>\n" : "<ul class='warnings'>\n" + items + "</ul>\n";
+}
+
+const char* const kStyle = R"css(
+:root{--id:#1f77b4;--ood:#e6550d;--gamma:#6a3d9a;--lambda:#2ca02c;--muted:#666}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:24px auto;padding:0 24px;max-width:1280px;color:#1a1a1a;background:#fff}
+h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.3em;margin:1.4em 0 .5em;padding-bottom:.2em;border-bottom:1px solid #ddd}
+h3{font-size:1.05em;margin:1em 0 .3em}h4{font-size:.95em;margin:.4em 0}
+nav{font-size:.9em;color:var(--muted)}nav a{color:inherit;margin-right:1em}
+table{border-collapse:collapse;margin:.4em 0;font-variant-numeric:tabular-nums}
+td,th{border:1px solid #d5d5d5;padding:.25em .6em;text-align:right;vertical-align:top}
+.metrics td{white-space:nowrap}
+th{background:#f4f4f4}.l{text-align:left}tr.split td{background:#fafafa;font-weight:600}
+.sd{color:var(--muted);font-weight:normal}.na{color:#aaa;text-align:center}
+.kv th,.kv td{text-align:left}.kv th{width:11em}.sub{color:var(--muted);font-size:.9em}
+.note{color:var(--muted);font-size:.9em;margin:.3em 0}.none{color:var(--muted)}
+.charts{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;break-inside:avoid}
+figcaption{font-size:.82em;color:var(--muted);max-width:420px}
+svg{display:block;background:#fff;border:1px solid #eee}
+svg text{font-family:inherit;fill:#333}svg .title{font-size:12.5px;text-anchor:middle;font-weight:600}
+svg .tick{font-size:10px;text-anchor:middle;fill:#555}svg .tick.y{text-anchor:end}
+svg .axis{font-size:11px;text-anchor:middle}svg .legend{font-size:11px}
+.grid{stroke:#eee}.frame{fill:none;stroke:#888}polyline{fill:none;stroke-width:1.7;stroke-linejoin:round}
+.roc{stroke:var(--id)}.diag,.tpr95{stroke:#aaa;stroke-dasharray:4 3;stroke-width:1}
+.bars{stroke-width:1.2;fill-opacity:.32}.bars.id,.key.id{fill:var(--id);stroke:var(--id)}
+.bars.ood,.key.ood{fill:var(--ood);stroke:var(--ood)}
+polyline.gamma{stroke:var(--gamma)}polyline.lambda{stroke:var(--lambda)}
+circle.gamma,.key.gamma{fill:var(--gamma)}circle.lambda,.key.lambda{fill:var(--lambda)}
+.negatives{display:flex;flex-wrap:wrap;gap:8px 32px}.negatives>div{flex:1 1 420px;min-width:0}
+ol.labels{columns:2 16em;column-gap:2em;margin:.2em 0;padding-left:2.4em;font-size:.9em}
+ol.labels li{break-inside:avoid;overflow-wrap:anywhere}.batch{color:var(--muted);font-size:.85em}
+.warnings li{margin:.3em 0}.skipped td,.skipped th{text-align:left;overflow-wrap:anywhere}
+@media print{body{margin:0;max-width:none;font-size:11px}nav{display:none}h2{break-after:avoid}svg{border:none}}
+@page{margin:12mm}
+)css";
 
 }  // namespace
 
-std::string report_html(const EvalResult& result, const json& metrics, const json& run) {
-  std::string roc, hist, trace;
-  for (const auto& set : metrics["sets"]) {
-    const SetRun* r = first_run(result, set["name"]);
-    if (!r) continue;
-    roc += roc_svg(*r);
-    hist += histogram_svg(*r);
-    trace += trace_svg(*r);
+std::string report_html(const fs::path& out_dir) {
+  const MetricsFile metrics = read_metrics(out_dir / "metrics.json");
+  const fs::path run_file = out_dir / "run.json";
+  const json run = read_json(run_file);
+  const JsonReader run_reader(run_file);
+  run_reader.object(run, "");
+  const PerSet<RunScores> scores = read_scores(out_dir / "scores.csv");
+  std::optional<PerSet<std::vector<TracePoint>>> trace;
+  if (fs::exists(out_dir / "trace.csv")) trace = read_trace(out_dir / "trace.csv");
+  std::optional<PerSet<MinedNegatives>> negatives;
+  if (fs::exists(out_dir / "negatives.json")) negatives = read_negatives(out_dir / "negatives.json");
+
+  std::string roc, hist, tr;
+  for (const auto& set : metrics.sets) {
+    if (const auto* s = scores.first(set.name, metrics.seeds)) {
+      std::optional<double> auroc;
+      for (const auto& [seed, values] : set.per_seed)
+        if (seed == s->first) auroc = values.at("auroc");
+      if (set.per_seed.empty() && set.sd == std::nullopt) auroc = set.mean.at("auroc");  // one seed: mean is that seed
+      roc += roc_figure(set.name, s->first, s->second, auroc);
+      hist += histogram_figure(set.name, s->first, s->second);
+    } else {
+      roc += note(set.name + ": no rows in scores.csv");
+      hist += note(set.name + ": no rows in scores.csv");
+    }
+    if (!trace) continue;
+    if (const auto* t = trace->first(set.name, metrics.seeds))
+      tr += trace_figure(set.name, t->first, t->second);
+    else
+      tr += note(set.name + ": no rows in trace.csv");
   }
-  std::string h = "<!DOCTYPE html>\n<html lang=en><head><meta charset='utf-8'><title>ants eval report</title><style>";
-  h += kStyle;
-  h += "</style></head><body>\n<h1>ants eval report</h1>\n";
-  h += "<section id=summary><h2>Summary</h2>" + summary_section(run) + "</section>\n";
-  h += "<section id=metrics><h2>Metrics</h2>" + metrics_table(metrics) + "</section>\n";
-  h += "<section id=roc><h2>ROC curves (first seed; OOD positive)</h2>" + roc + "</section>\n";
-  h += "<section id=histograms><h2>Score histograms (first seed)</h2>" + hist + "</section>\n";
-  h += "<section id=trace><h2>Adaptive threshold γ and fusion weight λ (first seed)</h2>" + trace + "</section>\n";
-  h += "<section id=negatives><h2>Mined negative labels (first seed)</h2>" + negatives_section(result) + "</section>\n";
-  h += "<section id=warnings><h2>Warnings</h2>" + warnings_section(run) + "</section>\n";
-  return h + "</body></html>\n";
+  if (!trace) tr = note("trace.csv is absent.");
+
+  const std::string method = run_reader.string(run, "method", "", false);
+  std::string h = "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
+                  "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
+                  "<title>ants eval report</title>\n<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n";
+  h += "<header><h1>ants eval report</h1>\n<nav><a href='#summary'>Summary</a><a href='#metrics'>Metrics</a>"
+       "<a href='#roc'>ROC curves</a><a href='#histograms'>Score histograms</a><a href='#trace'>γ and λ</a>"
+       "<a href='#negatives'>Mined negatives</a><a href='#warnings'>Warnings</a></nav></header>\n<main>\n";
+  h += section("summary", "Summary", summary_section(run_reader, run, metrics));
+  h += section("metrics", "Metrics", metrics_section(metrics));
+  h += section("roc", "ROC curves",
+               note("First seed of each OOD set; OOD is the positive class and a threshold on the negated score "
+                    "separates them, one point per distinct score.") + "<div class='charts'>\n" + roc + "</div>\n");
+  h += section("histograms", "Score histograms", "<div class='charts'>\n" + hist + "</div>\n");
+  h += section("trace", "Adaptive threshold γ and fusion weight λ",
+               note(method == "ants" || method.empty()
+                        ? "Per detector batch, first seed of each OOD set."
+                        : "Per detector batch, first seed of each OOD set (" + method + " keeps them at their defaults).") +
+                   "<div class='charts'>\n" + tr + "</div>\n");
+  h += section("negatives", "Mined negative labels", negatives_section(metrics, negatives));
+  h += section("warnings", "Warnings", warnings_section(run_reader, run));
+  return h + "</main>\n</body>\n</html>\n";
+}
+
+void write_report_html(const fs::path& out_dir) {
+  core::write_file_atomic(out_dir / "report.html", report_html(out_dir));
 }
 
 }  // namespace ants::pipeline

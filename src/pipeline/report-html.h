@@ -1,16 +1,30 @@
-// report.html of an evaluation: one self-contained page (inline CSS and SVG, no script, no
-// network) with the metrics, ROC curves, score histograms, γ/λ traces, mined negatives and
-// warnings.
+// report.html of an evaluation, made from the files `ants eval` leaves in its --out directory
+// (so `ants report DIR` can remake it later). The public entry point, write_report_html, is
+// declared in <ants/pipeline.h>; this header adds the page as a string, for callers that do not
+// want it on disk.
+//
+// The page is one self-contained HTML file: inline CSS and inline SVG, no script, no fonts, no
+// network references. Every string taken from the inputs (set names, file names, labels, MLLM
+// errors) is HTML-escaped, and invalid UTF-8 in it becomes U+FFFD.
+//
+// Inputs read from `out_dir` (formats: see write_eval_outputs):
+//   metrics.json   required: the metrics table
+//   run.json       required: summary and warnings
+//   scores.csv     required: ROC curves and score histograms (first seed of each set)
+//   trace.csv      optional: γ/λ charts (a note replaces them when the file is absent)
+//   negatives.json optional: the mined negative labels (likewise)
+// A required file that is missing, or any of them that is malformed, raises ants::Error (io or
+// format) whose message starts with the file's path and, for CSV files, the line.
 #pragma once
 
 #include <ants/pipeline.h>
 
-#include <nlohmann/json.hpp>
+#include <filesystem>
 #include <string>
 
 namespace ants::pipeline {
 
-// `metrics` and `run` are the objects written to metrics.json and run.json.
-std::string report_html(const EvalResult& result, const nlohmann::json& metrics, const nlohmann::json& run);
+// The page for the files in `out_dir`, without writing it.
+std::string report_html(const std::filesystem::path& out_dir);
 
 }  // namespace ants::pipeline
