@@ -107,6 +107,16 @@ class DetectEvalCli : public ::testing::Test {
   }
 
   static fs::path* warm_;
+  static std::vector<std::string> sync_mllm_args(const test::FakeOpenAiServer& server) {
+    return {"--mllm-url", server.url(), "--mllm-sync", "--mllm-cache", "none"};
+  }
+  // detect over every image in one go: the reference a resumed run must equal.
+  test::CliRun run_uninterrupted(const std::vector<std::string>& mllm) const {
+    auto whole = with(with({"detect", "--quiet"}, scoring_args()), mllm);
+    whole.push_back((dir_ / "images").string());
+    return run_cli(whole);
+  }
+
   fs::path dir_;
   std::vector<LabeledImage> id_;
 };
@@ -154,10 +164,8 @@ TEST_F(DetectEvalCli, DetectJsonLinesAndThresholdMarkOod) {
 
 TEST_F(DetectEvalCli, ResumingFromStateGivesTheScoresOfAnUninterruptedRun) {
   test::FakeOpenAiServer server(scripted());
-  const std::vector<std::string> mllm{"--mllm-url", server.url(), "--mllm-sync", "--mllm-cache", "none"};
-  auto whole = with(with({"detect", "--quiet"}, scoring_args()), mllm);
-  whole.push_back((dir_ / "images").string());
-  const auto full = run_cli(whole);
+  const auto mllm = sync_mllm_args(server);
+  const auto full = run_uninterrupted(mllm);
   ASSERT_EQ(full.code, 1) << full.err;
   ASSERT_GT(server.requests(), 0);
 
@@ -182,10 +190,8 @@ TEST_F(DetectEvalCli, ResumingFromStateGivesTheScoresOfAnUninterruptedRun) {
 // --max-inputs 13 with batches of 8 stops at the batch boundary 16, never inside a batch.
 TEST_F(DetectEvalCli, ResumingAfterACrashNeitherLosesNorRepeatsRows) {
   test::FakeOpenAiServer server(scripted());
-  const std::vector<std::string> mllm{"--mllm-url", server.url(), "--mllm-sync", "--mllm-cache", "none"};
-  auto whole = with(with({"detect", "--quiet"}, scoring_args()), mllm);
-  whole.push_back((dir_ / "images").string());
-  const auto full = run_cli(whole);
+  const auto mllm = sync_mllm_args(server);
+  const auto full = run_uninterrupted(mllm);
   ASSERT_EQ(full.code, 1) << full.err;
 
   const std::string state = (dir_ / "detect.state").string(), out = (dir_ / "rows.csv").string();
