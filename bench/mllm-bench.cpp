@@ -6,7 +6,7 @@
 //   ants-mllm-bench [--requests 64] [--delay-ms 20] [--reps 3]
 // Prints a JSON object on stdout and a markdown table on stderr.
 #include <ants/image.h>
-#include <ants/mllm.h>
+#include <ants/mllm-client.h>
 
 #include <chrono>
 #include <cmath>

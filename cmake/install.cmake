@@ -5,7 +5,8 @@ install(TARGETS ants EXPORT antsTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY include/ants DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY include/ants DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
+install(FILES ${PROJECT_BINARY_DIR}/include/ants/version.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ants)
 # The NegLabel corpus is also compiled into libants; the installed copy carries its licence
 # notices and can be edited and passed back with `ants negatives --corpus DIR`.
 install(DIRECTORY data/neglabel-wordnet DESTINATION ${CMAKE_INSTALL_DATADIR}/ants)

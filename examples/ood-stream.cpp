@@ -1,10 +1,9 @@
-// OOD scores for a folder of images with the pipeline API (what `ants detect` does, without the
-// CLI): class list, cached image embeddings, then the detector batch by batch. Prints one
+// OOD scores for a folder of images with the library (what `ants detect` does, without the CLI):
+// class list, scorer, then the folder as one file stream in detector batches. Prints one
 // "score<TAB>class<TAB>file" line per image (higher score = more in-distribution).
 //   ood-stream MODEL_DIR CLASSES(imagenet|cifar10|cifar100|FILE) DIR [ants|neglabel|mcm]
 #include <ants/pipeline.h>
 
-#include <algorithm>
 #include <cstdio>
 
 int main(int argc, char** argv) {
@@ -19,25 +18,20 @@ int main(int argc, char** argv) {
     // Without an MLLM (nullptr) ANTS keeps the NegLabel bank only; pass an ants::Mllm to grow it.
     ants::OodScorer scorer(*model, ants::load_classes(argv[2]), options, nullptr);
 
-    ants::ImageFeatureOptions features;
-    features.preprocess = ants::preprocess_preset(*model, "clip");
-    features.preprocess_name = "clip";
-    const std::vector<std::string> files = ants::collect_image_files({argv[3]});
-    constexpr size_t batch = 256;  // the detector's batch: how often ANTS updates its state
-    int failed = 0;
-    for (size_t at = 0; at < files.size(); at += batch) {
-      const std::vector<std::string> chunk(files.begin() + static_cast<std::ptrdiff_t>(at),
-                                           files.begin() + static_cast<std::ptrdiff_t>(std::min(files.size(), at + batch)));
-      for (const ants::ScoredImage& r : scorer.score(ants::embed_images_cached(*model, chunk, features))) {
+    ants::FileStreamOptions stream;
+    stream.batch = 256;  // the detector's batch: how often ANTS updates its state
+    stream.embed = ants::image_embed_options(*model, "clip");
+    const auto result = ants::run_file_stream(*model, scorer, ants::collect_image_files({argv[3]}), stream,
+                                              [&](const std::vector<ants::ScoredImage>& rows) {
+      for (const ants::ScoredImage& r : rows) {
         if (!r.error.empty()) {
           std::fprintf(stderr, "ood-stream: %s\n", r.error.c_str());  // one bad file, the rest go on
-          ++failed;
           continue;
         }
         std::printf("%.6f\t%s\t%s\n", r.score, scorer.classes()[static_cast<size_t>(r.pred)].c_str(), r.file.c_str());
       }
-    }
-    return failed > 0 ? 1 : 0;
+    });
+    return result.failed > 0 ? 1 : 0;
   } catch (const ants::Error& e) {
     std::fprintf(stderr, "ood-stream: %s\n", e.what());
     return 2;

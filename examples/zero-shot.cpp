@@ -24,13 +24,13 @@ int main(int argc, char** argv) {
     model->encode_images(pixels.data(), 1, image_emb.data());
 
     std::vector<std::string> texts(argv + 3, argv + argc);
-    std::vector<float> text_emb = model->encode_texts(texts);
+    const ants::FeatureMatrix text_emb = model->encode_texts(texts);
 
     std::vector<double> logits(texts.size());
     double max_logit = -1e30, sum = 0;
     for (size_t i = 0; i < texts.size(); ++i) {
       double cos = 0;
-      for (int k = 0; k < d; ++k) cos += image_emb[k] * text_emb[i * d + k];  // rows are unit vectors
+      for (int k = 0; k < d; ++k) cos += image_emb[k] * text_emb.row(i)[k];  // rows are unit vectors
       logits[i] = model->info().logit_scale * cos;
       max_logit = std::max(max_logit, logits[i]);
     }

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include <ants/inputs.h>
+
 namespace ants::cli {
 
 void add_model_options(CLI::App& cmd, ModelOptions& opts, bool with_precision) {
@@ -23,8 +25,86 @@ std::unique_ptr<ClipModel> load_model(const ModelOptions& opts) {
   params.n_threads = opts.threads;
   std::vector<std::string> warnings;
   auto model = ClipModel::load(opts.dir, params, &warnings);
-  for (const auto& w : warnings) std::cerr << "ants: warning: " << w << "\n";
+  print_warnings(warnings, false);
   return model;
+}
+
+void add_bank_options(CLI::App& cmd, BankCliOptions& o) {
+  cmd.add_option("--classes", o.classes, "ID classes: imagenet, cifar10, cifar100 or a file (one name per line; blank and "
+                                         "# lines skipped)")->required();
+  cmd.add_option("--count", o.count, "NegLabel bank size M (default: 10000)")->check(CLI::PositiveNumber);
+  cmd.add_option("--corpus", o.corpus, "NegLabel word lists (adj*txt / noun*txt; default: built-in WordNet lists)");
+  cmd.add_option("--text-batch", o.text_batch, "texts per CLIP forward pass (default: 256)")->check(CLI::PositiveNumber);
+  cmd.add_flag("--no-cache", o.no_cache, "neither read nor write embedding caches");
+  cmd.add_option("--cache-dir", o.cache_dir, "cache directory (default: $ANTS_CACHE_DIR, $XDG_CACHE_HOME/ants or ~/.cache/ants)");
+}
+
+CacheOptions cache_options(const BankCliOptions& o) { return CacheOptions{!o.no_cache, o.cache_dir}; }
+
+NegLabelOptions neglabel_options(const BankCliOptions& o) {
+  NegLabelOptions n;
+  n.count = o.count;
+  n.corpus_dir = o.corpus;
+  n.text_batch = o.text_batch;
+  n.cache = cache_options(o);
+  return n;
+}
+
+std::vector<std::string> load_class_names(const BankCliOptions& o, bool quiet) {
+  std::vector<std::string> warnings;
+  auto classes = load_classes(o.classes, &warnings);
+  print_warnings(warnings, quiet);
+  return classes;
+}
+
+void print_warnings(const std::vector<std::string>& warnings, bool quiet) {
+  if (quiet) return;
+  for (const auto& w : warnings) std::cerr << "ants: warning: " << w << "\n";
+}
+
+ProgressFn LazyProgress::callback() {
+  return [this](size_t done, size_t total) {
+    if (!bar_) bar_.emplace(what_, total, unit_, quiet_);
+    bar_->update(done);
+  };
+}
+
+void LazyProgress::finish() {
+  if (bar_) bar_->finish();
+  bar_.reset();
+}
+
+bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
+
+namespace {
+
+std::string mean_std(const nlohmann::json& row, const char* key) {
+  const auto& mean = row.value("mean", nlohmann::json::object());
+  if (!mean.contains(key) || !mean[key].is_number()) return "-";
+  char buf[48];
+  const auto& sd = row.value("std", nlohmann::json::object());
+  if (sd.contains(key) && sd[key].is_number()) {
+    std::snprintf(buf, sizeof buf, "%.2f ± %.2f", mean[key].get<double>(), sd[key].get<double>());
+  } else {
+    std::snprintf(buf, sizeof buf, "%.2f", mean[key].get<double>());
+  }
+  return buf;
+}
+
+void print_table_row(const std::string& name, const std::string& split, const nlohmann::json& row) {
+  std::fprintf(stderr, "  %-18s %-6s %16s %16s %16s %16s\n", name.c_str(), split.c_str(), mean_std(row, "auroc").c_str(),
+               mean_std(row, "fpr95").c_str(), mean_std(row, "aupr_in").c_str(), mean_std(row, "aupr_out").c_str());
+}
+
+}  // namespace
+
+void print_metrics_table(const nlohmann::json& m, const std::string& out_dir) {
+  std::fprintf(stderr, "\n  %-18s %-6s %16s %16s %16s %16s\n", "OOD set", "split", "AUROC %", "FPR95 %", "AUPR-In %",
+               "AUPR-Out %");
+  for (const auto& s : m.value("sets", nlohmann::json::array()))
+    print_table_row(s.value("name", ""), s.value("split", ""), s);
+  for (const auto& s : m.value("splits", nlohmann::json::array())) print_table_row("(mean)", s.value("name", ""), s);
+  std::fprintf(stderr, "\nants: report: %s/report.html\n", out_dir.c_str());
 }
 
 void print_json_line(const nlohmann::json& j) {

@@ -1,6 +1,6 @@
 // tokenize, embed-text, embed-image, info, make-random-model.
 #include <ants/embed.h>
-#include <ants/pipeline.h>
+#include <ants/embed.h>
 
 #include <iostream>
 
@@ -32,15 +32,12 @@ void add_embed_text(CLI::App& app, int& rc) {
   auto texts = std::make_shared<std::vector<std::string>>();
   auto batch = std::make_shared<int>(256);
   add_model_options(*cmd, *opts);
-  cmd->add_option("--batch", *batch, "texts per forward pass")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch,--text-batch", *batch, "texts per forward pass (default: 256)")->check(CLI::PositiveNumber);
   cmd->add_option("text", *texts, "texts to embed")->required();
   cmd->callback([opts, texts, batch, &rc] {
     auto model = load_model(*opts);
-    const size_t D = static_cast<size_t>(model->info().embed_dim);
-    std::vector<float> emb = model->encode_texts(*texts, *batch);
-    for (size_t i = 0; i < texts->size(); ++i) {
-      print_json_line({{"text", (*texts)[i]}, {"embedding", std::vector<float>(emb.begin() + i * D, emb.begin() + (i + 1) * D)}});
-    }
+    const FeatureMatrix emb = model->encode_texts(*texts, *batch);
+    for (size_t i = 0; i < texts->size(); ++i) print_json_line({{"text", (*texts)[i]}, {"embedding", emb.row_vector(i)}});
     rc = 0;
   });
 }
@@ -52,7 +49,7 @@ void add_embed_image(CLI::App& app, int& rc) {
   auto batch = std::make_shared<int>(32);
   auto preset = std::make_shared<std::string>("clip");
   add_model_options(*cmd, *opts);
-  cmd->add_option("--batch", *batch, "images per forward pass")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch,--infer-batch", *batch, "images per forward pass (default: 32)")->check(CLI::PositiveNumber);
   cmd->add_option("--preprocess", *preset,
                   "clip: resize the shorter side to the model's size and centre-crop; openood: resize to 256/224 "
                   "of it first (the ANTS/OpenOOD evaluation)")
@@ -60,12 +57,12 @@ void add_embed_image(CLI::App& app, int& rc) {
   cmd->add_option("file", *files, "image files (JPEG, PNG, WebP, BMP)")->required();
   cmd->callback([opts, files, batch, preset, &rc] {
     auto model = load_model(*opts);
-    EmbedImagesParams params;
-    params.batch = *batch;
-    params.preprocess = preprocess_preset(*model, *preset);
+    const ImageEmbedOptions options = image_embed_options(*model, *preset, *batch, CacheOptions{false, {}});
     Progress progress("embedded images", files->size(), "images");
+    const auto results = embed_image_files(*model, *files, options, [&](size_t done, size_t) { progress.update(done); });
+    progress.finish();
     size_t failed = 0;
-    embed_image_files(*model, *files, params, [&](size_t i, const ImageEmbedding& r) {
+    for (const auto& r : results) {
       if (r.error.empty()) {
         print_json_line({{"file", r.file}, {"embedding", r.embedding}});
       } else {
@@ -73,9 +70,7 @@ void add_embed_image(CLI::App& app, int& rc) {
         std::cerr << "ants: error: " << r.error << "\n";
         print_json_line({{"file", r.file}, {"error", r.error}});
       }
-      progress.update(i + 1);
-    });
-    progress.finish();
+    }
     rc = failed > 0 ? kExitFailure : 0;
   });
 }

@@ -1,8 +1,8 @@
 // demo: the main job on built-in data, on a machine with nothing else: a tiny random-weight CLIP,
 // generated ID and OOD images, and the MLLM's answers replayed from a file shipped with ants.
+#include <ants/files.h>
 #include <ants/pipeline.h>
 
-#include <fstream>
 #include <iostream>
 
 #include "commands.h"
@@ -21,12 +21,6 @@ struct DemoArgs {
   MllmCliOptions mllm;  // --mllm-url (with --mllm-record) asks a real server instead of the replay
 };
 
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc | std::ios::binary);
-  out << text;
-  if (!out) throw Error(ErrorCode::io, path.string() + ": cannot write");
-}
-
 // The demo's eval: 4 ID scenes vs. textures, ANTS with settings scaled to a stream of a few
 // hundred images (candidates fire ENS at 20, VSNL from batch 2 every 3 batches), three seeds.
 EvalArgs demo_eval(const DemoArgs& d) {
@@ -37,18 +31,18 @@ EvalArgs demo_eval(const DemoArgs& d) {
   std::string classes, list;
   for (const auto& c : demo_class_names()) classes += c + "\n";
   for (const auto& im : id) list += fs::relative(im.file, out / "images").string() + " " + std::to_string(im.label) + "\n";
-  write_text(out / "classes.txt", classes);
-  write_text(out / "id.txt", list);
+  write_file_atomic(out / "classes.txt", classes);
+  write_file_atomic(out / "id.txt", list);
 
   EvalArgs a;
   a.scoring.model.dir = model.string();
   a.scoring.model.precision = "fp32";
   a.scoring.model.threads = d.threads;
-  a.scoring.classes = (out / "classes.txt").string();
+  a.scoring.bank.classes = (out / "classes.txt").string();
   a.scoring.preprocess = "clip";
   a.scoring.batch = 32;
   a.scoring.quiet = d.quiet;
-  a.scoring.count = 2000;
+  a.scoring.bank.count = 2000;
   a.scoring.detector.min_candidates = 20;
   a.scoring.detector.near_start_batch = 2;
   a.scoring.detector.near_interval = 3;
@@ -60,7 +54,7 @@ EvalArgs demo_eval(const DemoArgs& d) {
   a.out = (out / "eval").string();
   a.mllm = d.mllm;
   if (a.mllm.url.empty() && a.mllm.replay.empty()) {
-    write_text(out / "mllm-replay.jsonl", std::string(demo_mllm_replay()));
+    write_file_atomic(out / "mllm-replay.jsonl", std::string(demo_mllm_replay()));
     a.mllm.replay = (out / "mllm-replay.jsonl").string();
   }
   if (a.mllm.model.empty()) a.mllm.model = "ants-demo";

@@ -1,11 +1,7 @@
 // detect: score an image stream, one row per input; calibrate: the threshold that keeps a share
-// of ID images.
+// of ID images. Both are run_file_stream over the inputs.
 #include <ants/pipeline.h>
 
-#include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -19,9 +15,6 @@ namespace ants::cli {
 
 namespace {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
-
 struct DetectArgs {
   ScoringCliOptions scoring;
   MllmCliOptions mllm;
@@ -32,173 +25,84 @@ struct DetectArgs {
   size_t max_inputs = 0;  // 0 = all
 };
 
-// The rows of `detect`: CSV (default) or JSON lines (an --out ending in .jsonl / .json).
-class RowWriter {
- public:
-  RowWriter(const std::string& path, bool append) : jsonl_(path.ends_with(".jsonl") || path.ends_with(".json")) {
-    if (!path.empty()) {
-      file_.open(path, append ? std::ios::app : std::ios::trunc);
-      if (!file_) throw Error(ErrorCode::io, path + ": cannot open for writing");
-      out_ = &file_;
-    }
-    if (!jsonl_ && !append) *out_ << "file,pred,pred_name,prob,score,ood,error\n";
-    path_ = path.empty() ? "stdout" : path;
-  }
-
-  void write(const ScoredImage& r, const std::vector<std::string>& classes, std::optional<double> threshold) {
-    const bool ok = r.error.empty();
-    const std::string ood = ok && threshold ? (r.score < *threshold ? "1" : "0") : "";
-    if (jsonl_) {
-      json j{{"file", r.file}};
-      if (ok) {
-        j.update({{"pred", r.pred}, {"pred_name", classes[static_cast<size_t>(r.pred)]}, {"prob", r.prob}, {"score", r.score}});
-        if (threshold) j["ood"] = r.score < *threshold;
-      } else {
-        j["error"] = r.error;
-      }
-      *out_ << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
-    } else if (ok) {
-      char nums[64];
-      std::snprintf(nums, sizeof nums, ",%.9g,%.9g,", r.prob, r.score);
-      *out_ << csv_field(r.file) << "," << r.pred << "," << csv_field(classes[static_cast<size_t>(r.pred)]) << nums
-            << ood << ",\n";
-    } else {
-      *out_ << csv_field(r.file) << ",,,,,," << csv_field(r.error) << "\n";
-    }
-  }
-
-  void flush() {
-    out_->flush();
-    if (!*out_) throw Error(ErrorCode::io, path_ + ": write failed");
-  }
-
- private:
-  bool jsonl_;
-  std::ofstream file_;
-  std::ostream* out_ = &std::cout;
-  std::string path_;
-};
-
 struct Pipeline {
   std::unique_ptr<ClipModel> model;
   std::unique_ptr<MllmClient> mllm;
   std::unique_ptr<OodScorer> scorer;
-  ImageFeatureOptions features;
-  Method method = Method::ants;
+  ImageEmbedOptions embed;
+  std::vector<std::string> files;
 };
 
-Pipeline make_pipeline(ScoringCliOptions& s, const MllmCliOptions* m, bool sync) {
+Pipeline make_pipeline(ScoringCliOptions& s, const MllmCliOptions& m, bool sync, const std::vector<std::string>& inputs) {
   Pipeline p;
   const ScorerOptions so = to_scorer_options(s);
-  p.method = so.method;
   p.model = load_model(s.model);
-  p.features = to_feature_options(s, *p.model);
-  if (m) p.mllm = make_mllm(*m, sync);
-  if (p.method == Method::ants && !p.mllm && !s.quiet)
+  p.embed = to_embed_options(s, *p.model);
+  p.mllm = make_mllm(m, sync);
+  if (so.method == Method::ants && !p.mllm && !s.quiet)
     std::cerr << "ants: note: no --mllm-url or --mllm-replay: ANTS runs without adaptive banks (= NegLabel)\n";
-  std::optional<Progress> progress;
-  p.scorer = std::make_unique<OodScorer>(*p.model, load_class_names(s), so, p.mllm.get(), [&](size_t done, size_t total) {
-    if (!progress) progress.emplace("negative bank: embedded texts", total, "texts", s.quiet);
-    progress->update(done);
-  });
-  if (progress) progress->finish();
-  if (!s.quiet)
-    for (const auto& w : p.scorer->warnings()) std::cerr << "ants: warning: " << w << "\n";
+  LazyProgress progress("negative bank: embedded texts", "texts", s.quiet);
+  p.scorer = std::make_unique<OodScorer>(*p.model, load_class_names(s.bank, s.quiet), so, p.mllm.get(),
+                                         progress.callback());
+  progress.finish();
+  print_warnings(p.scorer->warnings(), s.quiet);
+  p.files = collect_image_files(inputs);
+  if (p.files.empty() && !s.quiet) std::cerr << "ants: warning: no image files in the inputs\n";
   return p;
 }
 
-// Streams `files[first, end)` in detector batches; calls on_batch with each batch's results and
-// the number of inputs consumed so far.
-template <typename OnBatch>
-void stream(Pipeline& p, const ScoringCliOptions& s, const std::vector<std::string>& files, size_t first, size_t end,
-            OnBatch on_batch) {
-  Progress progress("scored images", end, "images", s.quiet);
-  progress.update(first);
-  for (size_t at = first; at < end; at += s.batch) {
-    const std::vector<std::string> chunk(files.begin() + static_cast<std::ptrdiff_t>(at),
-                                         files.begin() + static_cast<std::ptrdiff_t>(std::min(end, at + s.batch)));
-    const auto embedded = embed_images_cached(*p.model, chunk, p.features, [&](size_t done, size_t) {
-      progress.update(at + done);
+void report_skipped(const std::vector<ScoredImage>& rows, bool quiet) {
+  if (quiet) return;
+  for (const auto& r : rows)
+    if (!r.error.empty()) std::cerr << "ants: skipped " << r.error << "\n";
+}
+
+// Errors in setting up the stream (the checkpoint, the rows file) are configuration errors.
+FileStreamResult stream(Pipeline& p, FileStreamOptions& o, bool quiet,
+                        const std::function<void(const std::vector<ScoredImage>&)>& on_rows) {
+  Progress progress("scored images", p.files.size(), "images", quiet);
+  bool started = false;
+  auto on_start = o.on_start;
+  o.on_start = [&](size_t first, size_t total) {
+    if (on_start) on_start(first, total);
+    started = true;
+  };
+  try {
+    FileStreamResult r = run_file_stream(*p.model, *p.scorer, p.files, o, on_rows, [&](size_t done, size_t) {
+      progress.update(done);
     });
-    on_batch(p.scorer->score(embedded), at + chunk.size());
+    progress.finish();
+    print_warnings(r.warnings, quiet);
+    return r;
+  } catch (const Error& e) {
+    if (started || e.code() == ErrorCode::internal) throw;
+    throw Error(ErrorCode::invalid_argument, e.what());
   }
-  progress.finish();
-}
-
-// The image files of the inputs; says so when there are none (a mistyped or empty directory).
-std::vector<std::string> inputs_of(const std::vector<std::string>& inputs, bool quiet) {
-  auto files = collect_image_files(inputs);
-  if (files.empty() && !quiet) std::cerr << "ants: warning: no image files in the inputs\n";
-  return files;
-}
-
-// Where the rows of a resumed run start: the rows file cut back to its size at the checkpoint, so
-// rows written after the last save (a crash between saves) are neither lost nor duplicated.
-void truncate_rows(const std::string& out, uint64_t bytes) {
-  std::error_code ec;
-  const uint64_t size = fs::file_size(out, ec);
-  if (ec || size < bytes) {
-    throw Error(ErrorCode::invalid_argument, out + ": holds " + (ec ? std::string("no") : std::to_string(size)) +
-                                                 " bytes but the state expects at least " + std::to_string(bytes) +
-                                                 " (the rows file changed since the state was saved)");
-  }
-  fs::resize_file(out, bytes, ec);
-  if (ec) throw Error(ErrorCode::io, out + ": cannot truncate: " + ec.message());
-}
-
-uint64_t rows_size(const std::string& out) {
-  std::error_code ec;
-  return out.empty() ? 0 : static_cast<uint64_t>(fs::file_size(out, ec));
-}
-
-// The last input of this run: all, or --max-inputs rounded up to whole detector batches, so a
-// later run resumes on a batch boundary and scores exactly as an uninterrupted run would.
-size_t run_end(size_t first, size_t total, size_t max_inputs, size_t batch) {
-  if (max_inputs == 0) return total;
-  const size_t batches = (max_inputs + batch - 1) / batch;
-  return std::min(total, first + batches * batch);
 }
 
 int run_detect(DetectArgs& a) {
-  Pipeline p = configure([&] { return make_pipeline(a.scoring, &a.mllm, a.mllm.sync); });
-  const auto files = configure([&] { return inputs_of(a.inputs, a.scoring.quiet); });
-  const std::string setup = a.state.empty() ? "" : stream_setup(*p.scorer, p.features, a.scoring.batch, files);
-  StreamCheckpoint at{setup, 0, 0};
-  if (!a.state.empty()) {
-    configure([&] {
-      if (auto saved = load_checkpoint(a.state, setup, *p.scorer)) at = *saved;
-      if (at.consumed > files.size()) throw Error(ErrorCode::format, a.state + ": consumed count past the inputs");
-      if (at.consumed > 0 && !a.out.empty()) truncate_rows(a.out, at.output_bytes);
-    });
-    if (at.consumed > 0 && !a.scoring.quiet)
-      std::cerr << "ants: resuming after " << at.consumed << " of " << files.size() << " inputs\n";
-  }
-  const size_t first = at.consumed;
+  Pipeline p = configure([&] { return make_pipeline(a.scoring, a.mllm, a.mllm.sync, a.inputs); });
+  FileStreamOptions o;
+  o.batch = a.scoring.batch;
+  o.embed = p.embed;
+  o.state = a.state;
+  o.state_every = a.state_every;
+  o.max_inputs = a.max_inputs;
+  if (!a.state.empty()) o.rows_file = a.out;
   std::optional<RowWriter> writer;  // in place: it points at its own stream
-  configure([&] { writer.emplace(a.out, first > 0 && !a.out.empty()); });
-  size_t failed = 0, batches = 0;
-  const size_t end = run_end(first, files.size(), a.max_inputs, a.scoring.batch);
-  auto checkpoint = [&](size_t consumed) {
-    at.consumed = consumed;
-    at.output_bytes = rows_size(a.out);
-    save_checkpoint(a.state, at, *p.scorer);
+  o.on_start = [&](size_t first, size_t total) {
+    if (first > 0 && !a.scoring.quiet) std::cerr << "ants: resuming after " << first << " of " << total << " inputs\n";
+    writer.emplace(a.out, first > 0 && !a.out.empty(), std::cout);
   };
-  stream(p, a.scoring, files, first, end, [&](const std::vector<ScoredImage>& rows, size_t consumed) {
-    for (const auto& r : rows) {
-      if (!r.error.empty()) {
-        ++failed;
-        if (!a.scoring.quiet) std::cerr << "ants: skipped " << r.error << "\n";
-      }
-      writer->write(r, p.scorer->classes(), a.threshold);
-    }
+  const FileStreamResult r = stream(p, o, a.scoring.quiet, [&](const std::vector<ScoredImage>& rows) {
+    report_skipped(rows, a.scoring.quiet);
+    for (const auto& row : rows) writer->write(row, p.scorer->classes(), a.threshold);
     writer->flush();
-    if (!a.state.empty() && (++batches % static_cast<size_t>(a.state_every) == 0 || consumed == end))
-      checkpoint(consumed);
   });
-  if (!a.state.empty() && first == end) checkpoint(first);
   if (p.mllm && !a.scoring.quiet) print_mllm_summary(*p.mllm);
-  if (failed > 0 && !a.scoring.quiet) std::cerr << "ants: " << failed << " of " << files.size() << " inputs could not be read\n";
-  return failed > 0 ? kExitFailure : 0;
+  if (r.failed > 0 && !a.scoring.quiet)
+    std::cerr << "ants: " << r.failed << " of " << p.files.size() << " inputs could not be read\n";
+  return r.failed > 0 ? kExitFailure : 0;
 }
 
 struct CalibrateArgs {
@@ -209,29 +113,21 @@ struct CalibrateArgs {
 };
 
 int run_calibrate(CalibrateArgs& a) {
-  Pipeline p = configure([&] { return make_pipeline(a.scoring, &a.mllm, true); });
-  const auto files = configure([&] { return inputs_of(a.inputs, a.scoring.quiet); });
+  Pipeline p = configure([&] { return make_pipeline(a.scoring, a.mllm, true, a.inputs); });
+  FileStreamOptions o;
+  o.batch = a.scoring.batch;
+  o.embed = p.embed;
   std::vector<double> scores;
-  size_t failed = 0;
-  stream(p, a.scoring, files, 0, files.size(), [&](const std::vector<ScoredImage>& rows, size_t) {
-    for (const auto& r : rows) {
-      if (r.error.empty()) {
-        scores.push_back(r.score);
-      } else {
-        ++failed;
-        if (!a.scoring.quiet) std::cerr << "ants: skipped " << r.error << "\n";
-      }
-    }
+  const FileStreamResult r = stream(p, o, a.scoring.quiet, [&](const std::vector<ScoredImage>& rows) {
+    report_skipped(rows, a.scoring.quiet);
+    for (const auto& row : rows)
+      if (row.error.empty()) scores.push_back(row.score);
   });
   if (scores.empty()) throw Error(ErrorCode::invalid_argument, "calibrate: no readable ID image");
-  std::sort(scores.begin(), scores.end());
-  // The largest threshold that keeps at least `tpr` of the ID scores (score ≥ threshold = ID).
-  const size_t keep = static_cast<size_t>(std::ceil(a.tpr * static_cast<double>(scores.size()) - 1e-9));
-  const double threshold = scores[scores.size() - std::max<size_t>(keep, 1)];
-  const size_t kept = static_cast<size_t>(scores.end() - std::lower_bound(scores.begin(), scores.end(), threshold));
-  print_json_line({{"threshold", threshold}, {"tpr", a.tpr}, {"kept", kept}, {"n", scores.size()},
-                   {"kept_share", static_cast<double>(kept) / static_cast<double>(scores.size())}});
-  return failed > 0 ? kExitFailure : 0;
+  const TprThreshold t = threshold_at_tpr(scores, a.tpr);
+  print_json_line({{"threshold", t.threshold}, {"tpr", a.tpr}, {"kept", t.kept}, {"n", t.n},
+                   {"kept_share", static_cast<double>(t.kept) / static_cast<double>(t.n)}});
+  return r.failed > 0 ? kExitFailure : 0;
 }
 
 }  // namespace

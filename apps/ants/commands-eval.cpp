@@ -1,6 +1,7 @@
 // eval: OOD detection quality on benchmark splits, the OpenOOD v1.5 way (spec §6).
-#include <ants/mllm.h>
+#include <ants/mllm-client.h>
 #include <ants/pipeline.h>
+#include <ants/version.h>
 
 #include <chrono>
 #include <fstream>
@@ -72,11 +73,11 @@ std::vector<uint32_t> parse_seeds(const std::string& text, uint32_t single) {
 }
 
 json run_facts(const EvalArgs& a, const ClipModel& model, const OodScorer& scorer, const MllmClient* mllm) {
-  json facts{{"ants_version", "0.1.0"},
+  json facts{{"ants_version", ANTS_VERSION},
              {"model", {{"dir", a.scoring.model.dir}, {"weights", model.info().weights_file.string()},
                         {"params", model.info().n_params}}},
              {"precision", precision_name(model.params().precision)},
-             {"classes", a.scoring.classes},
+             {"classes", a.scoring.bank.classes},
              {"n_classes", scorer.classes().size()},
              {"negatives", scorer.negatives()},
              {"preprocess", a.scoring.preprocess},
@@ -112,7 +113,7 @@ int run_eval_command(EvalArgs& a) {
   configure([&] {
     for (const auto& spec : a.ood) sets.push_back(parse_ood(spec, a.data_root));
     id_images = read_images(a.id, a.data_root, false);
-    built = std::make_unique<OodScorer>(*model, load_class_names(a.scoring), so, mllm.get());
+    built = std::make_unique<OodScorer>(*model, load_class_names(a.scoring.bank, a.scoring.quiet), so, mllm.get());
   });
   OodScorer& scorer = *built;
   for (const auto& w : scorer.warnings()) info.warnings.push_back(w);
@@ -120,7 +121,7 @@ int run_eval_command(EvalArgs& a) {
   EvalOptions eo;
   eo.seeds = parse_seeds(a.seeds, a.seed);
   eo.batch = a.scoring.batch;
-  eo.features = to_feature_options(a.scoring, *model);
+  eo.features = to_embed_options(a.scoring, *model);
   std::optional<Progress> progress;
   std::string current;
   const EvalResult r = run_eval(*model, scorer, id_images, sets, eo, [&](const std::string& set, size_t done, size_t total) {
@@ -134,11 +135,15 @@ int run_eval_command(EvalArgs& a) {
   if (progress) progress->finish();
   for (const auto& f : r.failed)
     if (!a.scoring.quiet) std::cerr << "ants: skipped " << f.error << "\n";
+  print_warnings(r.warnings, a.scoring.quiet);
+  info.warnings.insert(info.warnings.end(), r.warnings.begin(), r.warnings.end());
   info.run_json = run_facts(a, *model, scorer, mllm.get()).dump();
   write_eval_outputs(a.out, r, sets, eo, info);
   if (mllm && !a.scoring.quiet) print_mllm_summary(*mllm);
-  std::ifstream metrics(fs::path(a.out) / "metrics.json");
-  print_json_line(json::parse(metrics));
+  std::ifstream metrics_file(fs::path(a.out) / "metrics.json");
+  const json metrics = json::parse(metrics_file);
+  print_json_line(metrics);
+  if (!a.scoring.quiet && stderr_is_terminal()) print_metrics_table(metrics, a.out);
   return r.failed.empty() ? 0 : kExitFailure;
 }
 

@@ -1,6 +1,6 @@
 // describe, similar, mllm-check: the MLLM client on its own (spec §5).
 #include <ants/image.h>
-#include <ants/mllm.h>
+#include <ants/mllm-client.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -32,7 +32,8 @@ void add_describe(CLI::App& app, int& rc) {
   cmd->callback([a, &rc] {
     auto client = make_mllm(a->mllm, true);
     if (!client) throw Error(ErrorCode::invalid_argument, "describe: give --mllm-url or --mllm-replay");
-    const std::vector<std::filesystem::path> files(a->files.begin(), a->files.end());
+    std::vector<ImageRef> files;
+    for (const auto& f : a->files) files.push_back(ImageRef::file(f));
     const auto replies = client->describe_detailed(files, std::vector<std::string>(files.size(), a->cls));
     rc = 0;
     for (size_t i = 0; i < files.size(); ++i) {
@@ -66,8 +67,8 @@ void add_similar(CLI::App& app, int& rc) {
   });
 }
 
-// A 64x48 gradient, written to a temporary JPEG (the client uploads files).
-std::filesystem::path write_probe_image() {
+// A 64x48 gradient as an in-memory JPEG.
+ImageRef probe_image() {
   ImageRGB8 img{64, 48, std::vector<uint8_t>(64 * 48 * 3)};
   for (int y = 0; y < 48; ++y)
     for (int x = 0; x < 64; ++x) {
@@ -75,11 +76,7 @@ std::filesystem::path write_probe_image() {
       p[0] = static_cast<uint8_t>(x * 4), p[1] = static_cast<uint8_t>(y * 5), p[2] = 128;
     }
   const std::vector<uint8_t> jpeg = encode_jpeg(img, 90);
-  const auto path = std::filesystem::temp_directory_path() / ("ants-mllm-check-" + std::to_string(::getpid()) + ".jpg");
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size()));
-  if (!out) throw Error(ErrorCode::io, path.string() + ": cannot write the probe image");
-  return path;
+  return ImageRef::memory(std::string(jpeg.begin(), jpeg.end()), "probe.jpg");
 }
 
 // Reachability and the model list, then one uncached describe round trip. Returns the exit code.
@@ -102,12 +99,9 @@ int run_check(const MllmCliOptions& cli) {
   std::cout << "models: " << models.size() << " offered";
   for (const auto& m : models) std::cout << (&m == &models[0] ? ": " : ", ") << m;
   std::cout << "\n" << std::flush;
-  const std::filesystem::path probe = write_probe_image();
   const auto start = std::chrono::steady_clock::now();
-  const auto reply = client->describe_detailed({probe}, {""}).at(0);
+  const auto reply = client->describe_detailed({probe_image()}, {""}).at(0);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  std::error_code ec;
-  std::filesystem::remove(probe, ec);
   std::cout << "round trip: " << static_cast<long>(ms) << " ms, one 64x48 image\n";
   if (!reply.text) {
     std::cout << "answer: none (" << reply.error << ")\nverdict: FAIL: the server does not answer image requests\n";

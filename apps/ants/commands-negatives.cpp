@@ -1,6 +1,7 @@
 // negatives: the NegLabel bank for a class list (spec §3.1–§3.2), one prompt per line.
 #include <ants/negatives.h>
-#include <ants/pipeline.h>
+#include <ants/files.h>
+#include <ants/inputs.h>
 
 #include <charconv>
 #include <chrono>
@@ -18,11 +19,9 @@ namespace {
 
 struct NegativesArgs {
   ModelOptions model;
-  std::string classes, corpus, out, cache_dir;
-  int count = 10000;
-  int batch = 256;
+  BankCliOptions bank;
+  std::string out;
   bool scores = false;
-  bool no_cache = false;
 };
 
 // Shortest text that reads back as the same float.
@@ -62,31 +61,18 @@ void write_output(const std::string& path, const std::string& text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return;
   }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.close();
-  if (!out) throw Error(ErrorCode::io, path + ": cannot write");
+  write_file_atomic(path, text);
 }
 
 void run_negatives(const NegativesArgs& a) {
   const auto start = std::chrono::steady_clock::now();
-  std::vector<std::string> warnings;
-  const std::vector<std::string> classes = load_classes(a.classes, &warnings);
-  for (const auto& w : warnings) std::cerr << "ants: warning: " << w << "\n";
+  const std::vector<std::string> classes = load_class_names(a.bank, false);
   auto model = load_model(a.model);
-  NegLabelOptions opts;
-  opts.count = a.count;
-  opts.batch = a.batch;
-  opts.corpus_dir = a.corpus;
-  opts.cache.enabled = !a.no_cache;
-  opts.cache.dir = a.cache_dir;
-  std::optional<Progress> progress;
-  NegLabelBank bank = select_neglabel_bank(*model, classes, opts, [&](size_t done, size_t total) {
-    if (!progress) progress.emplace("embedded texts", total, "texts");
-    progress->update(done);
-  });
-  if (progress) progress->finish();
-  for (const auto& w : bank.warnings) std::cerr << "ants: warning: " << w << "\n";
+  const NegLabelOptions opts = neglabel_options(a.bank);
+  LazyProgress progress("embedded texts", "texts", false);
+  NegLabelBank bank = select_neglabel_bank(*model, classes, opts, progress.callback());
+  progress.finish();
+  print_warnings(bank.warnings, false);
   write_output(a.out, bank_text(bank, a.scores));
   print_summary(bank, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
                 opts.cache.enabled);
@@ -99,14 +85,9 @@ void add_negatives_commands(CLI::App& app, int& rc) {
       "negatives", "print the NegLabel negative prompts for a class list (bank order, one per line, as embedded)");
   auto a = std::make_shared<NegativesArgs>();
   add_model_options(*cmd, a->model);
-  cmd->add_option("--classes", a->classes, "ID classes: imagenet, cifar10, cifar100 or a file (one name per line; blank and # lines skipped)")->required();
-  cmd->add_option("--count", a->count, "bank size M (default: 10000)")->check(CLI::PositiveNumber);
-  cmd->add_option("--corpus", a->corpus, "word-list directory (adj*txt / noun*txt files; default: built-in WordNet lists)");
+  add_bank_options(*cmd, a->bank);
   cmd->add_option("--out,-o", a->out, "write the prompts to FILE instead of stdout");
   cmd->add_flag("--scores", a->scores, "append a tab and each prompt's quantile similarity q");
-  cmd->add_flag("--no-cache", a->no_cache, "neither read nor write the embedding cache");
-  cmd->add_option("--cache-dir", a->cache_dir, "cache directory (default: $ANTS_CACHE_DIR, $XDG_CACHE_HOME/ants or ~/.cache/ants)");
-  cmd->add_option("--batch", a->batch, "texts per forward pass (default: 256)")->check(CLI::PositiveNumber);
   cmd->callback([a, &rc] {
     run_negatives(*a);
     rc = 0;

@@ -1,6 +1,7 @@
 // The ants command line: a thin shell over the library. Results go to stdout, progress and
 // errors to stderr; exit 0 on success, 1 when some input failed, 2 on usage errors.
 #include <ants/error.h>
+#include <ants/version.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -11,7 +12,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"ants: zero-shot, training-free, test-time OOD detection (ANTS) with a native CLIP engine"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "ants 0.1.0");
+  app.set_version_flag("--version", "ants " ANTS_VERSION);
   int exit_code = 0;
   ants::cli::add_clip_commands(app, exit_code);
   ants::cli::add_negatives_commands(app, exit_code);

@@ -2,7 +2,7 @@
 // similar, mllm-check, detect, eval), and the client made from it.
 #pragma once
 
-#include <ants/mllm.h>
+#include <ants/mllm-client.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdint>

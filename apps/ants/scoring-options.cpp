@@ -1,29 +1,20 @@
 #include "scoring-options.h"
 
-#include <iostream>
+#include <set>
 
 namespace ants::cli {
 
 namespace {
 
-FusionMode parse_mode(const std::string& m) {
-  if (m == "ada") return FusionMode::ada;
-  if (m == "far_only") return FusionMode::far_only;
-  if (m == "near_only") return FusionMode::near_only;
-  throw Error(ErrorCode::invalid_argument, "--mode: unknown mode '" + m + "' (ada, far_only, near_only)");
-}
-
-// The authors' scripts (spec §7): far-OOD runs use far_only with activation-aware ENS over 500
-// negatives and E_max 10; near-OOD runs use near_only with VSNL from the first batch and no ENS.
-void apply_preset(ScoringCliOptions& o) {
-  if (o.preset.empty()) return;
-  const bool far = o.preset == "paper-far", near = o.preset == "paper-near";
-  if (!far && !near) throw Error(ErrorCode::invalid_argument, "--preset: unknown preset '" + o.preset + "' (paper-far, paper-near)");
-  if (o.mode_opt->count() == 0) o.mode = far ? "far_only" : "near_only";
-  if (o.ens_stop_opt->count() == 0) o.detector.ens_stop_step = far ? 10 : 0;
-  if (far && o.aa_opt->count() == 0) o.detector.activation_aware = true;
-  if (far && o.aa_count_opt->count() == 0) o.detector.activation_count = 500;
-  if (near && o.near_start_opt->count() == 0) o.detector.near_start_batch = 1;
+// The fields of DetectorOptions the user gave, so a preset leaves them alone.
+std::set<std::string> given_fields(const ScoringCliOptions& o) {
+  std::set<std::string> keep;
+  if (o.mode_opt->count() > 0) keep.insert("mode");
+  if (o.ens_stop_opt->count() > 0) keep.insert("ens_stop_step");
+  if (o.aa_opt->count() > 0) keep.insert("activation_aware");
+  if (o.aa_count_opt->count() > 0) keep.insert("activation_count");
+  if (o.near_start_opt->count() > 0) keep.insert("near_start_batch");
+  return keep;
 }
 
 }  // namespace
@@ -32,21 +23,17 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
   add_model_options(cmd, o.model);
   DetectorOptions& d = o.detector;
   o.preprocess = default_preprocess;
-  cmd.add_option("--classes", o.classes, "ID classes: imagenet, cifar10, cifar100 or a file (one name per line)")->required();
+  add_bank_options(cmd, o.bank);
   cmd.add_option("--method", o.method, "ants (default), neglabel or mcm")->check(CLI::IsMember({"ants", "neglabel", "mcm"}));
   o.mode_opt = cmd.add_option("--mode", o.mode, "ANTS fusion: ada (default), far_only, near_only")
                    ->check(CLI::IsMember({"ada", "far_only", "near_only"}));
   cmd.add_option("--preset", o.preset, "the authors' settings: paper-far (far_only, activation-aware over 500, E_max 10) or "
                                        "paper-near (near_only, t0 1, E_max 0)");
   cmd.add_option("--negatives", o.negatives, "fixed negative bank: one templated prompt per line (instead of mining)");
-  cmd.add_option("--corpus", o.corpus, "NegLabel word lists (adj*txt / noun*txt; default: built-in WordNet lists)");
-  cmd.add_option("--count", o.count, "NegLabel bank size M (default: 10000)")->check(CLI::PositiveNumber);
   cmd.add_option("--preprocess", o.preprocess, "clip or openood (resize 256/224 of the input size, then crop)")
       ->check(CLI::IsMember({"clip", "openood"}));
   cmd.add_option("--batch", o.batch, "detector batch: images per ANTS state update (default: 256)")->check(CLI::PositiveNumber);
   cmd.add_option("--infer-batch", o.infer_batch, "images per CLIP forward pass (default: 32)")->check(CLI::PositiveNumber);
-  cmd.add_flag("--no-cache", o.no_cache, "neither read nor write embedding caches");
-  cmd.add_option("--cache-dir", o.cache_dir, "cache directory (default: $ANTS_CACHE_DIR, $XDG_CACHE_HOME/ants or ~/.cache/ants)");
   cmd.add_flag("--quiet,-q", o.quiet, "no progress or warnings on stderr (errors still)");
   cmd.add_option("--eta", d.eta, "η: percentile of the threshold rule (default: 0.5)");
   cmd.add_option("--gamma0", d.gamma0, "initial candidate threshold γ0 (default: 0.8)");
@@ -66,7 +53,7 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
   cmd.add_option("--activation-history", d.activation_history,
                  "far scores kept for the activation-aware threshold (default: 20000)");
   cmd.add_option("--near-template", d.near_template, "prompt of the VSNL labels (default: \"The nice {}.\")");
-  cmd.add_flag("--no-permute{false}", d.permute, "ANTS: group the negatives in bank order, without the seed-0 permutation");
+  cmd.add_flag("--no-permute{false}", d.permute, "group the negatives in bank order, without the seed-0 permutation");
   cmd.add_flag("--neglabel-init", d.neglabel_init, "the ENS bank starts as the NegLabel bank (spec §4.11)");
   cmd.add_option("--threshold-rule", o.threshold_rule, "head (the authors' code, default) or paper (Eq. 5-6)")
       ->check(CLI::IsMember({"head", "paper"}));
@@ -75,37 +62,21 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
 }
 
 ScorerOptions to_scorer_options(ScoringCliOptions& o) {
-  apply_preset(o);
   ScorerOptions s;
   s.method = parse_method(o.method);
   s.detector = o.detector;
-  s.detector.mode = parse_mode(o.mode);
-  s.detector.threshold_rule = o.threshold_rule == "paper" ? ThresholdRule::paper : ThresholdRule::head;
-  s.detector.lambda_rule = o.lambda_rule == "paper" ? LambdaRule::paper : LambdaRule::head;
+  s.detector.mode = parse_fusion_mode(o.mode);
+  s.detector.threshold_rule = parse_threshold_rule(o.threshold_rule);
+  s.detector.lambda_rule = parse_lambda_rule(o.lambda_rule);
+  if (!o.preset.empty()) apply_preset(detector_preset(o.preset), s.detector, given_fields(o));
+  o.mode = fusion_mode_name(s.detector.mode);
   s.negatives_file = o.negatives;
-  s.neglabel.count = o.count;
-  s.neglabel.corpus_dir = o.corpus;
-  s.neglabel.cache.enabled = !o.no_cache;
-  s.neglabel.cache.dir = o.cache_dir;
+  s.neglabel = neglabel_options(o.bank);
   return s;
 }
 
-ImageFeatureOptions to_feature_options(const ScoringCliOptions& o, const ClipModel& model) {
-  ImageFeatureOptions f;
-  f.infer_batch = o.infer_batch;
-  f.preprocess_name = o.preprocess;
-  f.preprocess = preprocess_preset(model, o.preprocess);
-  f.cache.enabled = !o.no_cache;
-  f.cache.dir = o.cache_dir;
-  return f;
-}
-
-std::vector<std::string> load_class_names(const ScoringCliOptions& o) {
-  std::vector<std::string> warnings;
-  auto classes = load_classes(o.classes, &warnings);
-  if (!o.quiet)
-    for (const auto& w : warnings) std::cerr << "ants: warning: " << w << "\n";
-  return classes;
+ImageEmbedOptions to_embed_options(const ScoringCliOptions& o, const ClipModel& model) {
+  return image_embed_options(model, o.preprocess, o.infer_batch, cache_options(o.bank));
 }
 
 }  // namespace ants::cli

@@ -19,8 +19,11 @@
 // file and the cause; nothing else escapes, and nothing is printed.
 #pragma once
 
+#include <ants/callbacks.h>
 #include <ants/error.h>
+#include <ants/export.h>
 #include <ants/image.h>
+#include <ants/matrix.h>
 #include <ants/tokenizer.h>
 
 #include <array>
@@ -38,17 +41,17 @@ enum class Precision {
 };
 
 // "fp32" / "bf16"; parse_precision throws ants::Error(invalid_argument) on anything else.
-const char* precision_name(Precision p);
-Precision parse_precision(const std::string& name);
+ANTS_API const char* precision_name(Precision p);
+ANTS_API Precision parse_precision(const std::string& name);
 // bf16 where the CPU has native bf16 dot products (AVX512-BF16 or AMX), else fp32.
-Precision default_precision();
+ANTS_API Precision default_precision();
 
 struct ClipParams {
   Precision precision = Precision::fp32;
   int n_threads = 0;  // 0 = all cores of this machine
 };
 // precision = default_precision(), n_threads = 0.
-ClipParams clip_default_params();
+ANTS_API ClipParams clip_default_params();
 
 struct ClipTowerInfo {
   int width = 0;        // hidden size
@@ -76,7 +79,7 @@ struct ClipInfo {
   std::array<float, 3> image_std{0.26862954f, 0.26130258f, 0.27577711f};
 };
 
-class ClipModel {
+class ANTS_API ClipModel {
  public:
   // Warnings (e.g. unknown tensors that are ignored) go to `warn` when given.
   static std::unique_ptr<ClipModel> load(const std::filesystem::path& model_dir,
@@ -101,11 +104,14 @@ class ClipModel {
   // last position if there is none). out: tokens.size() x embed_dim floats, L2-normalised.
   void encode_tokens(const std::vector<std::vector<int32_t>>& tokens, float* out) const;
 
-  // Tokenizes and encodes `texts` in batches of `batch` (texts of similar length are batched
-  // together; the output keeps the input order). Returns texts.size() x embed_dim floats.
-  std::vector<float> encode_texts(const std::vector<std::string>& texts, int batch = 256) const;
+  // Tokenizes and encodes `texts` as they are (no template), `batch` texts per forward pass
+  // (texts of similar token length are batched together; rows keep the input order). Texts
+  // longer than the context keep their first context-1 tokens. `progress` counts texts.
+  FeatureMatrix encode_texts(const std::vector<std::string>& texts, int batch = 256,
+                             const ProgressFn& progress = {}) const;
 
  private:
+  std::vector<std::vector<int32_t>> tokenize_all(const std::vector<std::string>& texts) const;
   struct Impl;
   explicit ClipModel(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
@@ -123,6 +129,6 @@ struct RandomModelParams {
 // Writes a random-weight CLIP with the real architecture's shapes to `out_dir` (created if
 // needed): config + safetensors in the chosen layout. Weights are seeded normal draws scaled as
 // CLIP's initialisation, so activations stay in a realistic range.
-void write_random_model(const std::filesystem::path& out_dir, const RandomModelParams& params);
+ANTS_API void write_random_model(const std::filesystem::path& out_dir, const RandomModelParams& params);
 
 }  // namespace ants

@@ -8,6 +8,9 @@
 #pragma once
 
 #include <ants/error.h>
+#include <ants/export.h>
+#include <ants/matrix.h>
+#include <ants/mllm.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -22,17 +25,8 @@
 
 namespace ants {
 
-// A row-major matrix of L2-normalised feature rows.
-struct FeatureMatrix {
-  size_t rows = 0;
-  int dim = 0;
-  std::vector<float> data;  // rows × dim
-
-  const float* row(size_t i) const { return data.data() + i * static_cast<size_t>(dim); }
-};
-
 // Per image of a scored batch.
-struct ImageScore {
+struct DetectorScore {
   int pred = 0;       // argmax over the ID logits (plain zero-shot CLIP)
   float score = 0;    // the detector's output: higher = more in-distribution
   float base = 0;     // the NegLabel score S_nl
@@ -41,42 +35,25 @@ struct ImageScore {
   float lambda = 0;   // the fusion weight of this batch (mode ada), else 1 (far_only) / 0 (near_only)
 };
 
-// MCM: max softmax over the ID prompts at `logit_scale`. `images` and `id_texts` share dim.
-std::vector<float> mcm_scores(const FeatureMatrix& images, const FeatureMatrix& id_texts, float logit_scale);
+// Plain zero-shot CLIP over the ID prompts at `logit_scale`: per image the predicted class
+// (argmax of the logits) and its softmax probability over the ID classes.
+struct ZeroShot {
+  std::vector<int> pred;
+  std::vector<float> prob;
+};
+ANTS_API ZeroShot zero_shot(const FeatureMatrix& images, const FeatureMatrix& id_texts, float logit_scale);
+
+// MCM: max softmax over the ID prompts at `logit_scale` (zero_shot's prob). `images` and
+// `id_texts` share dim.
+ANTS_API std::vector<float> mcm_scores(const FeatureMatrix& images, const FeatureMatrix& id_texts, float logit_scale);
 
 // NegLabel: the grouped ID mass of spec §3.3 against `negatives` with groups of `group_size`
-// columns after the seed-0 torch randperm (plain softmax when the bank has ≤ group_size rows).
+// columns, after the seed-0 torch randperm unless `permute` is false (plain softmax when the bank
+// has ≤ group_size rows).
 // Also returns the predicted class of each image in `preds` when not null.
-std::vector<float> neglabel_scores(const FeatureMatrix& images, const FeatureMatrix& id_texts,
+ANTS_API std::vector<float> neglabel_scores(const FeatureMatrix& images, const FeatureMatrix& id_texts,
                                    const FeatureMatrix& negatives, float logit_scale, size_t group_size = 100,
-                                   std::vector<int>* preds = nullptr);
-
-// Answers that arrived after the describe()/similar() call that asked for them had returned
-// (an asynchronous Mllm answers nullopt for items still in flight).
-struct MllmLateAnswers {
-  std::vector<std::string> descriptions;                                   // ENS sentences
-  std::vector<std::pair<std::string, std::vector<std::string>>> similar;  // class name, its labels
-  bool empty() const { return descriptions.empty() && similar.empty(); }
-};
-
-// What the detector asks of a multimodal LLM. Every item may come back as "no answer"
-// (std::nullopt): the detector then goes on with the banks it has. Implementations: the HTTP
-// client (ants/mllm.h), which also replays recorded JSONL, and test fakes. None may throw (an
-// implementation that fails answers nullopt).
-class Mllm {
- public:
-  virtual ~Mllm() = default;
-  // Late answers since the last poll. The detector polls at the start of every batch and adds
-  // them to its banks (descriptions to the ENS bank, labels to the VSNL cache of that class).
-  // Synchronous implementations have none.
-  virtual MllmLateAnswers poll() { return {}; }
-  // One short description per image (the original file), not naming its predicted ID class.
-  virtual std::vector<std::optional<std::string>> describe(const std::vector<std::filesystem::path>& images,
-                                                           const std::vector<std::string>& predicted_classes) = 0;
-  // Names of classes that look like each given class, already parsed into labels.
-  virtual std::vector<std::optional<std::vector<std::string>>> similar(const std::vector<std::string>& classes) = 0;
-  virtual bool supports_similar() const = 0;
-};
+                                   std::vector<int>* preds = nullptr, bool permute = true);
 
 // Encodes texts to unit feature rows (the CLIP text tower); used for ENS sentences and VSNL labels.
 using TextEncoder = std::function<FeatureMatrix(const std::vector<std::string>& texts)>;
@@ -100,8 +77,8 @@ struct DetectorOptions {
   int ens_stop_step = 20;            // E_max: ENS updates per stream
   size_t min_candidates = 200;       // ENS fires when strictly more are pending
   size_t queue_cap = 10000;          // ENS bank rows (keep-oldest on overflow)
-  int group_num = 100;               // group_len = queue_cap / group_num
-  bool permute = true;               // seed-0 randperm before grouping
+  int group_num = 100;               // groups of every grouped score: see group_size()
+  bool permute = true;               // seed-0 randperm before grouping (NegLabel too)
   int near_start_batch = 10;         // t0: first VSNL update
   int near_interval = 40;            // Δ: batches between VSNL updates
   size_t similar_limit = 40;         // most frequent classes sent to VSNL
@@ -114,7 +91,10 @@ struct DetectorOptions {
   float activation_gap = 0.5f;
   size_t activation_history = 20000;
 
-  size_t group_len() const { return queue_cap / static_cast<size_t>(group_num > 0 ? group_num : 1); }
+  // Columns per group of every grouped score (the NegLabel base, ENS, VSNL, and NegLabel on its
+  // own): queue_cap / group_num, as the reference derives it from the ENS capacity constant
+  // rather than from the bank size (100 with the defaults).
+  size_t group_size() const { return queue_cap / static_cast<size_t>(group_num > 0 ? group_num : 1); }
 };
 
 // Counters a run reports.
@@ -128,8 +108,12 @@ struct DetectorStats {
   int64_t similar_requests = 0, similar_failures = 0;
 };
 
+namespace ood {
+struct DetectorImpl;  // the detector's state and setup, private to libants
+}
+
 // The ANTS streaming detector. Stateful: results depend on every batch since reset().
-class AntsDetector {
+class ANTS_API AntsDetector {
  public:
   // id_texts: N rows ("The nice {class}."), negatives: the NegLabel bank (M rows), class_names:
   // N names (indexed by pred, sent to the MLLM). `mllm` may be null (no adaptive banks: the
@@ -140,9 +124,9 @@ class AntsDetector {
   AntsDetector(const AntsDetector&) = delete;
   AntsDetector& operator=(const AntsDetector&) = delete;
 
-  // Scores one batch of image features (rows = images). `files` (same count, or empty) are the
-  // original images the MLLM describes; without them ENS never updates.
-  std::vector<ImageScore> process(const FeatureMatrix& images, const std::vector<std::filesystem::path>& files = {});
+  // Scores one batch of image features (rows = images). `image_refs` (same count, or empty) are
+  // the original images the MLLM describes; without them ENS never updates.
+  std::vector<DetectorScore> process(const FeatureMatrix& images, const std::vector<ImageRef>& image_refs = {});
 
   void reset();
   // The whole state (banks and labels, histories, threshold, counters, VSNL cache) to `path`,
@@ -160,11 +144,8 @@ class AntsDetector {
   std::vector<std::string> far_labels() const;
   std::vector<std::string> near_labels() const;
 
-  struct State;  // opaque: defined in src/ood
-  struct Impl;
-
  private:
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<ood::DetectorImpl> impl_;
 };
 
 }  // namespace ants

@@ -7,6 +7,8 @@
 // [64,24]".
 #pragma once
 
+#include <ants/export.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -20,7 +22,7 @@ enum class ErrorCode {
   internal,          // a broken invariant inside ants (a bug)
 };
 
-class Error : public std::runtime_error {
+class ANTS_API Error : public std::runtime_error {
  public:
   Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
   ErrorCode code() const noexcept { return code_; }

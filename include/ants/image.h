@@ -9,10 +9,13 @@
 // Thread safety: all functions are re-entrant; no global state.
 #pragma once
 
+#include <ants/export.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,18 +29,38 @@ struct ImageRGB8 {
   std::vector<uint8_t> data;
 };
 
+// An image the library can name, identify and read again later: a file, or encoded bytes held
+// in memory (an HTTP upload, an array a front end encoded as PNG). Detector candidates, MLLM
+// requests and snapshots refer to images through it, never by path alone.
+struct ANTS_API ImageRef {
+  std::string name;                          // display name: the path for files, else the caller's
+  std::filesystem::path path;                // where the bytes live, when they are a file
+  std::shared_ptr<const std::string> bytes;  // the encoded bytes, when held in memory
+
+  ImageRef() = default;
+  // A file is an image: paths convert implicitly (= file(path)).
+  ImageRef(const std::filesystem::path& path);  // NOLINT(google-explicit-constructor)
+  static ImageRef file(const std::filesystem::path& path);
+  static ImageRef memory(std::string bytes, std::string name);
+  // The encoded bytes: held ones, else the file's. Throws ants::Error(io) naming the image.
+  std::string read() const;
+  // XXH3-128 (hex) of the encoded bytes: the image's identity in caches and MLLM keys.
+  // Throws as read().
+  std::string content_hash() const;
+};
+
 // Throws ants::Error (code io for unreadable files, format/unsupported for bad or unknown data)
 // whose message starts with `name` (the path for decode_image_file).
-ImageRGB8 decode_image_file(const std::filesystem::path& path);
-ImageRGB8 decode_image_memory(std::span<const uint8_t> bytes, const std::string& name);
+ANTS_API ImageRGB8 decode_image_file(const std::filesystem::path& path);
+ANTS_API ImageRGB8 decode_image_memory(std::span<const uint8_t> bytes, const std::string& name);
 
 // Resize to exactly width x height with PIL's antialiased bicubic filter (a = -0.5), using
 // PIL's fixed-point 8-bit arithmetic (horizontal pass, then vertical), so the result is
 // byte-identical to PIL's Image.resize(..., Image.BICUBIC).
-ImageRGB8 resize_bicubic(const ImageRGB8& image, int width, int height);
+ANTS_API ImageRGB8 resize_bicubic(const ImageRGB8& image, int width, int height);
 
 // Baseline JPEG at `quality` (1..100), 4:2:0, via libjpeg-turbo.
-std::vector<uint8_t> encode_jpeg(const ImageRGB8& image, int quality = 90);
+ANTS_API std::vector<uint8_t> encode_jpeg(const ImageRGB8& image, int quality = 90);
 
 struct PreprocessParams {
   int resize_size = 224;  // shorter side after resizing (torchvision Resize(int))
@@ -47,14 +70,14 @@ struct PreprocessParams {
 };
 
 // CLIP's own pipeline for a model whose input is `image_size` pixels square: resize 224, crop 224.
-PreprocessParams preprocess_params_clip(int image_size);
+ANTS_API PreprocessParams preprocess_params_clip(int image_size);
 // OpenOOD's evaluation pipeline (ANTS reference): resize 256, crop 224 (scaled for other sizes:
 // resize = round(image_size · 8 / 7)).
-PreprocessParams preprocess_params_openood(int image_size);
+ANTS_API PreprocessParams preprocess_params_openood(int image_size);
 
 // torchvision Resize(resize_size) (shorter side, longer side truncated as int(size*long/short))
 // + CenterCrop(crop_size) (offsets rounded half-to-even as Python's round) + ToTensor +
 // Normalize(mean, std). Writes 3 * crop_size * crop_size floats to `out_chw` (planar CHW).
-void preprocess_image(const ImageRGB8& image, const PreprocessParams& params, float* out_chw);
+ANTS_API void preprocess_image(const ImageRGB8& image, const PreprocessParams& params, float* out_chw);
 
 }  // namespace ants

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <ants/error.h>
+#include <ants/export.h>
 
 #include <cstddef>
 #include <optional>
@@ -24,7 +25,7 @@ struct RocCurve {
 };
 
 // `positive[i]` marks the positive class; `score` is higher for positives.
-RocCurve roc_curve(std::span<const bool> positive, std::span<const double> score, bool drop_intermediate = true);
+ANTS_API RocCurve roc_curve(std::span<const bool> positive, std::span<const double> score, bool drop_intermediate = true);
 
 struct OodMetrics {
   double auroc = 0;              // area under the ROC (the same for either positive class)
@@ -37,9 +38,18 @@ struct OodMetrics {
 };
 
 // Needs at least one ID and one OOD score.
-OodMetrics ood_metrics(std::span<const double> id_scores, std::span<const double> ood_scores);
+ANTS_API OodMetrics ood_metrics(std::span<const double> id_scores, std::span<const double> ood_scores);
 
 // Share of `pred[i] == label[i]`; nullopt when there are no rows.
-std::optional<double> accuracy(std::span<const int> pred, std::span<const int> label);
+ANTS_API std::optional<double> accuracy(std::span<const int> pred, std::span<const int> label);
+
+// The threshold that keeps at least `tpr` of `id_scores` (score ≥ threshold = in-distribution):
+// the largest such score. Needs at least one score and tpr in [0, 1].
+struct TprThreshold {
+  double threshold = 0;
+  size_t kept = 0;  // ID scores ≥ threshold
+  size_t n = 0;
+};
+ANTS_API TprThreshold threshold_at_tpr(std::span<const double> id_scores, double tpr);
 
 }  // namespace ants

@@ -6,10 +6,8 @@
 // and owned by the caller.
 //
 // Caching: encoding the ~70,000 NegLabel candidates is the slow part of building a bank, so
-// select_neglabel_bank() and read_negatives_file() keep what they computed in a cache directory
-// (default_cache_dir(); keyed by the model's file contents, the precision and every input that
-// changes the result). A cache file that cannot be read or is corrupt is ignored with a warning
-// and recomputed; failing to write one is a warning too, never an error.
+// select_neglabel_bank() and read_negatives_file() keep what they computed in the cache
+// (ants/cache.h).
 //
 // Threading: the functions are reentrant; they run the model on its own thread count
 // (ClipParams::n_threads). Progress callbacks are called on the calling thread.
@@ -18,8 +16,12 @@
 // warnings are returned to the caller.
 #pragma once
 
+#include <ants/cache.h>
+#include <ants/callbacks.h>
 #include <ants/clip.h>
 #include <ants/error.h>
+#include <ants/export.h>
+#include <ants/matrix.h>
 
 #include <cstddef>
 #include <filesystem>
@@ -30,54 +32,34 @@
 
 namespace ants {
 
-// Prompts and their CLIP text embeddings.
+// Prompts and their CLIP text embeddings: features.row(i) belongs to prompts[i].
 struct TextBank {
   std::vector<std::string> prompts;  // exactly the texts that were encoded
-  int dim = 0;
-  std::vector<float> embeddings;     // prompts.size() × dim, row-major, L2-normalised rows
+  FeatureMatrix features;            // prompts.size() rows
 
   size_t size() const { return prompts.size(); }
-  const float* row(size_t i) const { return embeddings.data() + i * static_cast<size_t>(dim); }
 };
-
-// Called with the number of texts encoded so far and the total of this call.
-using EmbedProgress = std::function<void(size_t done, size_t total)>;
 
 // The ID class names of a text file: UTF-8, one name per line; outer whitespace (and CR) is
 // stripped; blank lines and lines starting with '#' are skipped; a UTF-8 byte-order mark is
 // ignored. A name that occurs twice is two distinct classes (ImageNet-1k has two `missile` and two
 // `sunglasses`): each repeat adds a warning "FILE:LINE: ..." to `warnings` (when given) and is
 // kept. Throws ants::Error(io) when the file cannot be read, Error(format) when it has no names.
-std::vector<std::string> read_class_list(const std::filesystem::path& path,
+ANTS_API std::vector<std::string> read_class_list(const std::filesystem::path& path,
                                          std::vector<std::string>* warnings = nullptr);
 
 // `tmpl` with its "{}" replaced by `name`, e.g. ("The nice {}.", "tench") -> "The nice tench.".
 // Throws ants::Error(invalid_argument) unless `tmpl` contains exactly one "{}".
-std::string apply_template(std::string_view tmpl, std::string_view name);
-
-// Encodes `prompts` as they are (no template), `batch` texts per forward pass (texts of similar
-// token length are batched together; the result keeps the input order). Not cached. Texts longer
-// than the model's context keep their first context-1 tokens.
-TextBank embed_prompts(const ClipModel& model, const std::vector<std::string>& prompts,
-                       const EmbedProgress& progress = {}, int batch = 256);
-
-// Where and whether computed embeddings are kept between runs.
-struct CacheOptions {
-  bool enabled = true;
-  std::filesystem::path dir;  // empty = default_cache_dir()
-};
-// $ANTS_CACHE_DIR; else $XDG_CACHE_HOME/ants; else $HOME/.cache/ants; empty when none is set
-// (then nothing is cached).
-std::filesystem::path default_cache_dir();
+ANTS_API std::string apply_template(std::string_view tmpl, std::string_view name);
 
 // A fixed negative bank (`--negatives FILE`): one already-templated prompt per line, used as-is
 // (only a trailing CR is removed); lines that are blank or start with '#' are skipped, and a tab
 // and anything after it are ignored, so `ants negatives --scores` output reads back too.
 // Throws ants::Error(io) when the file cannot be read, Error(format) when it has no prompts.
 // Cache warnings go to `warnings` when given.
-TextBank read_negatives_file(const ClipModel& model, const std::filesystem::path& path,
-                             const CacheOptions& cache = {}, const EmbedProgress& progress = {},
-                             std::vector<std::string>* warnings = nullptr);
+ANTS_API TextBank read_negatives_file(const ClipModel& model, const std::filesystem::path& path,
+                                      const CacheOptions& cache = {}, const ProgressFn& progress = {},
+                                      std::vector<std::string>* warnings = nullptr, int text_batch = 256);
 
 // How many words survive each step of spec §3.1 (the reference's counts with the built-in corpus
 // and the 1000 ImageNet names: 13,467 → 13,091 → 13,082 → 11,453 adjectives and
@@ -106,7 +88,7 @@ struct NegLabelCorpus {
 // built-in copy of the NegLabel WordNet lists (data/neglabel-wordnet, compiled into libants).
 // Throws ants::Error(io) when `dir` or a file cannot be read, Error(format) when `dir` has no
 // such file.
-NegLabelCorpus load_neglabel_corpus(const std::filesystem::path& dir, const std::vector<std::string>& id_classes);
+ANTS_API NegLabelCorpus load_neglabel_corpus(const std::filesystem::path& dir, const std::vector<std::string>& id_classes);
 
 struct NegLabelOptions {
   int count = 10000;                                // M, the bank size (≥ 1, ≤ the candidates)
@@ -116,7 +98,7 @@ struct NegLabelOptions {
   double quantile = 0.95;                           // q_w = ascending similarities[floor(quantile·N)]
   std::filesystem::path corpus_dir;                 // empty = the built-in corpus
   CacheOptions cache;
-  int batch = 256;                                  // texts per forward pass
+  int text_batch = 256;                             // texts per forward pass
 };
 
 struct NegLabelBank {
@@ -142,7 +124,7 @@ struct NegLabelBank {
 // and, unless cached, the candidates.
 // Throws ants::Error(invalid_argument) for an empty class list, a bad template, a quantile outside
 // [0, 1] or a count outside [1, |A|+|W|]; corpus errors as load_neglabel_corpus.
-NegLabelBank select_neglabel_bank(const ClipModel& model, const std::vector<std::string>& classes,
-                                  const NegLabelOptions& options = {}, const EmbedProgress& progress = {});
+ANTS_API NegLabelBank select_neglabel_bank(const ClipModel& model, const std::vector<std::string>& classes,
+                                           const NegLabelOptions& options = {}, const ProgressFn& progress = {});
 
 }  // namespace ants

@@ -10,6 +10,8 @@
 // number of threads at once.
 #pragma once
 
+#include <ants/export.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -19,7 +21,7 @@
 
 namespace ants {
 
-class Tokenizer {
+class ANTS_API Tokenizer {
  public:
   static constexpr int kDefaultContext = 77;
 
@@ -57,6 +59,6 @@ class Tokenizer {
 // The text normalisation CLIP applies before splitting: ftfy fixes (see above), html-unescape
 // twice, whitespace collapsed to single spaces, stripped, lower-cased. UTF-8 in, UTF-8 out;
 // invalid UTF-8 bytes are replaced by U+FFFD as Python's decode(errors="replace") does.
-std::string clip_clean_text(std::string_view utf8_text);
+ANTS_API std::string clip_clean_text(std::string_view utf8_text);
 
 }  // namespace ants

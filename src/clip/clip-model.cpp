@@ -1,6 +1,7 @@
 #include <ants/clip.h>
 
 #include <algorithm>
+#include <exception>
 #include <mutex>
 #include <numeric>
 
@@ -79,26 +80,46 @@ void ClipModel::encode_tokens(const std::vector<std::vector<int32_t>>& tokens, f
   impl_->encoder->encode_tokens(tokens, impl_->tokenizer->eot_id(), out);
 }
 
-std::vector<float> ClipModel::encode_texts(const std::vector<std::string>& texts, int batch) const {
-  if (batch <= 0) core::fail(ErrorCode::invalid_argument, "encode_texts", "batch must be positive");
-  const int D = info().embed_dim;
+// The tokenizer is the serial part of encoding short texts with a small model, and it is
+// thread-safe, so the texts are split over the model's threads.
+std::vector<std::vector<int32_t>> ClipModel::tokenize_all(const std::vector<std::string>& texts) const {
   std::vector<std::vector<int32_t>> ids(texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) ids[i] = impl_->tokenizer->encode(texts[i], info().context_length);
+  const Tokenizer& tok = *impl_->tokenizer;
+  const int context = info().context_length;
+  std::exception_ptr error;
+  core::set_compute_threads(impl_->params.n_threads);
+#pragma omp parallel for schedule(dynamic, 256)
+  for (size_t i = 0; i < texts.size(); ++i) {
+    try {
+      ids[i] = tok.encode(texts[i], context);
+    } catch (...) {
+#pragma omp critical(ants_tokenize_error)
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  return ids;
+}
+
+FeatureMatrix ClipModel::encode_texts(const std::vector<std::string>& texts, int batch,
+                                      const ProgressFn& progress) const {
+  if (batch <= 0) core::fail(ErrorCode::invalid_argument, "encode_texts", "batch must be positive");
+  const size_t D = static_cast<size_t>(info().embed_dim);
+  FeatureMatrix out{texts.size(), info().embed_dim, std::vector<float>(texts.size() * D)};
+  std::vector<std::vector<int32_t>> ids = tokenize_all(texts);
   // Similar lengths in one batch keep the padded sequence short.
   std::vector<size_t> order(texts.size());
-  std::iota(order.begin(), order.end(), 0);
+  std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a].size() < ids[b].size(); });
-  std::vector<float> out(texts.size() * static_cast<size_t>(D));
   std::vector<float> chunk_out;
   for (size_t start = 0; start < order.size(); start += static_cast<size_t>(batch)) {
     const size_t end = std::min(order.size(), start + static_cast<size_t>(batch));
     std::vector<std::vector<int32_t>> chunk;
     for (size_t i = start; i < end; ++i) chunk.push_back(std::move(ids[order[i]]));
-    chunk_out.resize(chunk.size() * static_cast<size_t>(D));
+    chunk_out.resize(chunk.size() * D);
     encode_tokens(chunk, chunk_out.data());
-    for (size_t i = start; i < end; ++i) {
-      std::copy_n(&chunk_out[(i - start) * D], D, &out[order[i] * D]);
-    }
+    for (size_t i = start; i < end; ++i) std::copy_n(&chunk_out[(i - start) * D], D, out.row(order[i]));
+    if (progress) progress(end, order.size());
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "core/file-util.h"
 
+#include <ants/files.h>
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -43,3 +45,11 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 }
 
 }  // namespace ants::core
+
+namespace ants {
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view contents) {
+  core::write_file_atomic(path, contents);
+}
+
+}  // namespace ants

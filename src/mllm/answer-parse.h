@@ -4,7 +4,7 @@
 // explanations, over-long text, invalid UTF-8) and then applies the same rules.
 #pragma once
 
-#include <ants/mllm.h>
+#include <ants/mllm-client.h>
 
 #include <optional>
 #include <string>

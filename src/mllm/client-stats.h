@@ -1,7 +1,7 @@
 // The MLLM client's counters, updated from the worker threads.
 #pragma once
 
-#include <ants/mllm.h>
+#include <ants/mllm-client.h>
 
 #include <atomic>
 #include <cstdint>

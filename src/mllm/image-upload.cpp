@@ -38,8 +38,10 @@ std::string image_data_url(const ImageRGB8& image, int max_side, int quality) {
   return "data:image/jpeg;base64," + base64_encode(jpeg);
 }
 
-std::string image_data_url(const std::filesystem::path& file, int max_side, int quality) {
-  return image_data_url(decode_image_file(file), max_side, quality);
+std::string image_data_url(const ImageRef& image, int max_side, int quality) {
+  const std::string bytes = image.read();
+  return image_data_url(decode_image_memory({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, image.name),
+                        max_side, quality);
 }
 
 const std::string& placeholder_data_url() {

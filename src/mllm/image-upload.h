@@ -19,8 +19,8 @@ std::string base64_encode(std::span<const uint8_t> bytes);
 // `max_side`.
 ImageRGB8 fit_longer_side(const ImageRGB8& image, int max_side);
 
-// "data:image/jpeg;base64,..." of `file` fitted to `max_side`. Throws ants::Error naming the file.
-std::string image_data_url(const std::filesystem::path& file, int max_side, int quality);
+// "data:image/jpeg;base64,..." of `image` fitted to `max_side`. Throws ants::Error naming the image.
+std::string image_data_url(const ImageRef& image, int max_side, int quality);
 std::string image_data_url(const ImageRGB8& image, int max_side, int quality);
 
 // The black 28x28 placeholder the reference sends with every VSNL prompt (spec §5.2).

@@ -1,6 +1,6 @@
 // The MLLM client: answers from the replay file, the answer cache, or the server (on the worker
 // threads, with retries, backoff and the circuit breaker), then parsed. See ants/mllm.h.
-#include <ants/mllm.h>
+#include <ants/mllm-client.h>
 
 #include <algorithm>
 #include <cmath>
@@ -34,7 +34,7 @@ constexpr const char* kChatPath = "/v1/chat/completions";
 // One describe image or one similar class, from request to reply.
 struct Item {
   bool describe = true;
-  std::filesystem::path file;
+  ImageRef image;
   std::string cls;     // the class named in the prompt (may be empty for describe)
   std::string prompt;  // after substitution
   std::string key;
@@ -79,11 +79,11 @@ class HttpMllm final : public MllmClient {
   explicit HttpMllm(const MllmOptions& o);
   ~HttpMllm() override;
 
-  std::vector<std::optional<std::string>> describe(const std::vector<std::filesystem::path>& images,
+  std::vector<std::optional<std::string>> describe(const std::vector<ImageRef>& images,
                                                    const std::vector<std::string>& classes) override;
   std::vector<std::optional<std::vector<std::string>>> similar(const std::vector<std::string>& classes) override;
   MllmLateAnswers poll() override;
-  std::vector<MllmReply> describe_detailed(const std::vector<std::filesystem::path>& images,
+  std::vector<MllmReply> describe_detailed(const std::vector<ImageRef>& images,
                                            const std::vector<std::string>& classes) override;
   std::vector<MllmReply> similar_detailed(const std::vector<std::string>& classes) override;
   std::vector<std::string> models() override;
@@ -91,7 +91,7 @@ class HttpMllm final : public MllmClient {
   void drain() override { pool_.wait_idle(); }
 
  private:
-  std::vector<Item> describe_items(const std::vector<std::filesystem::path>& images, const std::vector<std::string>& classes);
+  std::vector<Item> describe_items(const std::vector<ImageRef>& images, const std::vector<std::string>& classes);
   std::vector<Item> similar_items(const std::vector<std::string>& classes);
   void run(std::vector<Item>& items, bool wait);
   void submit_async(const Item& item);
@@ -153,11 +153,11 @@ HttpMllm::~HttpMllm() {
 
 // ---- calls -------------------------------------------------------------------------------------
 
-std::vector<Item> HttpMllm::describe_items(const std::vector<std::filesystem::path>& images,
+std::vector<Item> HttpMllm::describe_items(const std::vector<ImageRef>& images,
                                            const std::vector<std::string>& classes) {
   std::vector<Item> items(images.size());
   for (size_t i = 0; i < images.size(); ++i) {
-    items[i].file = images[i];
+    items[i].image = images[i];
     items[i].cls = i < classes.size() ? classes[i] : std::string();
     items[i].prompt = render_prompt(ens_, items[i].cls);
   }
@@ -174,7 +174,7 @@ std::vector<Item> HttpMllm::similar_items(const std::vector<std::string>& classe
   return items;
 }
 
-std::vector<std::optional<std::string>> HttpMllm::describe(const std::vector<std::filesystem::path>& images,
+std::vector<std::optional<std::string>> HttpMllm::describe(const std::vector<ImageRef>& images,
                                                            const std::vector<std::string>& classes) {
   std::vector<std::optional<std::string>> out(images.size());
   try {
@@ -199,7 +199,7 @@ std::vector<std::optional<std::vector<std::string>>> HttpMllm::similar(const std
   return out;
 }
 
-std::vector<MllmReply> HttpMllm::describe_detailed(const std::vector<std::filesystem::path>& images,
+std::vector<MllmReply> HttpMllm::describe_detailed(const std::vector<ImageRef>& images,
                                                    const std::vector<std::string>& classes) {
   std::vector<Item> items = describe_items(images, classes);
   run(items, true);
@@ -283,7 +283,7 @@ bool HttpMllm::prepare(Item& it) {
             opt_.seed, 0, it.cls};
   if (it.describe) {
     try {
-      k.subject = core::hash_file(it.file).hex();
+      k.subject = it.image.content_hash();
     } catch (const Error& e) {
       fail(it, e.what());
       return false;
@@ -324,7 +324,7 @@ bool HttpMllm::answer_locally(Item& it) {
 void HttpMllm::ask_server(Item& it, int worker) {
   std::string image_url;
   try {
-    if (it.describe) image_url = image_data_url(it.file, opt_.image_size, opt_.jpeg_quality);
+    if (it.describe) image_url = image_data_url(it.image, opt_.image_size, opt_.jpeg_quality);
     else if (opt_.vsnl_placeholder_image) image_url = placeholder_data_url();
   } catch (const std::exception& e) {
     fail(it, e.what());

@@ -1,6 +1,6 @@
 #include "mllm/prompts.h"
 
-#include <ants/mllm.h>
+#include <ants/mllm-client.h>
 
 #include "core/embedded-file.h"
 #include "core/error.h"

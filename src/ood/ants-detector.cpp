@@ -60,8 +60,8 @@ BankScores score_bank(const std::vector<float>& id_logits, size_t n_id, const st
 
 }  // namespace
 
-void AntsDetector::Impl::init_state() {
-  s = State{};
+void ood::DetectorImpl::init_state() {
+  s = DetectorState{};
   s.gamma = opt.gamma0;
   s.far.dim = s.near.dim = id_texts.dim;
   if (opt.neglabel_init) {
@@ -70,7 +70,7 @@ void AntsDetector::Impl::init_state() {
   }
 }
 
-FeatureMatrix AntsDetector::Impl::encode(const std::vector<std::string>& texts) const {
+FeatureMatrix ood::DetectorImpl::encode(const std::vector<std::string>& texts) const {
   FeatureMatrix f = encoder(texts);
   if (f.rows != texts.size() || f.dim != id_texts.dim || f.data.size() != f.rows * static_cast<size_t>(f.dim))
     core::fail(ErrorCode::invalid_argument, "text encoder",
@@ -79,8 +79,8 @@ FeatureMatrix AntsDetector::Impl::encode(const std::vector<std::string>& texts) 
   return f;
 }
 
-void AntsDetector::Impl::collect_candidates(const std::vector<ImageScore>& out,
-                                            const std::vector<std::filesystem::path>& files) {
+void ood::DetectorImpl::collect_candidates(const std::vector<DetectorScore>& out,
+                                            const std::vector<ImageRef>& files) {
   if (s.e >= opt.ens_stop_step || files.empty()) return;
   for (size_t i = 0; i < out.size(); ++i) {
     if (!(out[i].base < s.gamma)) continue;
@@ -89,7 +89,7 @@ void AntsDetector::Impl::collect_candidates(const std::vector<ImageScore>& out,
   }
 }
 
-void AntsDetector::Impl::maybe_update_far() {
+void ood::DetectorImpl::maybe_update_far() {
   if (s.e >= opt.ens_stop_step || s.cand_files.size() <= opt.min_candidates) return;
   s.gamma = opt.threshold_rule == ThresholdRule::head
                 ? ood::adaptive_threshold(s.base_history, opt.eta).gamma
@@ -114,7 +114,7 @@ void AntsDetector::Impl::maybe_update_far() {
   ++s.e;
 }
 
-void AntsDetector::Impl::maybe_update_near() {
+void ood::DetectorImpl::maybe_update_near() {
   if (mllm == nullptr || !mllm->supports_similar()) return;
   if (s.t < opt.near_start_batch || (s.t - opt.near_start_batch) % opt.near_interval != 0) return;
   const std::vector<int> top = s.predictions.most_common(opt.similar_limit);
@@ -146,7 +146,7 @@ void AntsDetector::Impl::maybe_update_near() {
   ++s.vsnl_updates;
 }
 
-void AntsDetector::Impl::rebuild_near() {
+void ood::DetectorImpl::rebuild_near() {
   s.near_labels = ood::flatten_labels(s.cache);
   s.near = FeatureMatrix{0, id_texts.dim, {}};
   if (!s.near_labels.empty()) {
@@ -159,7 +159,7 @@ void AntsDetector::Impl::rebuild_near() {
 // An asynchronous MLLM's answers to earlier updates: descriptions join the ENS bank as one more
 // group (not an update: E_max counts the updates that asked), labels fill the VSNL cache entry
 // of a class that has none yet (the next VSNL update evicts it if the class is no longer frequent).
-void AntsDetector::Impl::apply_late_answers() {
+void ood::DetectorImpl::apply_late_answers() {
   if (mllm == nullptr) return;
   MllmLateAnswers late;
   try {
@@ -181,8 +181,8 @@ void AntsDetector::Impl::apply_late_answers() {
   if (near_changed) rebuild_near();
 }
 
-void AntsDetector::Impl::score_banks(const FeatureMatrix& images, const std::vector<float>& id_logits,
-                                     const std::vector<bool>& mined, std::vector<ImageScore>& out) {
+void ood::DetectorImpl::score_banks(const FeatureMatrix& images, const std::vector<float>& id_logits,
+                                     const std::vector<bool>& mined, std::vector<DetectorScore>& out) {
   const size_t n = id_texts.rows, b = images.rows;
   std::vector<double> far_bal(b), near_bal(b);
   for (size_t i = 0; i < b; ++i) {
@@ -193,7 +193,7 @@ void AntsDetector::Impl::score_banks(const FeatureMatrix& images, const std::vec
   if (s.far.rows > 0) {
     ood::compute_logits(images, s.far, scale, logits);
     const BankScores f = score_bank(id_logits, n, logits, s.far.rows,
-                                    ood::make_grouping(s.far.rows, opt.group_len(), opt.permute),
+                                    ood::make_grouping(s.far.rows, opt.group_size(), opt.permute),
                                     ood::make_grouping(s.far.rows, n, opt.permute));
     std::vector<float> far(b);
     for (size_t i = 0; i < b; ++i) far[i] = static_cast<float>(f.plain[i]), far_bal[i] = f.balanced[i];
@@ -210,15 +210,15 @@ void AntsDetector::Impl::score_banks(const FeatureMatrix& images, const std::vec
   if (s.near.rows > 0) {
     ood::compute_logits(images, s.near, scale, logits);
     const BankScores f = score_bank(id_logits, n, logits, s.near.rows,
-                                    ood::make_grouping(s.near.rows, opt.group_len(), opt.permute),
+                                    ood::make_grouping(s.near.rows, opt.group_size(), opt.permute),
                                     ood::make_grouping(s.near.rows * opt.balance_repeats, n, opt.permute));
     for (size_t i = 0; i < b; ++i) out[i].near = static_cast<float>(f.plain[i]), near_bal[i] = f.balanced[i];
   }
   fuse(far_bal, near_bal, mined, out);
 }
 
-void AntsDetector::Impl::fuse(const std::vector<double>& far_bal, const std::vector<double>& near_bal,
-                              const std::vector<bool>& mined, std::vector<ImageScore>& out) {
+void ood::DetectorImpl::fuse(const std::vector<double>& far_bal, const std::vector<double>& near_bal,
+                              const std::vector<bool>& mined, std::vector<DetectorScore>& out) {
   if (opt.mode != FusionMode::ada) {
     const bool far = opt.mode == FusionMode::far_only;
     for (auto& o : out) o.score = far ? o.far : o.near, o.lambda = far ? 1.f : 0.f;
@@ -237,8 +237,8 @@ void AntsDetector::Impl::fuse(const std::vector<double>& far_bal, const std::vec
   for (auto& o : out) o.score = lambda * o.far + (1.f - lambda) * o.near, o.lambda = lambda;
 }
 
-std::vector<ImageScore> AntsDetector::Impl::process(const FeatureMatrix& images,
-                                                    const std::vector<std::filesystem::path>& files) {
+std::vector<DetectorScore> ood::DetectorImpl::process(const FeatureMatrix& images,
+                                                    const std::vector<ImageRef>& files) {
   check_matrix(images, "images");
   if (images.dim != id_texts.dim)
     core::fail(ErrorCode::invalid_argument, "images",
@@ -252,8 +252,8 @@ std::vector<ImageScore> AntsDetector::Impl::process(const FeatureMatrix& images,
   std::vector<float> id_logits, nl_logits;
   ood::compute_logits(images, id_texts, scale, id_logits);
   ood::compute_logits(images, negatives, scale, nl_logits);
-  const ood::Grouping g = ood::make_grouping(m, opt.group_len(), opt.permute);
-  std::vector<ImageScore> out(b);
+  const ood::Grouping g = ood::make_grouping(m, opt.group_size(), opt.permute);
+  std::vector<DetectorScore> out(b);
   std::vector<double> exps;
   for (size_t i = 0; i < b; ++i) {
     const float* z = &id_logits[i * n];
@@ -278,7 +278,7 @@ std::vector<ImageScore> AntsDetector::Impl::process(const FeatureMatrix& images,
 AntsDetector::AntsDetector(FeatureMatrix id_texts, FeatureMatrix negatives, float logit_scale,
                            std::vector<std::string> class_names, TextEncoder encoder, Mllm* mllm,
                            DetectorOptions options)
-    : impl_(std::make_unique<Impl>()) {
+    : impl_(std::make_unique<ood::DetectorImpl>()) {
   check_matrix(id_texts, "ID text features");
   check_matrix(negatives, "negative text features");
   if (id_texts.rows == 0 || negatives.rows == 0)
@@ -304,8 +304,8 @@ AntsDetector::AntsDetector(FeatureMatrix id_texts, FeatureMatrix negatives, floa
 
 AntsDetector::~AntsDetector() = default;
 
-std::vector<ImageScore> AntsDetector::process(const FeatureMatrix& images,
-                                              const std::vector<std::filesystem::path>& files) {
+std::vector<DetectorScore> AntsDetector::process(const FeatureMatrix& images,
+                                              const std::vector<ImageRef>& files) {
   return impl_->process(images, files);
 }
 
@@ -317,7 +317,7 @@ std::vector<std::string> AntsDetector::far_labels() const { return impl_->s.far_
 std::vector<std::string> AntsDetector::near_labels() const { return impl_->s.near_labels; }
 
 DetectorStats AntsDetector::stats() const {
-  const State& s = impl_->s;
+  const ood::DetectorState& s = impl_->s;
   DetectorStats st;
   st.batches = s.t;
   st.images = s.images;

@@ -18,7 +18,7 @@ constexpr char kMagic[8] = {'A', 'N', 'T', 'S', 'S', 'N', 'A', 'P'};
 constexpr uint32_t kVersion = 1;
 
 // What must match for a snapshot to continue this detector's stream.
-json fingerprint(const AntsDetector::Impl& d) {
+json fingerprint(const ood::DetectorImpl& d) {
   const auto bytes = [](const FeatureMatrix& m) {
     return std::string_view(reinterpret_cast<const char*>(m.data.data()), m.data.size() * sizeof(float));
   };
@@ -30,9 +30,9 @@ json fingerprint(const AntsDetector::Impl& d) {
           {"scale", d.scale}};
 }
 
-json state_json(const AntsDetector::State& s) {
+json state_json(const ood::DetectorState& s) {
   std::vector<std::string> files;
-  for (const auto& f : s.cand_files) files.push_back(f.string());
+  for (const auto& f : s.cand_files) files.push_back(f.path.empty() ? f.name : f.path.string());
   json cache = json::array();
   for (const auto& [cls, labels] : s.cache) cache.push_back({{"class", cls}, {"labels", labels}});
   return {{"t", s.t},
@@ -59,7 +59,7 @@ json state_json(const AntsDetector::State& s) {
           {"similar", {s.similar_requests, s.similar_failures}}};
 }
 
-void read_state(const json& j, AntsDetector::State& s) {
+void read_state(const json& j, ood::DetectorState& s) {
   s.t = j.at("t");
   s.e = j.at("e");
   s.gamma = j.at("gamma");
@@ -67,7 +67,7 @@ void read_state(const json& j, AntsDetector::State& s) {
   s.predictions.order = j.at("pred_order").get<std::vector<int>>();
   s.predictions.counts = j.at("pred_counts").get<std::vector<int64_t>>();
   s.cand_files.clear();
-  for (const auto& f : j.at("cand_files")) s.cand_files.emplace_back(f.get<std::string>());
+  for (const auto& f : j.at("cand_files")) s.cand_files.push_back(ImageRef::file(f.get<std::string>()));
   s.cand_preds = j.at("cand_preds").get<std::vector<int>>();
   s.far.rows = j.at("far_rows");
   s.far_labels = j.at("far_labels").get<std::vector<std::string>>();
@@ -143,7 +143,7 @@ void AntsDetector::restore_bytes(std::string_view bytes, const std::string& wher
     core::fail(ErrorCode::unsupported, r.where, "snapshot version " + std::to_string(version) + ", expected " + std::to_string(kVersion));
   r.take(&n, sizeof n);
   if (n > bytes.size() - r.pos) core::fail(ErrorCode::format, r.where, "snapshot is truncated");
-  State s;
+  ood::DetectorState s;
   try {
     const json j = json::parse(r.bytes.substr(r.pos, n));
     if (j.at("setup") != fingerprint(*impl_))

@@ -10,21 +10,21 @@
 
 #include "ood/vsnl-cache.h"
 
-namespace ants {
+namespace ants::ood {
 
-struct AntsDetector::State {
+struct DetectorState {
   int64_t t = 0;                 // batches since reset
   int e = 0;                     // ENS updates
   float gamma = 0.8f;            // candidate threshold
   std::vector<float> base_history;  // S_nl of every image (threshold rule)
-  ood::ClassCounter predictions;    // counts of pred (VSNL's frequent classes)
-  std::vector<std::filesystem::path> cand_files;
+  ClassCounter predictions;    // counts of pred (VSNL's frequent classes)
+  std::vector<ImageRef> cand_files;
   std::vector<int> cand_preds;
   FeatureMatrix far;             // ENS bank, newest update first
   std::vector<std::string> far_labels;
   FeatureMatrix near;            // VSNL bank, cache order
   std::vector<std::string> near_labels;
-  ood::LabelCache cache;
+  LabelCache cache;
   // λ statistics: sums and counts of the balanced scores (HEAD) or of the plain scores of the
   // mined negatives (paper).
   double far_sum = 0, near_sum = 0;
@@ -37,29 +37,29 @@ struct AntsDetector::State {
   int64_t similar_requests = 0, similar_failures = 0;
 };
 
-struct AntsDetector::Impl {
+struct DetectorImpl {
   FeatureMatrix id_texts, negatives;
   float scale = 100.f;
   std::vector<std::string> class_names;
   TextEncoder encoder;
   Mllm* mllm = nullptr;
   DetectorOptions opt;
-  State s;
+  DetectorState s;
 
   void init_state();
-  std::vector<ImageScore> process(const FeatureMatrix& images, const std::vector<std::filesystem::path>& files);
+  std::vector<DetectorScore> process(const FeatureMatrix& images, const std::vector<ImageRef>& files);
 
  private:
-  void collect_candidates(const std::vector<ImageScore>& out, const std::vector<std::filesystem::path>& files);
+  void collect_candidates(const std::vector<DetectorScore>& out, const std::vector<ImageRef>& files);
   void maybe_update_far();
   void maybe_update_near();
   void rebuild_near();
   void apply_late_answers();
   FeatureMatrix encode(const std::vector<std::string>& texts) const;
   void score_banks(const FeatureMatrix& images, const std::vector<float>& id_logits, const std::vector<bool>& mined,
-                   std::vector<ImageScore>& out);
+                   std::vector<DetectorScore>& out);
   void fuse(const std::vector<double>& far_bal, const std::vector<double>& near_bal, const std::vector<bool>& mined,
-            std::vector<ImageScore>& out);
+            std::vector<DetectorScore>& out);
 };
 
-}  // namespace ants
+}  // namespace ants::ood

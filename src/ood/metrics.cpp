@@ -139,4 +139,20 @@ std::optional<double> accuracy(std::span<const int> pred, std::span<const int> l
   return static_cast<double>(correct) / static_cast<double>(pred.size());
 }
 
+TprThreshold threshold_at_tpr(std::span<const double> id_scores, double tpr) {
+  if (id_scores.empty()) throw Error(ErrorCode::invalid_argument, "threshold_at_tpr: no scores");
+  if (!(tpr >= 0 && tpr <= 1)) throw Error(ErrorCode::invalid_argument, "threshold_at_tpr: tpr must be in [0, 1]");
+  std::vector<double> sorted(id_scores.begin(), id_scores.end());
+  std::sort(sorted.begin(), sorted.end());
+  const size_t n = sorted.size();
+  // The largest threshold that keeps at least `tpr` of the scores (score ≥ threshold = ID); the
+  // epsilon keeps tpr·n that is an integer up to rounding from asking for one score more.
+  const size_t keep = static_cast<size_t>(std::ceil(tpr * static_cast<double>(n) - 1e-9));
+  TprThreshold t;
+  t.threshold = sorted[n - std::max<size_t>(keep, 1)];
+  t.kept = static_cast<size_t>(sorted.end() - std::lower_bound(sorted.begin(), sorted.end(), t.threshold));
+  t.n = n;
+  return t;
+}
+
 }  // namespace ants

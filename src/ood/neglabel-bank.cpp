@@ -21,7 +21,8 @@ using ood::CacheKind;
 void check_options(const std::vector<std::string>& classes, const NegLabelOptions& o) {
   if (classes.empty()) core::fail(ErrorCode::invalid_argument, "select_neglabel_bank", "no ID classes");
   if (o.count < 1) core::fail(ErrorCode::invalid_argument, "negative count " + std::to_string(o.count), "must be at least 1");
-  if (o.batch < 1) core::fail(ErrorCode::invalid_argument, "batch " + std::to_string(o.batch), "must be at least 1");
+  if (o.text_batch < 1)
+    core::fail(ErrorCode::invalid_argument, "text batch " + std::to_string(o.text_batch), "must be at least 1");
   for (const auto* t : {&o.id_template, &o.noun_template, &o.adj_template}) apply_template(*t, "");
   ood::quantile_index(classes.size(), o.quantile);
 }
@@ -64,7 +65,7 @@ bool load_cached_bank(const ood::EmbeddingCache& cache, const std::string& key, 
                            ": cache file does not fit this bank; recomputing");
     return false;
   }
-  out.bank = TextBank{std::move(e->texts), dim, std::move(e->embeddings)};
+  out.bank = TextBank{std::move(e->texts), FeatureMatrix{count, dim, std::move(e->embeddings)}};
   out.q = std::move(e->scores);
   out.n_adjectives = n_adjectives;
   out.cache_hit = out.candidates_cached = true;
@@ -95,11 +96,12 @@ std::vector<float> gather(const std::vector<float>& values, const std::vector<si
 // Bank rows: for each selected index into `rows`, that row of the candidate embeddings.
 void append_rows(NegLabelBank& out, const TextBank& cand, const std::vector<float>& q, const std::vector<size_t>& rows,
                  const std::vector<size_t>& picked) {
-  const size_t D = static_cast<size_t>(cand.dim);
+  const FeatureMatrix& f = cand.features;
   for (size_t i : picked) {
     const size_t r = rows[i];
     out.bank.prompts.push_back(cand.prompts[r]);
-    out.bank.embeddings.insert(out.bank.embeddings.end(), cand.row(r), cand.row(r) + D);
+    out.bank.features.data.insert(out.bank.features.data.end(), f.row(r), f.row(r) + f.dim);
+    ++out.bank.features.rows;
     out.q.push_back(q[r]);
   }
 }
@@ -109,7 +111,7 @@ void append_rows(NegLabelBank& out, const TextBank& cand, const std::vector<floa
 // another class list reuses the same candidate embeddings.
 void compute_bank(const ClipModel& model, const std::vector<std::string>& classes, const ood::CorpusWords& words,
                   const NegLabelCorpus& corpus, const NegLabelOptions& o, const ood::EmbeddingCache& cache,
-                  const EmbedProgress& progress, NegLabelBank& out) {
+                  const ProgressFn& progress, NegLabelBank& out) {
   std::vector<std::string> prompts = templated(o.adj_template, words.adjectives);
   for (auto& p : templated(o.noun_template, words.nouns)) prompts.push_back(std::move(p));
   const size_t n_ids = classes.size(), total = n_ids + prompts.size();
@@ -118,12 +120,12 @@ void compute_bank(const ClipModel& model, const std::vector<std::string>& classe
       if (progress) progress(offset + done, total);
     };
   };
-  const TextBank ids = embed_prompts(model, templated(o.id_template, classes), report(0), o.batch);
+  const FeatureMatrix ids = model.encode_texts(templated(o.id_template, classes), o.text_batch, report(0));
   const TextBank cand =
-      ood::embed_prompts_cached(model, prompts, cache, report(n_ids), o.batch, out.warnings, &out.candidates_cached);
+      ood::embed_prompts_cached(model, prompts, cache, report(n_ids), o.text_batch, out.warnings, &out.candidates_cached);
   if (progress) progress(total, total);
 
-  const std::vector<float> q = ood::quantile_similarities(cand.embeddings.data(), cand.size(), ids.embeddings.data(),
+  const std::vector<float> q = ood::quantile_similarities(cand.features.data.data(), cand.size(), ids.data.data(),
                                                           n_ids, ids.dim, o.quantile, model.params().n_threads);
   const auto adj_rows = subsequence_positions(corpus.adjectives, words.adjectives, 0);
   const auto noun_rows = subsequence_positions(corpus.nouns, words.nouns, words.adjectives.size());
@@ -137,7 +139,7 @@ void compute_bank(const ClipModel& model, const std::vector<std::string>& classe
 }  // namespace
 
 NegLabelBank select_neglabel_bank(const ClipModel& model, const std::vector<std::string>& classes,
-                                  const NegLabelOptions& o, const EmbedProgress& progress) {
+                                  const NegLabelOptions& o, const ProgressFn& progress) {
   check_options(classes, o);
   const std::vector<ood::CorpusFile> files = ood::read_corpus_files(o.corpus_dir);
   NegLabelBank out;
@@ -148,13 +150,13 @@ NegLabelBank select_neglabel_bank(const ClipModel& model, const std::vector<std:
   const ood::NegLabelQuotas quotas =
       ood::neglabel_quotas(static_cast<size_t>(o.count), corpus.adjectives.size(), corpus.nouns.size());
   const int dim = model.info().embed_dim;
-  out.bank.dim = dim;
+  out.bank.features.dim = dim;
   const ood::EmbeddingCache cache(o.cache);
   const std::string key = cache.enabled() ? bank_key(model, ood::corpus_hash(files), classes, o) : std::string();
   if (load_cached_bank(cache, key, dim, static_cast<size_t>(o.count), quotas.adjectives, out)) return out;
   compute_bank(model, classes, words, corpus, o, cache, progress, out);
   cache.store(CacheKind::neglabel_bank, key,
-              ood::CacheEntry{out.bank.prompts, dim, out.bank.embeddings, out.q, {out.n_adjectives}}, out.warnings);
+              ood::CacheEntry{out.bank.prompts, dim, out.bank.features.data, out.q, {out.n_adjectives}}, out.warnings);
   return out;
 }
 

@@ -7,29 +7,34 @@
 
 namespace ants {
 
-std::vector<float> mcm_scores(const FeatureMatrix& images, const FeatureMatrix& id_texts, float logit_scale) {
+ZeroShot zero_shot(const FeatureMatrix& images, const FeatureMatrix& id_texts, float logit_scale) {
   std::vector<float> logits;
   ood::compute_logits(images, id_texts, logit_scale, logits);
   const size_t n = id_texts.rows;
-  std::vector<float> out(images.rows);
+  ZeroShot out{std::vector<int>(images.rows, 0), std::vector<float>(images.rows, 0.f)};
   for (size_t i = 0; i < images.rows && n > 0; ++i) {
     const float* z = &logits[i * n];
-    const float m = *std::max_element(z, z + n);
+    const size_t best = static_cast<size_t>(std::max_element(z, z + n) - z);
     double sum = 0;
-    for (size_t c = 0; c < n; ++c) sum += std::exp(static_cast<double>(z[c] - m));
-    out[i] = static_cast<float>(1.0 / sum);  // the top class's exp(0) over the sum
+    for (size_t c = 0; c < n; ++c) sum += std::exp(static_cast<double>(z[c] - z[best]));
+    out.pred[i] = static_cast<int>(best);
+    out.prob[i] = static_cast<float>(1.0 / sum);  // the top class's exp(0) over the sum
   }
   return out;
 }
 
+std::vector<float> mcm_scores(const FeatureMatrix& images, const FeatureMatrix& id_texts, float logit_scale) {
+  return zero_shot(images, id_texts, logit_scale).prob;
+}
+
 std::vector<float> neglabel_scores(const FeatureMatrix& images, const FeatureMatrix& id_texts,
                                    const FeatureMatrix& negatives, float logit_scale, size_t group_size,
-                                   std::vector<int>* preds) {
+                                   std::vector<int>* preds, bool permute) {
   std::vector<float> id_logits, neg_logits;
   ood::compute_logits(images, id_texts, logit_scale, id_logits);
   ood::compute_logits(images, negatives, logit_scale, neg_logits);
   const size_t n = id_texts.rows, m = negatives.rows;
-  const ood::Grouping g = ood::make_grouping(m, group_size, true);
+  const ood::Grouping g = ood::make_grouping(m, group_size, permute);
   std::vector<float> out(images.rows);
   if (preds) preds->assign(images.rows, 0);
   std::vector<double> exps;

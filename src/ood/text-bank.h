@@ -11,10 +11,10 @@
 
 namespace ants::ood {
 
-// embed_prompts, or the cached embeddings of exactly these prompts under this model and precision.
+// model.encode_texts, or the cached embeddings of exactly these prompts under this model and precision.
 // `hit` (when given) tells which; cache problems become `warnings`.
 TextBank embed_prompts_cached(const ClipModel& model, const std::vector<std::string>& prompts,
-                              const EmbeddingCache& cache, const EmbedProgress& progress, int batch,
+                              const EmbeddingCache& cache, const ProgressFn& progress, int batch,
                               std::vector<std::string>& warnings, bool* hit = nullptr);
 
 }  // namespace ants::ood

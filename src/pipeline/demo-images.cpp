@@ -1,7 +1,7 @@
 // Deterministic demo images: simple ID scenes and OOD textures, written as uncompressed BMP so
 // that their bytes (and hence every cache and replay key derived from them) are the same on
 // every machine.
-#include <ants/pipeline.h>
+#include <ants/demo.h>
 
 #include <cmath>
 #include <cstdio>

@@ -1,6 +1,6 @@
 // The files `ants eval` leaves in --out: metrics (JSON, OpenOOD CSV), per-image scores, the
 // detector's trace, the mined negatives and the run record.
-#include <ants/pipeline.h>
+#include <ants/eval.h>
 
 #include <cmath>
 #include <cstdio>
@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "pipeline/csv.h"
 #include "core/file-util.h"
 
 namespace ants {

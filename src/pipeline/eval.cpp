@@ -1,6 +1,6 @@
 // The OpenOOD evaluation protocol (spec §6.2) with an explicit, reproducible shuffle: per OOD set
 // and seed, the detector starts fresh on OOD + ID images in torch_randperm(n, seed) order.
-#include <ants/pipeline.h>
+#include <ants/eval.h>
 
 #include <chrono>
 #include <set>
@@ -24,7 +24,7 @@ struct Embedded {
 
 Embedded embed_all(const ClipModel& model, const std::vector<LabeledImage>& id_images,
                    const std::vector<OodSet>& sets, const EvalOptions& o, const EvalProgress& progress,
-                   EvalResult& r) {
+                   const CancelFn& cancel, EvalResult& r) {
   Embedded e;
   std::vector<std::string> files;
   auto add = [&](const std::string& f) {
@@ -34,13 +34,17 @@ Embedded embed_all(const ClipModel& model, const std::vector<LabeledImage>& id_i
     for (const auto& im : s.images) add(im.file);
   for (const auto& im : id_images) add(im.file);
   const auto t0 = std::chrono::steady_clock::now();
-  e.results = embed_images_cached(model, files, o.features, [&](size_t done, size_t total) {
+  EmbedReport report;
+  e.results = embed_image_files(model, files, o.features, [&](size_t done, size_t total) {
     if (progress) progress("embedding", done, total);
-  }, &r.cache_hits);
+  }, &report, cancel);
+  r.cache_hits = report.cache_hits;
+  r.warnings = std::move(report.warnings);
+  r.cancelled = report.cancelled;
   r.embed_s = seconds_since(t0);
   r.images = files.size();
   for (const auto& x : e.results)
-    if (!x.error.empty()) r.failed.push_back(x);
+    if (!x.error.empty() && !r.cancelled) r.failed.push_back(x);
   return e;
 }
 
@@ -70,13 +74,18 @@ void compute_metrics(SetRun& run) {
 }
 
 SetRun run_one(OodScorer& scorer, const OodSet& set, const std::vector<LabeledImage>& stream, uint32_t seed,
-               const Embedded& e, const EvalOptions& o, const EvalProgress& progress) {
+               const Embedded& e, const EvalOptions& o, const EvalProgress& progress, const CancelFn& cancel,
+               bool& cancelled) {
   SetRun run;
   run.set = set.name;
   run.seed = seed;
   const auto perm = ood::torch_randperm(static_cast<uint32_t>(stream.size()), seed);
   scorer.reset();
   for (size_t first = 0; first < perm.size(); first += o.batch) {
+    if (cancel && cancel()) {
+      cancelled = true;
+      return run;
+    }
     const size_t last = std::min(perm.size(), first + o.batch);
     std::vector<ImageEmbedding> batch;
     for (size_t i = first; i < last; ++i) batch.push_back(e.results[e.index.at(stream[perm[i]].file)]);
@@ -124,14 +133,16 @@ void check_stream(const OodSet& set, const std::vector<LabeledImage>& stream, co
 }  // namespace
 
 EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector<LabeledImage>& id_images,
-                    const std::vector<OodSet>& ood_sets, const EvalOptions& options, const EvalProgress& progress) {
+                    const std::vector<OodSet>& ood_sets, const EvalOptions& options, const EvalProgress& progress,
+                    const CancelFn& cancel) {
   if (id_images.empty()) throw Error(ErrorCode::invalid_argument, "eval: no ID images");
   if (ood_sets.empty()) throw Error(ErrorCode::invalid_argument, "eval: no OOD sets");
   if (options.batch == 0) throw Error(ErrorCode::invalid_argument, "eval: batch must be at least 1");
   if (options.seeds.empty()) throw Error(ErrorCode::invalid_argument, "eval: no seeds");
   check_sets(id_images, ood_sets, scorer.classes().size());
   EvalResult r;
-  const Embedded e = embed_all(model, id_images, ood_sets, options, progress, r);
+  const Embedded e = embed_all(model, id_images, ood_sets, options, progress, cancel, r);
+  if (r.cancelled) return r;
   std::vector<std::vector<LabeledImage>> streams;
   for (const auto& set : ood_sets) {
     streams.push_back(stream_of(set, id_images));
@@ -141,7 +152,11 @@ EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector
   for (size_t k = 0; k < ood_sets.size(); ++k) {
     const OodSet& set = ood_sets[k];
     const auto& stream = streams[k];
-    for (uint32_t seed : options.seeds) r.runs.push_back(run_one(scorer, set, stream, seed, e, options, progress));
+    for (uint32_t seed : options.seeds) {
+      SetRun run = run_one(scorer, set, stream, seed, e, options, progress, cancel, r.cancelled);
+      if (r.cancelled) return r;
+      r.runs.push_back(std::move(run));
+    }
   }
   r.score_s = seconds_since(t0);
   return r;

@@ -1,6 +1,7 @@
 // Where the images and class names of a run come from: files, directories, OpenOOD image lists,
 // built-in class lists.
-#include <ants/pipeline.h>
+#include <ants/inputs.h>
+#include <ants/negatives.h>
 
 #include <algorithm>
 #include <cctype>
@@ -78,6 +79,10 @@ std::vector<LabeledImage> read_image_list(const fs::path& list, const fs::path& 
     if (err != std::errc() || end != label_text.data() + label_text.size() || label < -1) {
       core::fail(ErrorCode::format, list.string() + ":" + std::to_string(n),
                  "label '" + std::string(label_text) + "' is not an integer ≥ -1");
+    }
+    if (!ood && label < 0) {
+      core::fail(ErrorCode::format, list.string() + ":" + std::to_string(n),
+                 "label -1 marks an OOD image, but this is an ID list (class indices ≥ 0)");
     }
     images.push_back({(data_root / std::string(path)).string(), ood ? -1 : label});
   }

@@ -1,7 +1,7 @@
 // The text banks and the detector behind `detect` and `eval`: ID prompts, the negative bank
 // (NegLabel selection or a fixed file), and per batch the method's scores plus the plain
 // zero-shot prediction and its probability over the ID classes.
-#include <ants/pipeline.h>
+#include <ants/scorer.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,14 +13,11 @@
 #include "core/hash.h"
 #include "ood/cache-key.h"
 #include "ood/embedding-cache.h"
-#include "ood/logits.h"
 #include "ood/text-bank.h"
 
 namespace ants {
 
 namespace {
-
-FeatureMatrix to_features(TextBank&& bank) { return FeatureMatrix{bank.size(), bank.dim, std::move(bank.embeddings)}; }
 
 // Labels of `after` that `before` does not hold (as multisets), in `after`'s order.
 std::vector<std::string> entered(const std::vector<std::string>& before, const std::vector<std::string>& after) {
@@ -38,17 +35,13 @@ std::vector<std::string> entered(const std::vector<std::string>& before, const s
   return fresh;
 }
 
-const char* mode_name(FusionMode m) {
-  return m == FusionMode::ada ? "ada" : m == FusionMode::far_only ? "far_only" : "near_only";
-}
-
 // Every option that changes the scores of `method` (NegLabel uses only the grouping).
 nlohmann::json detector_options_json(const DetectorOptions& o, Method method) {
   nlohmann::json j{{"group_num", o.group_num}, {"queue_cap", o.queue_cap}, {"permute", o.permute}};
   if (method != Method::ants) return j;
-  j.update({{"mode", mode_name(o.mode)},
-            {"threshold_rule", o.threshold_rule == ThresholdRule::head ? "head" : "paper"},
-            {"lambda_rule", o.lambda_rule == LambdaRule::head ? "head" : "paper"},
+  j.update({{"mode", fusion_mode_name(o.mode)},
+            {"threshold_rule", threshold_rule_name(o.threshold_rule)},
+            {"lambda_rule", lambda_rule_name(o.lambda_rule)},
             {"eta", o.eta},
             {"gamma0", o.gamma0},
             {"ens_stop_step", o.ens_stop_step},
@@ -69,22 +62,6 @@ nlohmann::json detector_options_json(const DetectorOptions& o, Method method) {
 
 }  // namespace
 
-Method parse_method(const std::string& name) {
-  if (name == "ants") return Method::ants;
-  if (name == "neglabel") return Method::neglabel;
-  if (name == "mcm") return Method::mcm;
-  core::fail(ErrorCode::invalid_argument, "--method", "unknown method '" + name + "' (ants, neglabel, mcm)");
-}
-
-const char* method_name(Method m) {
-  switch (m) {
-    case Method::ants: return "ants";
-    case Method::neglabel: return "neglabel";
-    case Method::mcm: return "mcm";
-  }
-  return "?";
-}
-
 struct OodScorer::Impl {
   const ClipModel& model;
   std::vector<std::string> classes;
@@ -96,59 +73,49 @@ struct OodScorer::Impl {
 
   Impl(const ClipModel& m, std::vector<std::string> c, const ScorerOptions& o) : model(m), classes(std::move(c)), opt(o) {}
 
-  void build_banks(const EmbedProgress& progress) {
-    const ood::EmbeddingCache cache(opt.neglabel.cache);
+  void build_banks(const ProgressFn& progress) {
+    const NegLabelOptions& nl = opt.neglabel;
+    const ood::EmbeddingCache cache(nl.cache);
     std::vector<std::string> prompts;
-    for (const auto& c : classes) prompts.push_back(apply_template(opt.id_template, c));
-    id_texts = to_features(ood::embed_prompts_cached(model, prompts, cache, {}, opt.text_batch, warnings));
+    for (const auto& c : classes) prompts.push_back(apply_template(nl.id_template, c));
+    id_texts = ood::embed_prompts_cached(model, prompts, cache, {}, nl.text_batch, warnings).features;
     if (opt.method == Method::mcm) return;
     if (!opt.negatives_file.empty()) {
-      negatives = to_features(read_negatives_file(model, opt.negatives_file, opt.neglabel.cache, progress, &warnings));
+      negatives = read_negatives_file(model, opt.negatives_file, nl.cache, progress, &warnings, nl.text_batch).features;
       return;
     }
-    NegLabelOptions nl = opt.neglabel;
-    nl.id_template = opt.id_template;
-    nl.batch = opt.text_batch;
     NegLabelBank bank = select_neglabel_bank(model, classes, nl, progress);
     warnings.insert(warnings.end(), bank.warnings.begin(), bank.warnings.end());
-    negatives = to_features(std::move(bank.bank));
+    negatives = std::move(bank.bank.features);
   }
 
   void make_detector(Mllm* mllm) {
     if (opt.method != Method::ants) return;
     const ClipModel* m = &model;
-    const int batch = opt.text_batch;
-    TextEncoder encode = [m, batch](const std::vector<std::string>& texts) {
-      return to_features(embed_prompts(*m, texts, {}, batch));
-    };
+    const int batch = opt.neglabel.text_batch;
+    TextEncoder encode = [m, batch](const std::vector<std::string>& texts) { return m->encode_texts(texts, batch); };
     detector = std::make_unique<AntsDetector>(id_texts, negatives, model.info().logit_scale, classes, encode, mllm,
                                               opt.detector);
   }
 
   // Zero-shot prediction and its softmax probability over the ID classes (= the MCM score).
   void predict(const FeatureMatrix& images, std::vector<ScoredImage*>& rows) const {
-    std::vector<float> logits;
-    ood::compute_logits(images, id_texts, model.info().logit_scale, logits);
-    const size_t n = id_texts.rows;
+    const ZeroShot z = zero_shot(images, id_texts, model.info().logit_scale);
     for (size_t i = 0; i < images.rows; ++i) {
-      const float* l = logits.data() + i * n;
-      const size_t best = static_cast<size_t>(std::max_element(l, l + n) - l);
-      double sum = 0;
-      for (size_t j = 0; j < n; ++j) sum += std::exp(static_cast<double>(l[j] - l[best]));
-      rows[i]->pred = static_cast<int>(best);
-      rows[i]->prob = static_cast<float>(1.0 / sum);
-      rows[i]->score = rows[i]->prob;
+      rows[i]->pred = z.pred[i];
+      rows[i]->prob = z.prob[i];
+      rows[i]->score = z.prob[i];
     }
   }
 
-  void score_method(const FeatureMatrix& images, const std::vector<std::filesystem::path>& files,
-                    std::vector<ScoredImage*>& rows) {
+  void score_method(const FeatureMatrix& images, const std::vector<ImageRef>& refs, std::vector<ScoredImage*>& rows) {
     if (opt.method == Method::neglabel) {
-      const auto s = neglabel_scores(images, id_texts, negatives, model.info().logit_scale, opt.detector.group_len());
+      const auto s = neglabel_scores(images, id_texts, negatives, model.info().logit_scale, opt.detector.group_size(),
+                                     nullptr, opt.detector.permute);
       for (size_t i = 0; i < rows.size(); ++i) rows[i]->score = s[i];
     } else if (opt.method == Method::ants) {
       const auto far_before = detector->far_labels(), near_before = detector->near_labels();
-      const auto s = detector->process(images, files);
+      const auto s = detector->process(images, refs);
       for (size_t i = 0; i < rows.size(); ++i) rows[i]->score = s[i].score;
       record_trace(far_before, near_before);
       return;
@@ -171,12 +138,12 @@ struct OodScorer::Impl {
 };
 
 OodScorer::OodScorer(const ClipModel& model, std::vector<std::string> classes, const ScorerOptions& options, Mllm* mllm,
-                     const EmbedProgress& progress)
+                     const ProgressFn& progress)
     : impl_(std::make_unique<Impl>(model, std::move(classes), options)) {
   if (impl_->classes.empty()) core::fail(ErrorCode::invalid_argument, "classes", "no ID classes");
   const DetectorOptions& d = options.detector;
   if (options.method != Method::mcm && (d.group_num <= 0 || static_cast<size_t>(d.group_num) > d.queue_cap)) {
-    // group_len() = queue_cap / group_num columns per group: zero would make every score meaningless
+    // group_size() = queue_cap / group_num columns per group: zero would make every score meaningless
     core::fail(ErrorCode::invalid_argument, "group count",
                std::to_string(d.group_num) + " is not in [1, queue cap " + std::to_string(d.queue_cap) + "]");
   }
@@ -186,10 +153,13 @@ OodScorer::OodScorer(const ClipModel& model, std::vector<std::string> classes, c
 
 OodScorer::~OodScorer() = default;
 
-std::vector<ScoredImage> OodScorer::score(const std::vector<ImageEmbedding>& batch) {
+std::vector<ScoredImage> OodScorer::score(const std::vector<ImageEmbedding>& batch, const std::vector<ImageRef>& refs) {
+  if (!refs.empty() && refs.size() != batch.size())
+    core::fail(ErrorCode::invalid_argument, "score", std::to_string(refs.size()) + " images for " +
+                                                         std::to_string(batch.size()) + " embeddings");
   std::vector<ScoredImage> out(batch.size());
   FeatureMatrix images{0, impl_->id_texts.dim, {}};
-  std::vector<std::filesystem::path> files;
+  std::vector<ImageRef> files;
   std::vector<ScoredImage*> rows;
   for (size_t i = 0; i < batch.size(); ++i) {
     out[i].file = batch[i].file;
@@ -200,7 +170,7 @@ std::vector<ScoredImage> OodScorer::score(const std::vector<ImageEmbedding>& bat
     }
     images.data.insert(images.data.end(), batch[i].embedding.begin(), batch[i].embedding.end());
     ++images.rows;
-    files.emplace_back(batch[i].file);
+    files.push_back(refs.empty() ? ImageRef::file(batch[i].file) : refs[i]);
     rows.push_back(&out[i]);
   }
   impl_->trace.new_far.clear();
@@ -248,13 +218,20 @@ std::string OodScorer::setup_json() const {
                    {"model", core::hash_bytes(ood::model_cache_key(d.model)).hex()},
                    {"classes", ood::texts_hash(d.classes)},
                    {"n_classes", d.classes.size()},
-                   {"id_template", d.opt.id_template},
+                   {"id_template", d.opt.neglabel.id_template},
                    {"negatives", {{"rows", d.negatives.rows}, {"hash", matrix_hash(d.negatives)}}}};
   if (d.opt.method != Method::mcm) j["detector"] = detector_options_json(d.opt.detector, d.opt.method);
   return j.dump();
 }
 
+Method OodScorer::method() const { return impl_->opt.method; }
 const std::vector<std::string>& OodScorer::classes() const { return impl_->classes; }
+std::vector<std::string> OodScorer::far_labels() const {
+  return impl_->detector ? impl_->detector->far_labels() : std::vector<std::string>{};
+}
+std::vector<std::string> OodScorer::near_labels() const {
+  return impl_->detector ? impl_->detector->near_labels() : std::vector<std::string>{};
+}
 size_t OodScorer::negatives() const { return impl_->negatives.rows; }
 std::vector<std::string> OodScorer::warnings() const { return impl_->warnings; }
 

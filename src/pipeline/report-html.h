@@ -17,7 +17,7 @@
 // format) whose message starts with the file's path and, for CSV files, the line.
 #pragma once
 
-#include <ants/pipeline.h>
+#include <ants/eval.h>
 
 #include <filesystem>
 #include <string>

@@ -1,7 +1,7 @@
 // `detect --state`: the stream's position and the detector snapshot in one atomically written
 // file. Two files (position + snapshot) could disagree after a crash between their writes, and a
 // detector one batch ahead of its position scores the next batch differently.
-#include <ants/pipeline.h>
+#include <ants/stream.h>
 
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -47,7 +47,7 @@ void put(std::string& out, const T& v) {
 
 }  // namespace
 
-std::string stream_setup(const OodScorer& scorer, const ImageFeatureOptions& features, size_t batch,
+std::string stream_setup(const OodScorer& scorer, const ImageEmbedOptions& features, size_t batch,
                          const std::vector<std::string>& files) {
   json j = json::parse(scorer.setup_json());
   const PreprocessParams& p = features.preprocess;

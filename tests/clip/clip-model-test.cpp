@@ -25,18 +25,20 @@ TEST(ClipModel, EveryReferenceImageFromFile) {
   auto model = load(Precision::fp32);
   std::vector<std::string> files;
   for (const auto& im : e["images"]) files.push_back((test::shared_dir() / "testdata/clip-tiny" / im["file"].get<std::string>()).string());
-  EmbedImagesParams params;
-  params.batch = 3;  // several batches, the last one partial
-  params.preprocess = model->preprocess_params();
-  size_t seen = 0;
-  embed_image_files(*model, files, params, [&](size_t i, const ImageEmbedding& r) {
-    ASSERT_EQ(i, seen++);
+  ImageEmbedOptions options;
+  options.infer_batch = 3;  // several batches, the last one partial
+  options.preprocess = model->preprocess_params();
+  options.cache.enabled = false;
+  const auto results = embed_image_files(*model, files, options);
+  ASSERT_EQ(results.size(), files.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    const ImageEmbedding& r = results[i];
     ASSERT_TRUE(r.error.empty()) << r.error;
+    EXPECT_EQ(r.file, files[i]);
     const bool jpeg = r.file.ends_with(".jpg");
     const double min_cos = e["tolerance"][jpeg ? "jpeg_cosine_min" : "png_cosine_min"].get<double>();
     EXPECT_GE(test::cosine(r.embedding, e["images"][i]["embedding"].get<std::vector<float>>()), min_cos) << r.file;
-  });
-  EXPECT_EQ(seen, files.size());
+  }
 }
 
 TEST(ClipModel, EveryReferenceTextFromString) {
@@ -44,10 +46,9 @@ TEST(ClipModel, EveryReferenceTextFromString) {
   auto model = load(Precision::fp32);
   std::vector<std::string> texts;
   for (const auto& t : e["texts"]) texts.push_back(t["text"]);
-  std::vector<float> out = model->encode_texts(texts, 4);
-  const size_t D = static_cast<size_t>(model->info().embed_dim);
+  const FeatureMatrix out = model->encode_texts(texts, 4);
   for (size_t i = 0; i < texts.size(); ++i) {
-    std::vector<float> got(out.begin() + i * D, out.begin() + (i + 1) * D);
+    std::vector<float> got = out.row_vector(i);
     EXPECT_GE(test::cosine(got, e["texts"][i]["embedding"].get<std::vector<float>>()), e["tolerance"]["text_cosine_min"].get<double>())
         << texts[i];
   }
@@ -56,7 +57,7 @@ TEST(ClipModel, EveryReferenceTextFromString) {
 TEST(ClipModel, Bf16IsCloseToFp32) {
   auto fp32 = load(Precision::fp32), bf16 = load(Precision::bf16);
   const std::vector<std::string> texts = {"a photo of a cat.", "The nice goldfish.", "an unidentified object"};
-  EXPECT_GE(test::cosine(fp32->encode_texts(texts), bf16->encode_texts(texts)), 0.999);
+  EXPECT_GE(test::cosine(fp32->encode_texts(texts).data, bf16->encode_texts(texts).data), 0.999);
 }
 
 TEST(ClipModel, TooLongTextIsTruncatedNotRejected) {
@@ -64,7 +65,7 @@ TEST(ClipModel, TooLongTextIsTruncatedNotRejected) {
   std::string text;
   for (int i = 0; i < 100; ++i) text += "word ";
   EXPECT_EQ(model->tokenizer().encode(text).size(), 77u);
-  EXPECT_EQ(model->encode_texts({text}).size(), static_cast<size_t>(model->info().embed_dim));
+  EXPECT_EQ(model->encode_texts({text}).data.size(), static_cast<size_t>(model->info().embed_dim));
 }
 
 TEST(ClipModel, BadTokenIdsAreRejected) {

@@ -1,7 +1,8 @@
 // The MLLM client against a scripted OpenAI-compatible server on 127.0.0.1: request bodies,
 // retries, timeouts, broken answers, the cache, record/replay, the circuit breaker, async answers.
+#include <ants/error.h>
 #include <ants/image.h>
-#include <ants/mllm.h>
+#include <ants/mllm-client.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -280,7 +281,7 @@ TEST(MllmClient, TheCacheAnswersARerunWithoutRequests) {
   MllmOptions o = quick(server.url());
   o.cache = true;
   o.cache_path = dir / "answers.sqlite";
-  const std::vector<std::filesystem::path> images = {write_image(dir, "a.jpg", 16, 16, 1), write_image(dir, "b.jpg", 16, 16, 2)};
+  const std::vector<ImageRef> images = {write_image(dir, "a.jpg", 16, 16, 1), write_image(dir, "b.jpg", 16, 16, 2)};
   const auto first = make_mllm_client(o)->describe(images, {"x", "y"});
   make_mllm_client(o)->similar({"cat"});
   ASSERT_EQ(server.requests(), 3);
@@ -301,7 +302,7 @@ TEST(MllmClient, TheCacheAnswersARerunWithoutRequests) {
 
 TEST(MllmClient, RecordThenReplayWithoutAServer) {
   const auto dir = test::temp_dir();
-  const std::vector<std::filesystem::path> images = {write_image(dir, "a.jpg", 16, 16, 1), write_image(dir, "b.jpg", 16, 16, 2)};
+  const std::vector<ImageRef> images = {write_image(dir, "a.jpg", 16, 16, 1), write_image(dir, "b.jpg", 16, 16, 2)};
   std::vector<std::optional<std::string>> recorded;
   {
     FakeOpenAiServer server([](const json& body, int, httplib::Response& res) {

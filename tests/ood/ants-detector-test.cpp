@@ -29,7 +29,7 @@ FeatureMatrix rows(std::vector<std::vector<float>> r) {
 // between class 0 and the negative label (base ≈ 0.5).
 struct Batch {
   FeatureMatrix images;
-  std::vector<std::filesystem::path> files;
+  std::vector<ImageRef> files;
 };
 Batch batch(const std::string& pattern, int id) {
   std::vector<std::vector<float>> r;
@@ -39,7 +39,7 @@ Batch batch(const std::string& pattern, int id) {
                 : pattern[i] == 'J' ? std::vector<float>{0, 1, 0, 0}
                 : pattern[i] == 'H' ? std::vector<float>{1, 0, 1, 0}
                                     : std::vector<float>{0, 0, 1, 0});
-    b.files.push_back("img-" + std::to_string(id) + "-" + std::to_string(i) + ".jpg");
+    b.files.push_back(ImageRef::file("img-" + std::to_string(id) + "-" + std::to_string(i) + ".jpg"));
   }
   b.images = rows(r);
   return b;
@@ -63,7 +63,7 @@ struct Fixture {
   explicit Fixture(DetectorOptions o, bool with_mllm = true)
       : det(rows({{1, 0, 0, 0}, {0, 1, 0, 0}}), rows({{0, 0, 1, 0}}), kScale, {"cat", "dog"}, encode,
             with_mllm ? &mllm : nullptr, o) {}
-  std::vector<ImageScore> run(const std::string& pattern, int id) {
+  std::vector<DetectorScore> run(const std::string& pattern, int id) {
     Batch b = batch(pattern, id);
     return det.process(b.images, b.files);
   }
@@ -248,7 +248,7 @@ TEST(AntsDetector, ModesAndLambda) {
     o.near_start_batch = 1;
     o.near_interval = 1;
     Fixture f(o);
-    std::vector<ImageScore> out;
+    std::vector<DetectorScore> out;
     for (int t = 1; t <= 3; ++t) out = f.run("OOIJO", t);
     for (const auto& s : out) {
       const float expected = mode == FusionMode::far_only    ? s.far
@@ -319,7 +319,7 @@ TEST(AntsDetector, RestoreRefusesAnotherSetupAndCorruptFiles) {
 
 TEST(AntsDetector, ResetRestoresTheInitialState) {
   Fixture f(quick_options());
-  std::vector<ImageScore> first;
+  std::vector<DetectorScore> first;
   for (int t = 1; t <= 3; ++t) {
     auto out = f.run("OOIJ", t);
     if (t == 1) first = out;

@@ -1,6 +1,7 @@
 // The detector against the authors' own postprocessor (ZhuWenjie98/ANTS HEAD) on a scripted
 // 960-image stream: tests/data/ants-stream-goldens.json, made by scripts/gen-ants-stream-goldens.py.
 #include <ants/detector.h>
+#include <ants/mllm.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -30,11 +31,11 @@ struct ScriptedMllm : Mllm {
   const json& g;
   bool silent;
   ScriptedMllm(const json& golden, bool is_silent) : g(golden), silent(is_silent) {}
-  std::vector<std::optional<std::string>> describe(const std::vector<std::filesystem::path>& images,
+  std::vector<std::optional<std::string>> describe(const std::vector<ImageRef>& images,
                                                    const std::vector<std::string>&) override {
     std::vector<std::optional<std::string>> out;
     for (const auto& f : images) {
-      const json& a = g.at("describe").at(f.string());
+      const json& a = g.at("describe").at(f.name);
       out.push_back(silent || a.is_null() ? std::nullopt : std::optional<std::string>(a.get<std::string>()));
     }
     return out;
@@ -101,9 +102,9 @@ TEST_P(AuthorsGolden, ScoresAndTraceMatchTheAuthorsCode) {
   for (size_t start = 0, t = 0; start < all.rows; start += batch, ++t) {
     const size_t b = std::min(batch, all.rows - start);
     FeatureMatrix images{b, dim, std::vector<float>(all.row(start), all.row(start) + b * static_cast<size_t>(dim))};
-    const std::vector<std::filesystem::path> paths(files.begin() + static_cast<std::ptrdiff_t>(start),
+    const std::vector<ImageRef> paths(files.begin() + static_cast<std::ptrdiff_t>(start),
                                                    files.begin() + static_cast<std::ptrdiff_t>(start + b));
-    const std::vector<ImageScore> out = det.process(images, paths);
+    const std::vector<DetectorScore> out = det.process(images, paths);
     const json& tr = run.at("trace").at(t);
     const DetectorStats st = det.stats();
     ASSERT_EQ(st.ens_updates, tr.at("ens_updates")) << "batch " << t + 1;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ants/detector.h>
+#include <ants/mllm.h>
 
 #include <functional>
 #include <stdexcept>
@@ -22,13 +23,15 @@ struct FakeMllm : Mllm {
   std::vector<std::vector<std::string>> describe_classes;
   std::vector<std::vector<std::string>> similar_calls;
 
-  std::vector<std::optional<std::string>> describe(const std::vector<std::filesystem::path>& images,
+  std::vector<std::optional<std::string>> describe(const std::vector<ImageRef>& images,
                                                    const std::vector<std::string>& classes) override {
-    describe_files.push_back(images);
+    std::vector<std::filesystem::path> paths;
+    for (const auto& im : images) paths.push_back(im.path);
+    describe_files.push_back(paths);
     describe_classes.push_back(classes);
     if (throw_everything) throw std::runtime_error("server down");
     std::vector<std::optional<std::string>> out;
-    for (size_t i = 0; i < images.size(); ++i) out.push_back(describe_fn(images[i], classes[i]));
+    for (size_t i = 0; i < images.size(); ++i) out.push_back(describe_fn(paths[i], classes[i]));
     return out;
   }
   std::vector<std::optional<std::vector<std::string>>> similar(const std::vector<std::string>& classes) override {

@@ -14,6 +14,12 @@
 namespace ants {
 namespace {
 
+// A bank of `prompts` as encoded by the model (what the prompt cache stores).
+TextBank embed_prompts(const ClipModel& m, const std::vector<std::string>& prompts, const ProgressFn& progress = {},
+                       int batch = 256) {
+  return TextBank{prompts, m.encode_texts(prompts, batch, progress)};
+}
+
 namespace fs = std::filesystem;
 
 const ClipModel& model_fp32() {
@@ -65,7 +71,7 @@ std::vector<double> brute_force_q(const TextBank& cand, const TextBank& ids, dou
     std::vector<double> sims;
     for (size_t i = 0; i < ids.size(); ++i) {
       double s = 0;
-      for (int d = 0; d < cand.dim; ++d) s += static_cast<double>(cand.row(c)[d]) * ids.row(i)[d];
+      for (int d = 0; d < cand.features.dim; ++d) s += static_cast<double>(cand.features.row(c)[d]) * ids.features.row(i)[d];
       sims.push_back(s);
     }
     std::sort(sims.begin(), sims.end());
@@ -105,18 +111,18 @@ TEST(NegLabelBank, FollowsTheSelectionRule) {
   for (size_t i : ascending(q_adj, m_adj)) {
     want_prompts.push_back(adj.prompts[i]);
     want_q.push_back(q_adj[i]);
-    want_rows.emplace_back(adj.row(i), adj.row(i) + adj.dim);
+    want_rows.emplace_back(adj.features.row(i), adj.features.row(i) + adj.features.dim);
   }
   for (size_t i : ascending(q_noun, 50 - m_adj)) {
     want_prompts.push_back(noun.prompts[i]);
     want_q.push_back(q_noun[i]);
-    want_rows.emplace_back(noun.row(i), noun.row(i) + noun.dim);
+    want_rows.emplace_back(noun.features.row(i), noun.features.row(i) + noun.features.dim);
   }
   EXPECT_EQ(got.bank.prompts, want_prompts);
   ASSERT_EQ(got.q.size(), 50u);
   for (size_t i = 0; i < 50; ++i) {
     EXPECT_NEAR(got.q[i], want_q[i], 1e-5) << i;
-    EXPECT_GE(test::cosine(std::vector<float>(got.bank.row(i), got.bank.row(i) + got.bank.dim), want_rows[i]), 0.99999);
+    EXPECT_GE(test::cosine(std::vector<float>(got.bank.features.row(i), got.bank.features.row(i) + got.bank.features.dim), want_rows[i]), 0.99999);
   }
 }
 
@@ -140,7 +146,7 @@ TEST(NegLabelBank, BuiltInCorpusWithImageNetClasses) {
   for (size_t i = 0; i < b.bank.size(); ++i) {
     const bool is_adj = i < b.n_adjectives;
     EXPECT_EQ(b.bank.prompts[i].starts_with("This is a "), is_adj) << b.bank.prompts[i];
-    EXPECT_NEAR(test::norm(std::vector<float>(b.bank.row(i), b.bank.row(i) + b.bank.dim)), 1.0, 1e-5);
+    EXPECT_NEAR(test::norm(std::vector<float>(b.bank.features.row(i), b.bank.features.row(i) + b.bank.features.dim)), 1.0, 1e-5);
     if (i > 0 && i != b.n_adjectives) {
       EXPECT_LE(b.q[i - 1], b.q[i]) << i;
     }
@@ -160,7 +166,7 @@ TEST(NegLabelBank, CacheHitReturnsTheSameBank) {
   EXPECT_TRUE(second.cache_hit);
   EXPECT_EQ(encoded, 0u);
   EXPECT_EQ(second.bank.prompts, first.bank.prompts);
-  EXPECT_EQ(second.bank.embeddings, first.bank.embeddings);
+  EXPECT_EQ(second.bank.features.data, first.bank.features.data);
   EXPECT_EQ(second.q, first.q);
   EXPECT_EQ(second.n_adjectives, first.n_adjectives);
   EXPECT_EQ(second.counts.adj_lines, first.counts.adj_lines);
@@ -241,7 +247,7 @@ TEST(NegLabelBank, CorruptCacheFilesAreRecomputedWithAWarning) {
   ASSERT_EQ(b.warnings.size(), 1u);
   EXPECT_NE(b.warnings[0].find("checksum"), std::string::npos) << b.warnings[0];
   EXPECT_EQ(b.bank.prompts, first.bank.prompts);
-  EXPECT_EQ(b.bank.embeddings, first.bank.embeddings);
+  EXPECT_EQ(b.bank.features.data, first.bank.features.data);
 
   corrupt(cache_dir, "neglabel-");
   corrupt(cache_dir, "prompts-");

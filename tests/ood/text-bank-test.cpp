@@ -8,12 +8,18 @@
 namespace ants {
 namespace {
 
+// A bank of `prompts` as encoded by the model (what the prompt cache stores).
+TextBank embed_prompts(const ClipModel& m, const std::vector<std::string>& prompts, const ProgressFn& progress = {},
+                       int batch = 256) {
+  return TextBank{prompts, m.encode_texts(prompts, batch, progress)};
+}
+
 const ClipModel& tiny_model() {
   static const auto model = ClipModel::load(test::tiny_model_dir(), ClipParams{Precision::fp32, 2});
   return *model;
 }
 
-std::vector<float> row(const TextBank& b, size_t i) { return {b.row(i), b.row(i) + b.dim}; }
+std::vector<float> row(const TextBank& b, size_t i) { return {b.features.row(i), b.features.row(i) + b.features.dim}; }
 
 TEST(EmbedPrompts, KeepsInputOrderAndReportsProgress) {
   std::vector<std::string> prompts;
@@ -25,13 +31,12 @@ TEST(EmbedPrompts, KeepsInputOrderAndReportsProgress) {
   }, 16);
   ASSERT_EQ(bank.size(), prompts.size());
   EXPECT_EQ(bank.prompts, prompts);
-  EXPECT_EQ(bank.dim, tiny_model().info().embed_dim);
+  EXPECT_EQ(bank.features.dim, tiny_model().info().embed_dim);
   EXPECT_EQ(seen, (std::vector<size_t>{16, 32, 40}));
-  const std::vector<float> ref = tiny_model().encode_texts(prompts);
-  const size_t D = static_cast<size_t>(bank.dim);
+  const FeatureMatrix ref = tiny_model().encode_texts(prompts);
   for (size_t i = 0; i < prompts.size(); ++i) {
     EXPECT_NEAR(test::norm(row(bank, i)), 1.0, 1e-5);
-    EXPECT_GE(test::cosine(row(bank, i), std::vector<float>(ref.begin() + i * D, ref.begin() + (i + 1) * D)), 0.99999) << i;
+    EXPECT_GE(test::cosine(row(bank, i), ref.row_vector(i)), 0.99999) << i;
   }
   EXPECT_THROW(embed_prompts(tiny_model(), prompts, {}, 0), Error);
   EXPECT_EQ(embed_prompts(tiny_model(), {}).size(), 0u);
@@ -52,14 +57,14 @@ TEST(NegativesFile, ReadsPromptsAsIsAndCachesThem) {
   const TextBank again = read_negatives_file(tiny_model(), path, cache, [&](size_t, size_t) { ++calls; }, &warnings);
   EXPECT_EQ(calls, 0u);  // served from the cache: nothing encoded
   EXPECT_EQ(again.prompts, bank.prompts);
-  EXPECT_EQ(again.embeddings, bank.embeddings);
+  EXPECT_EQ(again.features.data, bank.features.data);
 }
 
 TEST(NegativesFile, ReleasedNegLabelListLoads) {
   const TextBank bank = read_negatives_file(tiny_model(), test::shared_dir() / "data/neglabel_selected_in1k_10k.txt",
                                             CacheOptions{false, {}});
   EXPECT_EQ(bank.size(), 10499u);
-  EXPECT_EQ(bank.embeddings.size(), bank.size() * static_cast<size_t>(bank.dim));
+  EXPECT_EQ(bank.features.data.size(), bank.size() * static_cast<size_t>(bank.features.dim));
 }
 
 TEST(NegativesFile, EmptyOrMissingFileIsAnError) {

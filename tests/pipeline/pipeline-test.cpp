@@ -32,13 +32,22 @@ TEST(PipelineInputs, DirectoriesAreWalkedRecursivelySortedAndFiltered) {
 TEST(PipelineInputs, ImageListsAreRelativeToTheRootAndErrorsNameTheLine) {
   const fs::path d = test::temp_dir();
   core::write_file_atomic(d / "list.txt", "# OpenOOD list\nimagenet_1k/val/a b.JPEG 3\n\nother/x.png -1\n");
-  auto id = read_image_list(d / "list.txt", "/data", false);
-  ASSERT_EQ(id.size(), 2u);
-  EXPECT_EQ(id[0].file, "/data/imagenet_1k/val/a b.JPEG");
-  EXPECT_EQ(id[0].label, 3);
-  EXPECT_EQ(id[1].label, -1);
   const auto ood = read_image_list(d / "list.txt", "/data", true);
+  ASSERT_EQ(ood.size(), 2u);
+  EXPECT_EQ(ood[0].file, "/data/imagenet_1k/val/a b.JPEG");
   EXPECT_EQ(ood[0].label, kOodLabel);
+  EXPECT_EQ(ood[1].label, kOodLabel);
+  core::write_file_atomic(d / "id.txt", "imagenet_1k/val/a b.JPEG 3\n");
+  auto id = read_image_list(d / "id.txt", "/data", false);
+  ASSERT_EQ(id.size(), 1u);
+  EXPECT_EQ(id[0].label, 3);
+  // -1 in an ID list would silently count the image as OOD.
+  try {
+    read_image_list(d / "list.txt", "/data", false);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("list.txt:4"), std::string::npos) << e.what();
+  }
   core::write_file_atomic(d / "bad.txt", "a.png 1\nb.png x\n");
   try {
     read_image_list(d / "bad.txt", "", false);
@@ -133,20 +142,20 @@ fs::path* PipelineModel::text_cache_ = nullptr;
 
 TEST_F(PipelineModel, CachedEmbeddingsEqualFreshOnesAndBadFilesKeepTheirError) {
   std::vector<std::string> files{id_[0].file, ood_.back().file, id_[1].file};
-  ImageFeatureOptions o = eval_options().features;
-  size_t hits = 99;
-  const auto first = embed_images_cached(*model_, files, o, {}, &hits);
-  EXPECT_EQ(hits, 0u);
-  const auto again = embed_images_cached(*model_, files, o, {}, &hits);
-  EXPECT_EQ(hits, 2u);
+  ImageEmbedOptions o = eval_options().features;
+  EmbedReport first_report, again_report, other_report;
+  const auto first = embed_image_files(*model_, files, o, {}, &first_report);
+  EXPECT_EQ(first_report.cache_hits, 0u);
+  const auto again = embed_image_files(*model_, files, o, {}, &again_report);
+  EXPECT_EQ(again_report.cache_hits, 2u);
   ASSERT_EQ(again.size(), 3u);
   EXPECT_EQ(again[0].embedding, first[0].embedding);
   EXPECT_EQ(again[2].embedding, first[2].embedding);
   EXPECT_NE(again[0].embedding, again[2].embedding);
   EXPECT_NE(again[1].error.find("broken.png"), std::string::npos);
   o.preprocess_name = "clip";  // another preprocessing is another key
-  embed_images_cached(*model_, files, o, {}, &hits);
-  EXPECT_EQ(hits, 0u);
+  embed_image_files(*model_, files, o, {}, &other_report);
+  EXPECT_EQ(other_report.cache_hits, 0u);
 }
 
 TEST_F(PipelineModel, EvalStreamsOodThenIdInTorchRandpermOrderAndScoresEveryReadableImage) {
@@ -221,7 +230,7 @@ TEST_F(PipelineModel, TheSecondEvalTakesEveryEmbeddingFromTheCache) {
 }
 
 TEST_F(PipelineModel, MethodsScoreDifferentlyAndMcmEqualsTheIdProbability) {
-  std::vector<ImageEmbedding> batch = embed_images_cached(*model_, {id_[0].file, id_[1].file, ood_[0].file},
+  std::vector<ImageEmbedding> batch = embed_image_files(*model_, {id_[0].file, id_[1].file, ood_[0].file},
                                                           eval_options().features);
   ScorerOptions o = scorer_options();
   o.method = Method::mcm;
@@ -265,8 +274,8 @@ TEST_F(PipelineModel, ACheckpointResumesWithTheScoresOfAnUninterruptedStream) {
   std::vector<LabeledImage> stream = ood_;
   stream.insert(stream.end(), id_.begin(), id_.end());
   const auto files = files_of(stream);
-  const ImageFeatureOptions features = eval_options().features;
-  const auto all = embed_images_cached(*model_, files, features);
+  const ImageEmbedOptions features = eval_options().features;
+  const auto all = embed_image_files(*model_, files, features);
   constexpr size_t kBatch = 8, kStop = 24;
 
   test::FakeMllm m1, m2, m3, m4;
@@ -295,7 +304,7 @@ TEST_F(PipelineModel, ACheckpointResumesWithTheScoresOfAnUninterruptedStream) {
 
 TEST_F(PipelineModel, ACheckpointOfAnotherSetupIsRefusedNamingWhatDiffers) {
   const auto files = files_of(id_);
-  const ImageFeatureOptions features = eval_options().features;
+  const ImageEmbedOptions features = eval_options().features;
   test::FakeMllm mllm;
   OodScorer scorer(*model_, demo_class_names(), scorer_options(), &mllm);
   const fs::path state = dir_ / "stream.state";

@@ -1,0 +1,90 @@
+// ants/eval.h — OOD detection quality on ID + OOD image sets, the OpenOOD v1.5 protocol (spec
+// §6.2): per OOD set and seed, a reset stream of OOD then ID images in torch_randperm order,
+// scored in detector batches, with metrics, traces and the output files and report of `ants eval`.
+#pragma once
+
+#include <ants/callbacks.h>
+#include <ants/clip.h>
+#include <ants/embed.h>
+#include <ants/export.h>
+#include <ants/inputs.h>
+#include <ants/metrics.h>
+#include <ants/scorer.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ants {
+
+struct OodSet {
+  std::string name;
+  std::string split;  // "near", "far" or ""
+  std::vector<LabeledImage> images;
+};
+
+struct EvalOptions {
+  std::vector<uint32_t> seeds{0};
+  size_t batch = 256;  // detector batch
+  ImageEmbedOptions features;
+};
+
+struct SetRun {  // one OOD set, one seed
+  std::string set;
+  uint32_t seed = 0;
+  OodMetrics metrics;
+  std::optional<double> acc;
+  std::vector<LabeledImage> order;   // the shuffled stream (scored images only)
+  std::vector<ScoredImage> scores;   // same order
+  std::vector<BatchTrace> trace;
+};
+
+struct EvalResult {
+  std::vector<SetRun> runs;                   // set-major, then seed
+  std::vector<ImageEmbedding> failed;         // unreadable images (file + error), each once
+  std::vector<std::string> warnings;          // image-cache problems
+  size_t images = 0, cache_hits = 0;
+  double embed_s = 0, score_s = 0;
+  bool cancelled = false;                     // stopped by the cancel hook: runs are incomplete
+};
+
+using EvalProgress = std::function<void(const std::string& set, size_t done, size_t total)>;
+
+// For each OOD set and seed: reset, stream OOD then ID shuffled by torch_randperm(n, seed), score
+// in batches, compute metrics. Every image is embedded once (through the cache). Unreadable
+// images are shuffled with the others and then left out of their batch, so they change neither
+// the order nor the batch of any other image.
+ANTS_API EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector<LabeledImage>& id_images,
+                    const std::vector<OodSet>& ood_sets, const EvalOptions& options,
+                    const EvalProgress& progress = {}, const CancelFn& cancel = {});
+
+// What run.json records besides the results: `run_json` is a JSON object (text) with the caller's
+// facts (versions, model, options, MLLM statistics); timings, counts, skipped files and
+// `warnings` are added to it.
+struct EvalRunInfo {
+  std::string method = "ants", mode = "ada";
+  std::string run_json = "{}";
+  std::vector<std::string> warnings;
+};
+
+// Writes metrics.json (per set and per near/far split; metrics in percent, mean and sample std
+// over seeds), metrics.csv (OpenOOD style, ×100 with two decimals), scores.csv, trace.csv,
+// negatives.json, run.json and report.html (self-contained: metrics, ROC curves, score histograms,
+// γ/λ traces, mined negatives, warnings) into `out_dir` (created), each atomically.
+ANTS_API void write_eval_outputs(const std::filesystem::path& out_dir, const EvalResult& result,
+                        const std::vector<OodSet>& ood_sets, const EvalOptions& options, const EvalRunInfo& info);
+
+namespace pipeline {
+// Reads metrics.json, run.json and scores.csv (and trace.csv and negatives.json when present)
+// from `out_dir` and writes `out_dir`/report.html atomically: one self-contained page (inline
+// CSS and SVG, no script, no network) with a summary, the metrics table, a ROC curve and ID/OOD
+// score histograms per OOD set, γ/λ over batches, the mined negatives and the warnings.
+// `ants eval` calls it last; `ants report DIR` calls it alone. Throws Error (io: a required file
+// is missing; format: a file is malformed) naming the file.
+ANTS_API void write_report_html(const std::filesystem::path& out_dir);
+}  // namespace pipeline
+
+}  // namespace ants

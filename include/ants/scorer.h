@@ -1,0 +1,128 @@
+// ants/scorer.h — one OOD method over one CLIP model: the ID prompts, the negative bank and (for
+// ANTS) the streaming detector, scoring image embeddings batch by batch. The names of methods,
+// modes, rules and the authors' presets as users type them live here too, so every front end
+// (CLI, Python, server) parses them the same way.
+//
+// Threading: an OodScorer runs on the calling thread (the CLIP engine uses its own threads
+// inside); one stream per scorer. Errors: ants::Error; an image that could not be read is never
+// an exception but a row with `error` set.
+#pragma once
+
+#include <ants/callbacks.h>
+#include <ants/clip.h>
+#include <ants/detector.h>
+#include <ants/embed.h>
+#include <ants/export.h>
+#include <ants/mllm.h>
+#include <ants/negatives.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ants {
+
+enum class Method { ants, neglabel, mcm };
+
+// Names as users type them ("ants", "far_only", "head", ...); each parser throws
+// Error(invalid_argument) naming the option and the accepted values.
+ANTS_API Method parse_method(const std::string& name);
+ANTS_API const char* method_name(Method m);
+ANTS_API FusionMode parse_fusion_mode(const std::string& name);
+ANTS_API const char* fusion_mode_name(FusionMode m);
+ANTS_API ThresholdRule parse_threshold_rule(const std::string& name);
+ANTS_API const char* threshold_rule_name(ThresholdRule r);
+ANTS_API LambdaRule parse_lambda_rule(const std::string& name);
+ANTS_API const char* lambda_rule_name(LambdaRule r);
+
+// The settings of the authors' scripts (spec §7): "paper-far" (far_only, activation-aware ENS
+// over 500 negatives, E_max 10) and "paper-near" (near_only, VSNL from the first batch, no ENS).
+// Fields a preset leaves alone are nullopt.
+struct DetectorPreset {
+  std::optional<FusionMode> mode;
+  std::optional<int> ens_stop_step;
+  std::optional<bool> activation_aware;
+  std::optional<size_t> activation_count;
+  std::optional<int> near_start_batch;
+};
+ANTS_API std::vector<std::string> preset_names();
+ANTS_API DetectorPreset detector_preset(const std::string& name);  // throws for an unknown name
+// Sets the preset's fields in `options`, except those named in `keep` (the caller's explicit
+// choices, by DetectorOptions field name: "mode", "ens_stop_step", "activation_aware",
+// "activation_count", "near_start_batch").
+ANTS_API void apply_preset(const DetectorPreset& preset, DetectorOptions& options,
+                           const std::set<std::string>& keep = {});
+
+struct ScorerOptions {
+  Method method = Method::ants;
+  DetectorOptions detector;              // ANTS constants; NegLabel uses the grouping ones
+  NegLabelOptions neglabel;              // count, corpus, cache; its id_template and text_batch also
+                                         // make every method's ID prompts
+  std::filesystem::path negatives_file;  // fixed negative bank instead of the NegLabel selection
+};
+
+struct ScoredImage {
+  std::string file;    // the image's name
+  int pred = -1;       // ID class index (argmax of the ID logits)
+  float prob = 0;      // softmax over the ID classes only
+  float score = 0;     // higher = more in-distribution
+  std::string error;   // set when the image could not be read (other fields then unset)
+};
+
+// One detector batch's bookkeeping, for traces and reports.
+struct BatchTrace {
+  int64_t batch = 0;
+  float gamma = 0, lambda = 0;
+  size_t far_rows = 0, near_rows = 0;
+  int ens_updates = 0, vsnl_updates = 0;
+  std::vector<std::string> new_far, new_near;  // labels that entered the banks in this batch
+};
+
+class ANTS_API OodScorer {
+ public:
+  // Builds the text banks (NegLabel selection through the cache, or `negatives_file`). `mllm`
+  // may be null (ANTS then equals NegLabel); it must outlive the scorer. `progress` counts the
+  // texts embedded.
+  OodScorer(const ClipModel& model, std::vector<std::string> classes, const ScorerOptions& options, Mllm* mllm,
+            const ProgressFn& progress = {});
+  ~OodScorer();
+  OodScorer(const OodScorer&) = delete;
+  OodScorer& operator=(const OodScorer&) = delete;
+
+  // Scores one detector batch in order; entries with an error are passed through unscored and do
+  // not reach the detector. `images` (same count, or empty) are what the MLLM describes; when
+  // empty, each embedding's `file` is taken as a file path.
+  std::vector<ScoredImage> score(const std::vector<ImageEmbedding>& batch, const std::vector<ImageRef>& images = {});
+  const BatchTrace& last_trace() const;
+
+  void reset();
+  void snapshot(const std::filesystem::path& path) const;  // ANTS only (others are stateless)
+  void restore(const std::filesystem::path& path);
+  // The detector snapshot as bytes (empty for the stateless methods); restore_bytes of an empty
+  // string does nothing for them and is a format error for ANTS. `where` names the file in errors.
+  std::string snapshot_bytes() const;
+  void restore_bytes(std::string_view bytes, const std::string& where);
+  // What identifies this scorer's outputs, as a JSON object (text): method, model (hash of the
+  // weights, config, tokenizer and precision), ID classes, prompt template, negative bank (rows
+  // and a hash of its embeddings) and every detector option. run.json records it; a resumed
+  // stream must match it.
+  std::string setup_json() const;
+  DetectorStats stats() const;
+  Method method() const;
+  const std::vector<std::string>& classes() const;
+  size_t negatives() const;
+  std::vector<std::string> far_labels() const;   // ANTS: the ENS bank's labels (else empty)
+  std::vector<std::string> near_labels() const;  // ANTS: the VSNL bank's labels (else empty)
+  std::vector<std::string> warnings() const;  // e.g. cache problems while building the banks
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ants

@@ -1,0 +1,33 @@
+// Image handles: files or in-memory encoded bytes, read and hashed the same way.
+#include <ants/image.h>
+
+#include "core/error.h"
+#include "core/file-util.h"
+#include "core/hash.h"
+
+namespace ants {
+
+ImageRef::ImageRef(const std::filesystem::path& p) : name(p.string()), path(p) {}
+
+ImageRef ImageRef::file(const std::filesystem::path& path) { return ImageRef(path); }
+
+ImageRef ImageRef::memory(std::string bytes, std::string name) {
+  ImageRef r;
+  r.name = std::move(name);
+  r.bytes = std::make_shared<const std::string>(std::move(bytes));
+  return r;
+}
+
+std::string ImageRef::read() const {
+  if (bytes) return *bytes;
+  if (path.empty()) core::fail(ErrorCode::io, name.empty() ? "image" : name, "no bytes and no file to read them from");
+  return core::read_file(path);
+}
+
+std::string ImageRef::content_hash() const {
+  if (bytes) return core::hash_bytes(*bytes).hex();
+  if (path.empty()) core::fail(ErrorCode::io, name.empty() ? "image" : name, "no bytes and no file to read them from");
+  return core::hash_file(path).hex();
+}
+
+}  // namespace ants
