@@ -56,6 +56,8 @@ struct StreamCheckpoint {
 // list (the paths in order), as a JSON object (text).
 ANTS_API std::string stream_setup(const OodScorer& scorer, const ImageEmbedOptions& embed, size_t batch,
                                   const std::vector<std::string>& files);
+// Layout: "ANTSSTRM", u32 version, the JSON head (setup, consumed, output_bytes) and then the
+// scorer's snapshot_bytes(), each after its u64 length, and an XXH3-128 checksum of all of it.
 ANTS_API void save_checkpoint(const std::filesystem::path& path, const StreamCheckpoint& checkpoint,
                               const OodScorer& scorer);
 // nullopt when `path` does not exist. Otherwise restores the scorer and returns the position.

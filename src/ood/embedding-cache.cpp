@@ -2,21 +2,25 @@
 
 #include <cstring>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "core/cache-dir.h"
+#include "core/file-envelope.h"
 #include "core/file-util.h"
 #include "core/hash.h"
+#include "core/json-bytes.h"
 
 namespace ants::ood {
 
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
-constexpr char kMagic[8] = {'A', 'N', 'T', 'S', 'T', 'X', 'T', 'E'};
-constexpr uint32_t kVersion = 1;
-constexpr size_t kChecksumBytes = 16;
-constexpr uint32_t kMaxDim = 1u << 16;
+// Version 1 (before the envelope) has no reader: an entry of it is a miss like any unusable
+// entry, and is recomputed and rewritten in this version.
+constexpr core::EnvelopeFormat kFormat{"ANTSTXTE", 2, 0, "cache"};
+constexpr uint64_t kMaxDim = 1u << 16;
 
 template <typename T>
 void put(std::string& out, const T& v) {
@@ -74,20 +78,26 @@ const char* kind_name(CacheKind kind) {
   return "unknown";
 }
 
-bool decode_body(Reader& r, CacheKind kind, std::string_view key, CacheEntry& out, std::string& why) {
-  char magic[8];
-  uint32_t version = 0, stored_kind = 0, dim = 0, n_meta = 0;
-  uint64_t key_len = 0, rows = 0, n_scores = 0;
-  std::string_view stored_key;
-  if (!r.get(magic) || std::memcmp(magic, kMagic, sizeof magic) != 0) return bad(why, "not an ants cache file");
-  if (!r.get(version) || version != kVersion) return bad(why, "cache format version " + std::to_string(version));
-  if (!r.get(stored_kind) || stored_kind != static_cast<uint32_t>(kind)) return bad(why, "wrong entry kind");
-  if (!r.get(key_len) || !r.get_bytes(key_len, stored_key)) return bad(why, "truncated key");
-  if (stored_key != key) return bad(why, "key does not match its file name");
-  if (!r.get(rows) || !r.get(dim) || !r.get(n_meta) || !r.get(n_scores)) return bad(why, "truncated header");
-  if (dim == 0 || dim > kMaxDim) return bad(why, "bad embedding width " + std::to_string(dim));
-  if (n_scores != 0 && n_scores != rows) return bad(why, "score count differs from row count");
-  if (!r.get_array(n_meta, out.meta)) return bad(why, "truncated metadata");
+bool get_count(const json& head, const char* name, uint64_t& v) {
+  const auto it = head.find(name);
+  if (it == head.end() || !it->is_number_unsigned()) return false;
+  v = it->get<uint64_t>();
+  return true;
+}
+
+bool get_meta(const json& head, std::vector<uint64_t>& meta) {
+  const auto it = head.find("meta");
+  if (it == head.end() || !it->is_array()) return false;
+  meta.clear();
+  for (const auto& m : *it) {
+    if (!m.is_number_unsigned()) return false;
+    meta.push_back(m.get<uint64_t>());
+  }
+  return true;
+}
+
+// The head's counts against the payload: nothing is reserved before it is known to fit.
+bool decode_payload(Reader& r, uint64_t rows, uint64_t dim, uint64_t n_scores, CacheEntry& out, std::string& why) {
   // Each text takes at least its 4-byte length, which bounds `rows` before reserving.
   if (rows > r.left() / sizeof(uint32_t)) return bad(why, "row count past the end of the file");
   out.texts.clear();
@@ -110,38 +120,40 @@ bool decode_body(Reader& r, CacheKind kind, std::string_view key, CacheEntry& ou
 }  // namespace
 
 std::string encode_cache_entry(CacheKind kind, std::string_view key, const CacheEntry& e) {
-  std::string out(kMagic, sizeof kMagic);
-  put(out, kVersion);
-  put(out, static_cast<uint32_t>(kind));
-  put(out, static_cast<uint64_t>(key.size()));
-  out.append(key);
-  put(out, static_cast<uint64_t>(e.texts.size()));
-  put(out, static_cast<uint32_t>(e.dim));
-  put(out, static_cast<uint32_t>(e.meta.size()));
-  put(out, static_cast<uint64_t>(e.scores.size()));
-  for (uint64_t m : e.meta) put(out, m);
+  const json head{{"kind", kind_name(kind)}, {"key", core::bytes_to_json(key)},
+                  {"rows", e.texts.size()},   {"dim", e.dim},
+                  {"scores", e.scores.size()}, {"meta", e.meta}};
+  std::string payload;
   for (const auto& t : e.texts) {
-    put(out, static_cast<uint32_t>(t.size()));
-    out.append(t);
+    put(payload, static_cast<uint32_t>(t.size()));
+    payload.append(t);
   }
-  put_floats(out, e.embeddings);
-  put_floats(out, e.scores);
-  const core::Hash128 sum = core::hash_bytes(out);
-  put(out, sum.high);
-  put(out, sum.low);
-  return out;
+  put_floats(payload, e.embeddings);
+  put_floats(payload, e.scores);
+  return core::encode_envelope(kFormat, head, payload);
 }
 
 bool decode_cache_entry(std::string_view bytes, CacheKind kind, std::string_view key, CacheEntry& out,
                         std::string& why) {
-  if (bytes.size() < kChecksumBytes) return bad(why, "truncated");
-  const std::string_view body = bytes.substr(0, bytes.size() - kChecksumBytes);
-  core::Hash128 stored;
-  std::memcpy(&stored.high, bytes.data() + body.size(), 8);
-  std::memcpy(&stored.low, bytes.data() + body.size() + 8, 8);
-  if (core::hash_bytes(body) != stored) return bad(why, "checksum mismatch (corrupt or truncated)");
-  Reader r(body);
-  return decode_body(r, kind, key, out, why);
+  core::Envelope env;
+  try {
+    env = core::decode_envelope(bytes, kFormat, "");
+  } catch (const Error& e) {
+    return bad(why, e.what());
+  }
+  const json& h = env.head;
+  uint64_t rows = 0, dim = 0, n_scores = 0;
+  if (h.value("kind", json()) != kind_name(kind)) return bad(why, "wrong entry kind");
+  const std::optional<std::string> stored_key = core::bytes_from_json(h.value("key", json()));
+  if (!stored_key || *stored_key != key) return bad(why, "key does not match its file name");
+  if (!get_count(h, "rows", rows) || !get_count(h, "dim", dim) || !get_count(h, "scores", n_scores) ||
+      !get_meta(h, out.meta)) {
+    return bad(why, "missing or negative counts in the head");
+  }
+  if (dim == 0 || dim > kMaxDim) return bad(why, "bad embedding width " + std::to_string(dim));
+  if (n_scores != 0 && n_scores != rows) return bad(why, "score count differs from row count");
+  Reader r(env.payload);
+  return decode_payload(r, rows, dim, n_scores, out, why);
 }
 
 EmbeddingCache::EmbeddingCache(const CacheOptions& options) {

@@ -2,13 +2,12 @@
 // banks; and single images under image-embeddings/). Entries are recomputable, so every problem
 // reading one is a warning and a miss.
 //
-// File: <cache dir>/text-embeddings/<kind>-<XXH3-128 of the key, hex>.bin, written atomically.
-// Layout (host byte order; the files are local to one machine):
-//   char[8] "ANTSTXTE" | u32 version (1) | u32 kind
-//   u64 key length | key bytes (the full key text, compared on read)
-//   u64 rows | u32 dim | u32 n_meta | u64 n_scores (0 or rows)
-//   u64 meta[n_meta] | rows × (u32 length, bytes) texts | f32 embeddings[rows × dim]
-//   f32 scores[n_scores] | 16-byte XXH3-128 of everything before it
+// File: <cache dir>/text-embeddings/<kind>-<XXH3-128 of the key, hex>.bin, written atomically:
+// a core/file-envelope.h file ("ANTSTXTE", version 2) whose
+//   head: {"kind": "prompts"|"neglabel"|"image", "key": the full key text (compared on read;
+//          core/json-bytes.h), "rows", "dim", "scores": 0 or rows, "meta": [u64...]}
+//   payload: rows × (u32 length, bytes) texts | f32 embeddings[rows × dim] | f32 scores[scores]
+// Entries of version 1 (before the envelope) are misses and get rewritten.
 #pragma once
 
 #include <ants/negatives.h>

@@ -1,12 +1,15 @@
 // `detect --state`: the stream's position and the detector snapshot in one atomically written
 // file. Two files (position + snapshot) could disagree after a crash between their writes, and a
 // detector one batch ahead of its position scores the next batch differently.
+// A core/file-envelope.h file ("ANTSSTRM", version 2): the head holds the setup and the position,
+// the payload the scorer's snapshot_bytes(). Version 1 files (the same head and payload without
+// the envelope's lengths and checksum) are still read, so a stream saved before resumes.
 #include <ants/stream.h>
 
-#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/file-envelope.h"
 #include "core/file-util.h"
 #include "core/hash.h"
 
@@ -17,8 +20,7 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr char kMagic[8] = {'A', 'N', 'T', 'S', 'S', 'T', 'R', 'M'};
-constexpr uint32_t kVersion = 1;
+constexpr core::EnvelopeFormat kFormat{"ANTSSTRM", 2, 1, "detect state"};
 
 std::string inputs_hash(const std::vector<std::string>& files) {
   core::Hasher h;
@@ -40,33 +42,29 @@ std::string first_difference(const json& saved, const json& now) {
   return "setup";
 }
 
-template <typename T>
-void put(std::string& out, const T& v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+// A setup is always stream_setup()'s text; anything else is the caller's mistake.
+json parse_setup(const std::string& setup) {
+  json j = json::parse(setup, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) core::fail(ErrorCode::invalid_argument, "stream setup", "not a JSON object");
+  return j;
 }
 
 }  // namespace
 
 std::string stream_setup(const OodScorer& scorer, const ImageEmbedOptions& features, size_t batch,
                          const std::vector<std::string>& files) {
-  json j = json::parse(scorer.setup_json());
+  json j = parse_setup(scorer.setup_json());
   const PreprocessParams& p = features.preprocess;
   j["preprocess"] = {{"name", features.preprocess_name}, {"resize", p.resize_size}, {"crop", p.crop_size},
                      {"mean", p.mean},                   {"std", p.std}};
   j["batch"] = batch;
   j["inputs"] = {{"count", files.size()}, {"hash", inputs_hash(files)}};
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 void save_checkpoint(const fs::path& path, const StreamCheckpoint& c, const OodScorer& scorer) {
-  const std::string head =
-      json{{"setup", json::parse(c.setup)}, {"consumed", c.consumed}, {"output_bytes", c.output_bytes}}.dump();
-  std::string out(kMagic, sizeof kMagic);
-  put(out, kVersion);
-  put(out, static_cast<uint64_t>(head.size()));
-  out += head;
-  out += scorer.snapshot_bytes();
-  core::write_file_atomic(path, out);
+  const json head{{"setup", parse_setup(c.setup)}, {"consumed", c.consumed}, {"output_bytes", c.output_bytes}};
+  core::write_envelope(path, kFormat, head, scorer.snapshot_bytes());
 }
 
 std::optional<StreamCheckpoint> load_checkpoint(const fs::path& path, const std::string& setup, OodScorer& scorer) {
@@ -74,31 +72,22 @@ std::optional<StreamCheckpoint> load_checkpoint(const fs::path& path, const std:
   if (!fs::exists(path, ec)) return std::nullopt;
   const std::string bytes = core::read_file(path);
   const std::string where = path.string();
-  constexpr size_t kFixed = sizeof kMagic + sizeof(uint32_t) + sizeof(uint64_t);
-  if (bytes.size() < kFixed || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
-    core::fail(ErrorCode::format, where, "not an ants detect state file");
-  uint32_t version = 0;
-  uint64_t n = 0;
-  std::memcpy(&version, bytes.data() + sizeof kMagic, sizeof version);
-  std::memcpy(&n, bytes.data() + sizeof kMagic + sizeof version, sizeof n);
-  if (version != kVersion) core::fail(ErrorCode::unsupported, where, "state version " + std::to_string(version));
-  if (n > bytes.size() - kFixed) core::fail(ErrorCode::format, where, "state file is truncated");
+  const core::Envelope env = core::decode_envelope(bytes, kFormat, where);
+  const json now = parse_setup(setup);
   StreamCheckpoint c;
   try {
-    const json head = json::parse(bytes.substr(kFixed, n));
-    const json now = json::parse(setup);
-    if (head.at("setup") != now) {
+    if (env.head.at("setup") != now) {
       core::fail(ErrorCode::invalid_argument, where,
-                 "the state belongs to another " + first_difference(head.at("setup"), now) +
+                 "the state belongs to another " + first_difference(env.head.at("setup"), now) +
                      " (rerun with the same settings and inputs, or remove the file)");
     }
     c.setup = setup;
-    c.consumed = head.at("consumed").get<uint64_t>();
-    c.output_bytes = head.at("output_bytes").get<uint64_t>();
+    c.consumed = env.head.at("consumed").get<uint64_t>();
+    c.output_bytes = env.head.at("output_bytes").get<uint64_t>();
   } catch (const json::exception& e) {
     core::fail(ErrorCode::format, where, std::string("corrupt state file: ") + e.what());
   }
-  scorer.restore_bytes(std::string_view(bytes).substr(kFixed + n), where);
+  scorer.restore_bytes(env.payload, where);
   return c;
 }
 

@@ -215,6 +215,38 @@ TEST_F(DetectEvalCli, ResumingAfterACrashNeitherLosesNorRepeatsRows) {
   EXPECT_NE(refused.err.find("the rows file changed"), std::string::npos) << refused.err;
 }
 
+// File names are bytes, not UTF-8: the detector snapshot inside the state file keeps the pending
+// ENS candidates' names, so a stream of such files must save, resume and score like any other.
+TEST_F(DetectEvalCli, StateFilesKeepFileNamesThatAreNotUtf8) {
+  const fs::path odd = dir_ / "odd";
+  fs::create_directories(odd);
+  for (const char* sub : {"id", "ood"}) {
+    for (const auto& e : fs::directory_iterator(dir_ / "images" / sub)) {
+      const std::string name = e.path().filename().string();
+      if (name != "corrupt.png") fs::copy_file(e.path(), odd / (std::string(sub) + "-\xff\xfe-" + name));
+    }
+  }
+  test::FakeOpenAiServer server(scripted());
+  const auto mllm = sync_mllm_args(server);
+  auto whole = with(with({"detect", "--quiet"}, scoring_args()), mllm);
+  whole.push_back(odd.string());
+  const auto full = run_cli(whole);
+  ASSERT_EQ(full.code, 0) << full.err;
+  ASSERT_GT(server.requests(), 0);
+
+  const std::string state = (dir_ / "odd.state").string(), out = (dir_ / "odd.csv").string();
+  auto part = with(with({"detect", "--quiet", "--state", state, "--state-every", "1", "--out", out}, scoring_args()), mllm);
+  part.push_back(odd.string());
+  auto first = part;
+  first.insert(first.begin() + 1, {"--max-inputs", "32"});
+  const auto stopped = run_cli(first);
+  ASSERT_EQ(stopped.code, 0) << stopped.err;
+  const auto rest = run_cli(part);
+  ASSERT_EQ(rest.code, 0) << rest.err;
+  EXPECT_EQ(core::read_file(out), full.out);
+  EXPECT_NE(full.out.find("-\xff\xfe-"), std::string::npos);  // the rows name the files byte-exactly
+}
+
 TEST_F(DetectEvalCli, EvalWritesConsistentFilesAndTheSecondRunReusesEmbeddings) {
   test::FakeOpenAiServer server(scripted());
   const std::string out = (dir_ / "eval").string();

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "core/file-envelope.h"
 #include "core/file-util.h"
 #include "core/hash.h"
 #include "test-paths.h"
@@ -73,27 +74,42 @@ TEST(EmbeddingCacheFormat, EveryFlippedByteIsRejected) {
   }
 }
 
-// A header that lies, with a checksum recomputed to match, must still fail cleanly: the counts
-// are checked against the bytes that are there before anything is allocated.
+// Lies in the head, with the checksum made to match, must still fail cleanly: the counts are
+// checked against the payload before anything is allocated.
 TEST(EmbeddingCacheFormat, LyingCountsWithValidChecksumAreRejected) {
-  const std::string good = encode_cache_entry(CacheKind::prompts, "k", sample_entry());
-  const size_t rows_at = 8 + 4 + 4 + 8 + 1;  // magic, version, kind, key length, key
-  struct Patch {
-    size_t offset;
-    uint64_t value;
-    size_t width;
+  const core::EnvelopeFormat format{"ANTSTXTE", 2, 0, "cache"};
+  const std::string bytes = encode_cache_entry(CacheKind::prompts, "k", sample_entry());
+  const core::Envelope good = core::decode_envelope(bytes, format, "");
+  const std::string payload(good.payload);
+  const auto lie = [&](const char* field, const nlohmann::json& value) {
+    nlohmann::json head = good.head;
+    head[field] = value;
+    return core::encode_envelope(format, head, payload);
   };
-  for (const Patch& p : {Patch{rows_at, uint64_t{1} << 60, 8}, Patch{rows_at, 4, 8}, Patch{rows_at + 8, 0, 4},
-                         Patch{rows_at + 8, 1u << 20, 4}, Patch{rows_at + 12, 1u << 30, 4},
-                         Patch{rows_at + 16, 7, 8}, Patch{16, uint64_t{1} << 62, 8}}) {
-    std::string bad = good.substr(0, good.size() - 16);
-    std::memcpy(bad.data() + p.offset, &p.value, p.width);
-    const core::Hash128 sum = core::hash_bytes(bad);
-    bad.append(reinterpret_cast<const char*>(&sum.high), 8).append(reinterpret_cast<const char*>(&sum.low), 8);
+  std::string long_text = payload;  // the first text's length runs past the end
+  const uint32_t huge = 1u << 30;
+  std::memcpy(long_text.data(), &huge, 4);
+  for (const std::string& bad :
+       {lie("rows", uint64_t{1} << 60), lie("rows", 4), lie("rows", -1), lie("dim", 0), lie("dim", 1u << 20),
+        lie("dim", uint64_t{1} << 62), lie("scores", 7), lie("meta", "x"), lie("meta", {-1}), lie("key", 5),
+        lie("kind", "image"), core::encode_envelope(format, good.head, long_text),
+        core::encode_envelope(format, good.head, payload + "x")}) {
     CacheEntry out;
     std::string why;
-    EXPECT_FALSE(decode_cache_entry(bad, CacheKind::prompts, "k", out, why)) << p.offset;
+    EXPECT_FALSE(decode_cache_entry(bad, CacheKind::prompts, "k", out, why))
+        << core::decode_envelope(bad, format, "").head << " " << core::decode_envelope(bad, format, "").payload.size();
   }
+}
+
+TEST(EmbeddingCacheFormat, KeysThatAreNotUtf8RoundTrip) {
+  const std::string key = "image \xff\xfe.png";
+  const std::string bytes = encode_cache_entry(CacheKind::image, key, sample_entry());
+  CacheEntry out;
+  std::string why;
+  ASSERT_TRUE(decode_cache_entry(bytes, CacheKind::image, key, out, why)) << why;
+  expect_same(out, sample_entry());
+  // Not merely its UTF-8 repair: the key is compared byte for byte.
+  EXPECT_FALSE(decode_cache_entry(bytes, CacheKind::image, "image \xef\xbf\xbd\xef\xbf\xbd.png", out, why));
 }
 
 TEST(EmbeddingCache, StoresLoadsAndWarnsAboutCorruptFiles) {
@@ -136,6 +152,42 @@ TEST(EmbeddingCache, UnwritableDirectoryIsAWarning) {
   cache.store(CacheKind::prompts, "k", sample_entry(), warnings);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("not cached"), std::string::npos) << warnings[0];
+}
+
+TEST(EmbeddingCache, AFlippedPayloadByteIsAWarningAndAMiss) {
+  const EmbeddingCache cache(CacheOptions{true, test::temp_dir() / "cache"});
+  std::vector<std::string> warnings;
+  cache.store(CacheKind::prompts, "k", sample_entry(), warnings);
+  const auto path = cache.path_for(CacheKind::prompts, "k");
+  std::string bytes = core::read_file(path);
+  bytes[bytes.size() - 16 - 2] ^= 0x01;  // inside the last score, just before the checksum
+  core::write_file_atomic(path, bytes);
+  EXPECT_FALSE(cache.load(CacheKind::prompts, "k", warnings));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find(path.string()), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("checksum"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("recomputing"), std::string::npos) << warnings[0];
+}
+
+// Entries written before the envelope (version 1: "ANTSTXTE" | u32 1 | u32 kind | ...) have no
+// reader: the cache is recomputable, so they are a miss with a warning and get rewritten.
+TEST(EmbeddingCache, AnEntryOfVersion1IsAMissWithAWarning) {
+  const EmbeddingCache cache(CacheOptions{true, test::temp_dir() / "cache"});
+  const auto path = cache.path_for(CacheKind::prompts, "k");
+  std::string v1 = "ANTSTXTE";
+  const uint32_t version = 1, kind = 1;
+  v1.append(reinterpret_cast<const char*>(&version), 4).append(reinterpret_cast<const char*>(&kind), 4);
+  core::write_file_atomic(path, v1 + std::string(64, '\0'));
+  std::vector<std::string> warnings;
+  EXPECT_FALSE(cache.load(CacheKind::prompts, "k", warnings));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("version 1"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("recomputing"), std::string::npos) << warnings[0];
+  cache.store(CacheKind::prompts, "k", sample_entry(), warnings);
+  const auto again = cache.load(CacheKind::prompts, "k", warnings);
+  ASSERT_TRUE(again);
+  expect_same(*again, sample_entry());
+  EXPECT_EQ(warnings.size(), 1u);
 }
 
 }  // namespace

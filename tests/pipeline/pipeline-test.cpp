@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/file-envelope.h"
 #include "core/file-util.h"
 #include "ood/fake-mllm.h"
 #include "ood/randperm.h"
@@ -346,6 +347,83 @@ TEST_F(PipelineModel, StatelessMethodsCheckpointTheirPositionOnly) {
   const auto at = load_checkpoint(dir_ / "mcm.state", setup, scorer);
   ASSERT_TRUE(at.has_value());
   EXPECT_EQ(at->consumed, 16u);
+}
+
+// A state file of version 1 (before the envelope): magic | u32 1 | u64 n | n bytes of JSON | the
+// payload, no checksum; the snapshot inside a state file is rewritten the same way.
+std::string version1_of(const std::string& magic, std::string_view file) {
+  const core::Envelope e = core::decode_envelope(file, {magic, 2, 0, "file"}, "");
+  const std::string head = e.head.dump();
+  const std::string payload = magic == "ANTSSTRM" && !e.payload.empty() ? version1_of("ANTSSNAP", e.payload)
+                                                                         : std::string(e.payload);
+  const uint32_t version = 1;
+  const uint64_t n = head.size();
+  std::string out = magic;
+  out.append(reinterpret_cast<const char*>(&version), 4).append(reinterpret_cast<const char*>(&n), 8);
+  return out + head + payload;
+}
+
+TEST_F(PipelineModel, ACheckpointOfVersion1ResumesLikeTheCurrentOne) {
+  std::vector<LabeledImage> stream = ood_;
+  stream.insert(stream.end(), id_.begin(), id_.end());
+  const auto files = files_of(stream);
+  const ImageEmbedOptions features = eval_options().features;
+  const auto all = embed_image_files(*model_, files, features);
+  constexpr size_t kBatch = 8, kStop = 24;
+  test::FakeMllm m1, m2, m3;
+  OodScorer before(*model_, demo_class_names(), scorer_options(), &m1);
+  score_from(before, {all.begin(), all.begin() + kStop}, 0, kBatch);
+  const std::string setup = stream_setup(before, features, kBatch, files);
+  const fs::path state = dir_ / "stream.state", old = dir_ / "old.state";
+  save_checkpoint(state, {setup, kStop, 1234}, before);
+  core::write_file_atomic(old, version1_of("ANTSSTRM", core::read_file(state)));
+
+  OodScorer from_new(*model_, demo_class_names(), scorer_options(), &m2);
+  OodScorer from_old(*model_, demo_class_names(), scorer_options(), &m3);
+  ASSERT_TRUE(load_checkpoint(state, stream_setup(from_new, features, kBatch, files), from_new));
+  const auto at = load_checkpoint(old, stream_setup(from_old, features, kBatch, files), from_old);
+  ASSERT_TRUE(at.has_value());
+  EXPECT_EQ(at->consumed, kStop);
+  EXPECT_EQ(at->output_bytes, 1234u);
+  EXPECT_EQ(score_from(from_old, all, kStop, kBatch), score_from(from_new, all, kStop, kBatch));
+}
+
+TEST_F(PipelineModel, ACheckpointWithAFlippedByteIsAFormatErrorNamingTheFile) {
+  const auto files = files_of(ood_);
+  const ImageEmbedOptions features = eval_options().features;
+  test::FakeMllm mllm;
+  OodScorer scorer(*model_, demo_class_names(), scorer_options(), &mllm);
+  score_from(scorer, embed_image_files(*model_, files, features), 0, 8);
+  const fs::path state = dir_ / "stream.state";
+  const std::string setup = stream_setup(scorer, features, 8, files);
+  save_checkpoint(state, {setup, files.size(), 0}, scorer);
+  std::string bytes = core::read_file(state);
+  bytes[bytes.size() - 16 - 100] ^= 0x01;  // inside the payload: the detector snapshot
+  core::write_file_atomic(state, bytes);
+  try {
+    load_checkpoint(state, setup, scorer);
+    ADD_FAILURE() << "a corrupt state file was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::format);
+    EXPECT_TRUE(std::string(e.what()).starts_with(state.string() + ": ")) << e.what();
+  }
+}
+
+TEST_F(PipelineModel, ACorruptImageCacheEntryIsRecomputedAndRewritten) {
+  const std::vector<std::string> files{id_[0].file, id_[1].file};
+  const ImageEmbedOptions o = eval_options().features;
+  const auto first = embed_image_files(*model_, files, o);
+  const fs::path entry = fs::directory_iterator(dir_ / "cache" / "image-embeddings")->path();
+  std::string bytes = core::read_file(entry);
+  bytes[bytes.size() - 16 - 3] ^= 0x01;  // inside the embedding, just before the checksum
+  core::write_file_atomic(entry, bytes);
+  EmbedReport again_report, third_report;
+  const auto again = embed_image_files(*model_, files, o, {}, &again_report);
+  EXPECT_EQ(again_report.cache_hits, 1u);
+  EXPECT_EQ(again_report.warnings.size(), 1u);  // the damaged entry is named, then recomputed
+  for (size_t i = 0; i < files.size(); ++i) EXPECT_EQ(again[i].embedding, first[i].embedding) << i;
+  embed_image_files(*model_, files, o, {}, &third_report);
+  EXPECT_EQ(third_report.cache_hits, 2u);
 }
 
 TEST_F(PipelineModel, EvalRefusesDuplicateSetNamesForeignLabelsAndUnreadableSets) {
