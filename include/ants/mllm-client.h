@@ -7,6 +7,9 @@
 // and an optional seed; the answer is choices[0].message.content. GET {base}/v1/models names the
 // model when none is given (the server must then offer exactly one).
 //
+// complete() asks text-only prompts (no system message, no image) and returns the raw text; it
+// is always synchronous, with its own kind ("text") in the cache and the record/replay file.
+//
 // Every answer goes through, in order: the record/replay file (replay_path, matched by key), the
 // SQLite answer cache (cache_path), the server. The key hashes the model name, the system text,
 // the full prompt after substitution, the template's hash, the decoding settings, the image size
@@ -62,6 +65,7 @@ struct MllmOptions {
   std::filesystem::path prompt_vsnl;  // VSNL template file (empty: built-in); "{class}" = the class
   int max_tokens_ens = 30;
   int max_tokens_vsnl = 100;
+  int max_tokens_text = 300;        // complete(): text-only prompts
   std::optional<int64_t> seed;      // sent as "seed" when set
   std::vector<std::pair<std::string, std::string>> headers;  // extra HTTP headers
   std::string api_key;              // Bearer token; make_mllm_client reads ANTS_MLLM_API_KEY when empty

@@ -13,7 +13,10 @@ std::string chat_request_body(const ChatRequest& r) {
   json user = json::array();
   if (!r.image_url.empty()) user.push_back({{"type", "image_url"}, {"image_url", {{"url", r.image_url}}}});
   user.push_back({{"type", "text"}, {"text", r.prompt}});
-  json body = {{"messages", json::array({{{"role", "system"}, {"content", r.system}}, {{"role", "user"}, {"content", user}}})},
+  json messages = json::array();
+  if (!r.system.empty()) messages.push_back({{"role", "system"}, {"content", r.system}});
+  messages.push_back({{"role", "user"}, {"content", user}});
+  json body = {{"messages", messages},
                {"max_tokens", r.max_tokens},
                {"temperature", 0},
                {"stream", false}};

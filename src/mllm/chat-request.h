@@ -37,7 +37,7 @@ std::vector<std::string> read_model_list(std::string_view body, std::string_view
 
 // What identifies one answer: everything that changes what the server is asked.
 struct CallKey {
-  std::string kind;           // "describe" or "similar"
+  std::string kind;           // "describe", "similar" or "text"
   std::string model;
   std::string system;
   std::string prompt;         // after substitution
@@ -45,7 +45,7 @@ struct CallKey {
   int max_tokens = 0;
   std::optional<int64_t> seed;
   int image_size = 0;         // describe: the upload size setting; similar: 0
-  std::string subject;        // describe: content hash of the image file; similar: the class
+  std::string subject;        // describe: content hash of the image; similar: the class; text: ""
 };
 // 32 hex digits.
 std::string call_key(const CallKey& k);

@@ -31,9 +31,12 @@ namespace {
 constexpr double kMaxBackoffS = 8;
 constexpr const char* kChatPath = "/v1/chat/completions";
 
-// One describe image or one similar class, from request to reply.
+enum class Kind { describe, similar, text };
+const char* kind_name(Kind k) { return k == Kind::describe ? "describe" : k == Kind::similar ? "similar" : "text"; }
+
+// One describe image, similar class or text prompt, from request to reply.
 struct Item {
-  bool describe = true;
+  Kind kind = Kind::describe;
   ImageRef image;
   std::string cls;     // the class named in the prompt (may be empty for describe)
   std::string prompt;  // after substitution
@@ -65,7 +68,7 @@ void validate(const MllmOptions& o) {
   if (o.parallel < 1 || o.parallel > 256) bad("parallel must be in 1..256");
   if (o.image_size < 8 || o.image_size > 8192) bad("image size must be in 8..8192 pixels");
   if (o.jpeg_quality < 1 || o.jpeg_quality > 100) bad("JPEG quality must be in 1..100");
-  if (o.max_tokens_ens < 1 || o.max_tokens_vsnl < 1) bad("max tokens must be at least 1");
+  if (o.max_tokens_ens < 1 || o.max_tokens_vsnl < 1 || o.max_tokens_text < 1) bad("max tokens must be at least 1");
   if (o.breaker_failures < 1 || o.breaker_cooldown_s < 0 || o.backoff_s < 0) bad("breaker and backoff settings must be positive");
   for (const auto& [k, v] : o.headers)
     if (k.empty() || k.find_first_of(":\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos)
@@ -86,6 +89,7 @@ class HttpMllm final : public MllmClient {
   std::vector<MllmReply> describe_detailed(const std::vector<ImageRef>& images,
                                            const std::vector<std::string>& classes) override;
   std::vector<MllmReply> similar_detailed(const std::vector<std::string>& classes) override;
+  std::vector<std::optional<std::string>> complete(const std::vector<std::string>& prompts) override;
   std::vector<std::string> models() override;
   MllmStats stats() const override { return stats_.snapshot(breaker_.trips(), breaker_.open()); }
   void drain() override { pool_.wait_idle(); }
@@ -93,6 +97,7 @@ class HttpMllm final : public MllmClient {
  private:
   std::vector<Item> describe_items(const std::vector<ImageRef>& images, const std::vector<std::string>& classes);
   std::vector<Item> similar_items(const std::vector<std::string>& classes);
+  int max_tokens(const Item& it) const;
   void run(std::vector<Item>& items, bool wait);
   void submit_async(const Item& item);
   bool prepare(Item& it);
@@ -167,7 +172,7 @@ std::vector<Item> HttpMllm::describe_items(const std::vector<ImageRef>& images,
 std::vector<Item> HttpMllm::similar_items(const std::vector<std::string>& classes) {
   std::vector<Item> items(classes.size());
   for (size_t i = 0; i < classes.size(); ++i) {
-    items[i].describe = false;
+    items[i].kind = Kind::similar;
     items[i].cls = classes[i];
     items[i].prompt = render_prompt(vsnl_, classes[i]);
   }
@@ -214,6 +219,28 @@ std::vector<MllmReply> HttpMllm::similar_detailed(const std::vector<std::string>
   std::vector<MllmReply> out;
   for (auto& it : items) out.push_back(std::move(it.reply));
   return out;
+}
+
+// Text-only prompts are asked synchronously, in order, without the system message or an image,
+// and answered with the server's text as it is (callers parse it).
+std::vector<std::optional<std::string>> HttpMllm::complete(const std::vector<std::string>& prompts) {
+  std::vector<std::optional<std::string>> out(prompts.size());
+  try {
+    std::vector<Item> items(prompts.size());
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      items[i].kind = Kind::text;
+      items[i].prompt = prompts[i];
+    }
+    run(items, true);
+    for (size_t i = 0; i < items.size(); ++i) out[i] = std::move(items[i].reply.text);
+  } catch (const std::exception& e) {  // never into the caller's loop
+    stats_.fail(e.what());
+  }
+  return out;
+}
+
+int HttpMllm::max_tokens(const Item& it) const {
+  return it.kind == Kind::describe ? opt_.max_tokens_ens : it.kind == Kind::similar ? opt_.max_tokens_vsnl : opt_.max_tokens_text;
 }
 
 MllmLateAnswers HttpMllm::poll() {
@@ -278,10 +305,11 @@ bool HttpMllm::prepare(Item& it) {
     fail(it, error);
     return false;
   }
-  CallKey k{it.describe ? "describe" : "similar", it.model, system_.text, it.prompt,
-            it.describe ? ens_.hash : vsnl_.hash, it.describe ? opt_.max_tokens_ens : opt_.max_tokens_vsnl,
+  const bool text = it.kind == Kind::text;
+  CallKey k{kind_name(it.kind), it.model, text ? "" : system_.text, it.prompt,
+            it.kind == Kind::describe ? ens_.hash : it.kind == Kind::similar ? vsnl_.hash : "", max_tokens(it),
             opt_.seed, 0, it.cls};
-  if (it.describe) {
+  if (it.kind == Kind::describe) {
     try {
       k.subject = it.image.content_hash();
     } catch (const Error& e) {
@@ -289,7 +317,7 @@ bool HttpMllm::prepare(Item& it) {
       return false;
     }
     k.image_size = opt_.image_size;
-  } else if (opt_.vsnl_placeholder_image) {
+  } else if (it.kind == Kind::similar && opt_.vsnl_placeholder_image) {
     k.image_size = 28;
   }
   it.key = call_key(k);
@@ -312,7 +340,8 @@ bool HttpMllm::answer_locally(Item& it) {
     }
   }
   if (!base_) {
-    fail(it, opt_.replay_path.string() + ": no recorded answer for this " + (it.describe ? "image" : "class") +
+    fail(it, opt_.replay_path.string() + ": no recorded answer for this " +
+                 (it.kind == Kind::describe ? "image" : it.kind == Kind::similar ? "class" : "prompt") +
                  " (and no server URL)");
     return true;
   }
@@ -324,14 +353,14 @@ bool HttpMllm::answer_locally(Item& it) {
 void HttpMllm::ask_server(Item& it, int worker) {
   std::string image_url;
   try {
-    if (it.describe) image_url = image_data_url(it.image, opt_.image_size, opt_.jpeg_quality);
-    else if (opt_.vsnl_placeholder_image) image_url = placeholder_data_url();
+    if (it.kind == Kind::describe) image_url = image_data_url(it.image, opt_.image_size, opt_.jpeg_quality);
+    else if (it.kind == Kind::similar && opt_.vsnl_placeholder_image) image_url = placeholder_data_url();
   } catch (const std::exception& e) {
     fail(it, e.what());
     return;
   }
-  const ChatRequest req{it.model, system_.text, it.prompt, image_url,
-                        it.describe ? opt_.max_tokens_ens : opt_.max_tokens_vsnl, opt_.seed};
+  const ChatRequest req{it.model, it.kind == Kind::text ? "" : system_.text, it.prompt, image_url, max_tokens(it),
+                        opt_.seed};
   if (attempt_loop(it, chat_request_body(req), worker)) finish(it, it.reply.raw, true);
   else stats_.fail(it.reply.error);
 }
@@ -371,15 +400,16 @@ bool HttpMllm::attempt_loop(Item& it, const std::string& body, int worker) {
 void HttpMllm::finish(Item& it, const std::string& raw, bool from_server) {
   it.reply.raw = raw;
   const bool empty = raw.find_first_not_of(" \t\r\n") == std::string::npos;
-  if (from_server && cache_ && !empty) cache_->put(it.key, it.describe ? "describe" : "similar", it.model, raw);
-  if (record_ && !empty) record_->append(it.describe ? "describe" : "similar", it.key, it.model, raw);
-  if (it.describe) it.reply.text = parse_description(raw, opt_.parse);
-  else it.reply.labels = parse_similar(raw, opt_.parse, it.cls);
+  if (from_server && cache_ && !empty) cache_->put(it.key, kind_name(it.kind), it.model, raw);
+  if (record_ && !empty) record_->append(kind_name(it.kind), it.key, it.model, raw);
+  if (it.kind == Kind::describe) it.reply.text = parse_description(raw, opt_.parse);
+  else if (it.kind == Kind::similar) it.reply.labels = parse_similar(raw, opt_.parse, it.cls);
+  else if (!empty) it.reply.text = raw;
   if (it.reply.text || it.reply.labels) {
     it.reply.error.clear();
     return;
   }
-  fail(it, empty ? "empty answer" : std::string(it.describe ? "no description" : "no class names") + " in the answer: " +
+  fail(it, empty ? "empty answer" : std::string(it.kind == Kind::describe ? "no description" : "no class names") + " in the answer: " +
                                         sanitize_utf8(raw.substr(0, 120)));
 }
 
