@@ -36,6 +36,7 @@ struct ANTS_API ImageRef {
   std::string name;                          // display name: the path for files, else the caller's
   std::filesystem::path path;                // where the bytes live, when they are a file
   std::shared_ptr<const std::string> bytes;  // the encoded bytes, when held in memory
+  std::string hash;                          // content hash when known (content_hash() fills none)
 
   ImageRef() = default;
   // A file is an image: paths convert implicitly (= file(path)).
@@ -44,8 +45,8 @@ struct ANTS_API ImageRef {
   static ImageRef memory(std::string bytes, std::string name);
   // The encoded bytes: held ones, else the file's. Throws ants::Error(io) naming the image.
   std::string read() const;
-  // XXH3-128 (hex) of the encoded bytes: the image's identity in caches and MLLM keys.
-  // Throws as read().
+  // XXH3-128 (hex) of the encoded bytes: the image's identity in caches and MLLM keys; `hash`
+  // when set. Throws as read().
   std::string content_hash() const;
 };
 

@@ -25,6 +25,7 @@ std::string ImageRef::read() const {
 }
 
 std::string ImageRef::content_hash() const {
+  if (!hash.empty()) return hash;
   if (bytes) return core::hash_bytes(*bytes).hex();
   if (path.empty()) core::fail(ErrorCode::io, name.empty() ? "image" : name, "no bytes and no file to read them from");
   return core::hash_file(path).hex();

@@ -40,9 +40,19 @@ json fingerprint(const ood::DetectorImpl& d) {
           {"scale", d.scale}};
 }
 
+// Pending ENS candidates as image handles: name, path (empty for images held in memory, whose
+// bytes a snapshot does not keep) and the content hash when it is known without reading a file.
+json images_json(const std::vector<ImageRef>& images) {
+  json out = json::array();
+  for (const auto& im : images) {
+    out.push_back({{"name", core::bytes_to_json(im.name)},
+                   {"path", core::bytes_to_json(im.path.string())},
+                   {"hash", im.bytes || !im.hash.empty() ? im.content_hash() : std::string()}});
+  }
+  return out;
+}
+
 json state_json(const ood::DetectorState& s) {
-  std::vector<std::string> files;
-  for (const auto& f : s.cand_files) files.push_back(f.path.empty() ? f.name : f.path.string());
   json cache = json::array();
   for (const auto& [cls, labels] : s.cache) cache.push_back({{"class", cls}, {"labels", texts_json(labels)}});
   return {{"t", s.t},
@@ -51,7 +61,7 @@ json state_json(const ood::DetectorState& s) {
           {"base_history", s.base_history},
           {"pred_order", s.predictions.order},
           {"pred_counts", s.predictions.counts},
-          {"cand_files", texts_json(files)},
+          {"cand_images", images_json(s.cand_files)},
           {"cand_preds", s.cand_preds},
           {"far_rows", s.far.rows},
           {"far_labels", texts_json(s.far_labels)},
@@ -79,6 +89,16 @@ std::vector<std::string> read_texts(const json& j, const std::string& where) {
   return out;
 }
 
+ImageRef read_image(const json& j, const std::string& where) {
+  const auto name = core::bytes_from_json(j.at("name")), path = core::bytes_from_json(j.at("path"));
+  if (!name || !path) core::fail(ErrorCode::format, where, "corrupt snapshot: a candidate image name is not text");
+  ImageRef r;
+  r.name = *name;
+  r.path = *path;
+  r.hash = j.at("hash").get<std::string>();
+  return r;
+}
+
 // A missing or mistyped field throws json::exception, which the caller reports naming the file.
 void read_state(const json& j, ood::DetectorState& s, const std::string& where) {
   s.t = j.at("t");
@@ -88,7 +108,11 @@ void read_state(const json& j, ood::DetectorState& s, const std::string& where) 
   s.predictions.order = j.at("pred_order").get<std::vector<int>>();
   s.predictions.counts = j.at("pred_counts").get<std::vector<int64_t>>();
   s.cand_files.clear();
-  for (auto& f : read_texts(j.at("cand_files"), where)) s.cand_files.push_back(ImageRef::file(f));
+  if (j.contains("cand_images")) {
+    for (const auto& im : j.at("cand_images")) s.cand_files.push_back(read_image(im, where));
+  } else {  // snapshots before image handles: file paths
+    for (auto& f : read_texts(j.at("cand_files"), where)) s.cand_files.push_back(ImageRef::file(f));
+  }
   s.cand_preds = j.at("cand_preds").get<std::vector<int>>();
   s.far.rows = j.at("far_rows");
   s.far_labels = read_texts(j.at("far_labels"), where);

@@ -362,6 +362,29 @@ TEST(AntsDetector, SnapshotsKeepFileNamesThatAreNotUtf8ByteExactly) {
   EXPECT_EQ(c.det.far_labels()[0], "photo of img-\xff\xfe");
 }
 
+TEST(AntsDetector, CandidatesHeldInMemoryReachTheMllmWithTheirBytesAndSnapshotsKeepTheirNames) {
+  Fixture a(quick_options()), b(quick_options());
+  Batch first = batch("IOOI", 1);
+  first.files[1] = ImageRef::memory("encoded bytes 1", "upload-1");
+  first.files[2] = ImageRef::memory("encoded bytes 2", "upload-2");
+  a.det.process(first.images, first.files);
+  const auto path = test::temp_dir() / "state.ants";
+  a.det.snapshot(path);
+  b.det.restore(path);
+  a.run("OOIJ", 2);
+  b.run("OOIJ", 2);
+  ASSERT_EQ(a.mllm.describe_refs.size(), 1u);
+  ASSERT_EQ(b.mllm.describe_refs.size(), 1u);
+  const ImageRef& live = a.mllm.describe_refs[0][0];
+  const ImageRef& restored = b.mllm.describe_refs[0][0];
+  ASSERT_TRUE(live.bytes);
+  EXPECT_EQ(*live.bytes, "encoded bytes 1");
+  EXPECT_EQ(restored.name, "upload-1");
+  EXPECT_FALSE(restored.bytes);  // a snapshot keeps no image bytes, only the handle
+  EXPECT_EQ(restored.content_hash(), ImageRef::memory("encoded bytes 1", "x").content_hash());
+  EXPECT_EQ(b.mllm.describe_refs[0][1].name, "upload-2");
+}
+
 TEST(AntsDetector, ClassNamesThatAreNotUtf8AreMatchedByteExactly) {
   const auto detector = [](std::string name) {
     return std::make_unique<AntsDetector>(rows({{1, 0, 0, 0}, {0, 1, 0, 0}}), rows({{0, 0, 1, 0}}), kScale,

@@ -20,6 +20,7 @@ struct FakeMllm : Mllm {
   int polls = 0;
   bool throw_everything = false;
   std::vector<std::vector<std::filesystem::path>> describe_files;
+  std::vector<std::vector<ImageRef>> describe_refs;
   std::vector<std::vector<std::string>> describe_classes;
   std::vector<std::vector<std::string>> similar_calls;
 
@@ -28,6 +29,7 @@ struct FakeMllm : Mllm {
     std::vector<std::filesystem::path> paths;
     for (const auto& im : images) paths.push_back(im.path);
     describe_files.push_back(paths);
+    describe_refs.push_back(images);
     describe_classes.push_back(classes);
     if (throw_everything) throw std::runtime_error("server down");
     std::vector<std::optional<std::string>> out;
