@@ -1,6 +1,7 @@
 // The files `ants eval` leaves in --out: metrics (JSON, OpenOOD CSV), per-image scores, the
 // detector's trace, the mined negatives and the run record.
 #include <ants/eval.h>
+#include <ants/metrics.h>
 
 #include <cmath>
 #include <cstdio>
@@ -22,10 +23,10 @@ const char* const kMetricNames[] = {"auroc", "fpr95", "fpr95_id_positive", "aupr
 
 // One run's metrics in percent; acc is NaN when unknown.
 std::map<std::string, double> percent(const SetRun& r) {
-  return {{"auroc", 100 * r.metrics.auroc},         {"fpr95", 100 * r.metrics.fpr95},
-          {"fpr95_id_positive", 100 * r.metrics.fpr95_id_positive},
-          {"aupr_in", 100 * r.metrics.aupr_in},     {"aupr_out", 100 * r.metrics.aupr_out},
-          {"acc", r.acc ? 100 * *r.acc : NAN}};
+  std::map<std::string, double> p;
+  for (const auto& [key, value] : percent_metrics(r.metrics)) p[key] = value;
+  p["acc"] = r.acc ? 100 * *r.acc : NAN;
+  return p;
 }
 
 json number_or_null(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
