@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/file-util.h"
+#include "pipeline/html-text.h"
 
 namespace ants::pipeline {
 
@@ -29,72 +30,9 @@ constexpr size_t kMaxLabelsShown = 200;
 constexpr int kHistogramBins = 40;
 const char* const kMetricKeys[] = {"auroc", "fpr95", "fpr95_id_positive", "aupr_in", "aupr_out", "acc"};
 
-// ---------------------------------------------------------------------------------------------
-// Text
-
-// Length of the valid UTF-8 sequence starting at s[i] (a non-ASCII lead byte), or 0.
-size_t utf8_sequence(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size() || b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k)
-    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-  return n;
-}
-
-// HTML-escaped text, safe inside elements and quoted attributes. Invalid UTF-8 and control
-// characters (file names can hold any byte) become U+FFFD.
-std::string esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      const size_t n = utf8_sequence(s, i);
-      if (n == 0) {
-        out += "\uFFFD";
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      case '\t':
-      case '\n': out += static_cast<char>(c); break;
-      default: out += (c < 0x20 || c == 0x7F) ? std::string("\uFFFD") : std::string(1, static_cast<char>(c));
-    }
-    ++i;
-  }
-  return out;
-}
-
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
+using report::esc;
+using report::fixed;
+using report::note;
 
 // A JSON scalar or array as text: strings verbatim, numbers compactly, arrays comma-joined.
 std::string plain(const json& v) {
@@ -572,7 +510,6 @@ class Chart {
   double x0_, x1_, y0_, y1_;
 };
 
-std::string note(const std::string& text) { return "<p class='note'>" + esc(text) + "</p>"; }
 
 std::string figure(const std::string& svg, const std::string& caption) {
   return "<figure>" + svg + (caption.empty() ? "" : "<figcaption>" + esc(caption) + "</figcaption>") + "</figure>\n";
