@@ -20,6 +20,7 @@
 #include "pipeline/eval-reader.h"
 #include "pipeline/html-text.h"
 #include "pipeline/json-reader.h"
+#include "pipeline/report-charts.h"
 
 namespace ants::pipeline {
 
@@ -29,7 +30,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr size_t kMaxLabelsShown = 200;
-constexpr int kHistogramBins = 40;
 const char* const kMetricKeys[] = {"auroc", "fpr95", "fpr95_id_positive", "aupr_in", "aupr_out", "acc"};
 
 using report::esc;
@@ -53,214 +53,6 @@ std::string plain(const json& v) {
     return s.empty() ? "–" : s;
   }
   return v.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-// ---------------------------------------------------------------------------------------------
-// SVG charts
-
-// Round tick values covering [lo, hi], about `target` of them.
-struct Ticks {
-  std::vector<double> values;
-  double step = 1;
-};
-
-Ticks nice_ticks(double lo, double hi, int target, bool integers = false) {
-  Ticks t;
-  const double span = hi - lo;
-  const double raw = span / std::max(1, target);
-  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  const double norm = raw / mag;
-  t.step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
-  if (integers) t.step = std::max(1.0, std::round(t.step));
-  for (double v = std::ceil(lo / t.step - 1e-9) * t.step; v <= hi + t.step * 1e-9; v += t.step)
-    t.values.push_back(std::fabs(v) < t.step * 1e-9 ? 0.0 : v);
-  return t;
-}
-
-std::string tick_label(double v, double step) {
-  const int decimals = std::clamp(static_cast<int>(-std::floor(std::log10(step) + 1e-9)), 0, 6);
-  return fixed(v, decimals);
-}
-
-// [lo, hi] widened when empty, then out to whole ticks.
-std::pair<double, double> nice_range(double lo, double hi, int target) {
-  if (!(hi > lo)) {
-    const double pad = std::max(std::fabs(lo) * 0.1, 0.5);
-    lo -= pad, hi += pad;
-  }
-  const Ticks t = nice_ticks(lo, hi, target);
-  return {std::floor(lo / t.step + 1e-9) * t.step, std::ceil(hi / t.step - 1e-9) * t.step};
-}
-
-// One chart: an SVG of w×h pixels whose plot area maps [x0, x1] × [y0, y1].
-class Chart {
- public:
-  Chart(int w, int h, double x0, double x1, double y0, double y1) : w_(w), h_(h), x0_(x0), x1_(x1), y0_(y0), y1_(y1) {}
-
-  double px(double x) const { return kLeft + (x - x0_) / (x1_ - x0_) * (w_ - kLeft - kRight); }
-  double py(double y) const { return h_ - kBottom - (y - y0_) / (y1_ - y0_) * (h_ - kTop - kBottom); }
-
-  // Opening tag, title, frame, grid, ticks and axis labels.
-  std::string begin(const std::string& title, const Ticks& xt, const Ticks& yt, const std::string& xlabel,
-                    const std::string& ylabel) const {
-    std::string s = "<svg role='img' width='" + std::to_string(w_) + "' height='" +
-                    std::to_string(h_) + "' viewBox='0 0 " + std::to_string(w_) + " " + std::to_string(h_) + "'>";
-    s += "<title>" + esc(title) + "</title>";
-    s += "<text x='" + std::to_string(w_ / 2) + "' y='16' class='title'>" + esc(title) + "</text>";
-    for (double x : xt.values) {
-      s += "<line class='grid' x1='" + c(px(x)) + "' x2='" + c(px(x)) + "' y1='" + c(py(y0_)) + "' y2='" + c(py(y1_)) + "'/>";
-      s += "<text class='tick' x='" + c(px(x)) + "' y='" + c(py(y0_) + 14) + "'>" + tick_label(x, xt.step) + "</text>";
-    }
-    for (double y : yt.values) {
-      s += "<line class='grid' x1='" + c(px(x0_)) + "' x2='" + c(px(x1_)) + "' y1='" + c(py(y)) + "' y2='" + c(py(y)) + "'/>";
-      s += "<text class='tick y' x='" + c(px(x0_) - 4) + "' y='" + c(py(y) + 3.5) + "'>" + tick_label(y, yt.step) + "</text>";
-    }
-    s += "<rect class='frame' x='" + c(px(x0_)) + "' y='" + c(py(y1_)) + "' width='" + c(px(x1_) - px(x0_)) +
-         "' height='" + c(py(y0_) - py(y1_)) + "'/>";
-    const double mid_x = (px(x0_) + px(x1_)) / 2, mid_y = (py(y0_) + py(y1_)) / 2;
-    s += "<text class='axis' x='" + c(mid_x) + "' y='" + std::to_string(h_ - 8) + "'>" + esc(xlabel) + "</text>";
-    s += "<text class='axis' x='14' y='" + c(mid_y) + "' transform='rotate(-90 14 " + c(mid_y) + ")'>" + esc(ylabel) +
-         "</text>";
-    return s;
-  }
-
-  // A polyline through the points, consecutive points on the same 0.1-pixel spot merged (a curve
-  // of 100,000 ROC points stays a few thousand vertices).
-  std::string line(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& cls) const {
-    std::string pts, last;
-    for (size_t i = 0; i < xs.size(); ++i) {
-      std::string p = c(px(xs[i])) + "," + c(py(ys[i]));
-      if (p == last) continue;
-      pts += (pts.empty() ? "" : " ") + p;
-      last = std::move(p);
-    }
-    return "<polyline class='" + cls + "' points='" + pts + "'/>";
-  }
-
-  std::string dots(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& cls) const {
-    std::string s;
-    for (size_t i = 0; i < xs.size(); ++i)
-      s += "<circle class='" + cls + "' r='2.2' cx='" + c(px(xs[i])) + "' cy='" + c(py(ys[i])) + "'/>";
-    return s;
-  }
-
-  // Legend entries (class, text) in a row under the title.
-  std::string legend(const std::vector<std::pair<std::string, std::string>>& entries) const {
-    std::string s;
-    double x = kLeft;
-    for (const auto& [cls, text] : entries) {
-      s += "<rect class='key " + cls + "' x='" + c(x) + "' y='25' width='12' height='10'/>";
-      s += "<text class='legend' x='" + c(x + 16) + "' y='34'>" + esc(text) + "</text>";
-      x += 28 + 6.5 * static_cast<double>(text.size());
-    }
-    return s;
-  }
-
-  static std::string c(double v) { return fixed(v, 1); }
-
-  static constexpr int kLeft = 52, kRight = 14, kTop = 42, kBottom = 40;
-
- private:
-  int w_, h_;
-  double x0_, x1_, y0_, y1_;
-};
-
-
-std::string figure(const std::string& svg, const std::string& caption) {
-  return "<figure>" + svg + (caption.empty() ? "" : "<figcaption>" + esc(caption) + "</figcaption>") + "</figure>\n";
-}
-
-std::string roc_figure(const std::string& set, int64_t seed, const RunScores& run, std::optional<double> auroc) {
-  if (run.id.empty() || run.ood.empty())
-    return note(set + ": no ROC curve (seed " + std::to_string(seed) + " has " + std::to_string(run.id.size()) +
-                " ID and " + std::to_string(run.ood.size()) + " OOD scores; both are needed)");
-  // OOD is the positive class; the detector's score is higher for ID, so it is negated.
-  const size_t n = run.ood.size() + run.id.size();
-  std::unique_ptr<bool[]> positive(new bool[n]);
-  std::vector<double> neg(n);
-  for (size_t i = 0; i < run.ood.size(); ++i) positive[i] = true, neg[i] = -run.ood[i];
-  for (size_t i = 0; i < run.id.size(); ++i) positive[run.ood.size() + i] = false, neg[run.ood.size() + i] = -run.id[i];
-  const RocCurve roc = roc_curve(std::span<const bool>(positive.get(), n), neg);
-  if (!auroc) {
-    double area = 0;
-    for (size_t i = 1; i < roc.fpr.size(); ++i) area += (roc.fpr[i] - roc.fpr[i - 1]) * (roc.tpr[i] + roc.tpr[i - 1]) / 2;
-    auroc = 100 * area;
-  }
-  const Chart ch(360, 350, 0, 1, 0, 1);
-  const Ticks t = nice_ticks(0, 1, 5);
-  const std::string title = set + ": AUROC " + fixed(*auroc, 2) + " %";
-  std::string s = ch.begin(title, t, t, "FPR (share of ID called OOD)", "TPR (share of OOD found)");
-  s += ch.line({0, 1}, {0, 1}, "diag");
-  s += ch.line({0, 1}, {0.95, 0.95}, "tpr95");
-  s += ch.line(roc.fpr, roc.tpr, "roc");
-  s += "</svg>";
-  return figure(s, "seed " + std::to_string(seed) + ": " + std::to_string(run.id.size()) + " ID, " +
-                       std::to_string(run.ood.size()) + " OOD; dashed: chance and TPR 95 %");
-}
-
-std::string histogram_figure(const std::string& set, int64_t seed, const RunScores& run) {
-  if (run.id.empty() && run.ood.empty()) return note(set + ": no scores");
-  double lo = INFINITY, hi = -INFINITY;
-  for (const auto* v : {&run.id, &run.ood})
-    for (double x : *v) lo = std::min(lo, x), hi = std::max(hi, x);
-  if (!(hi > lo)) {
-    const double pad = std::max(std::fabs(lo) * 0.01, 1e-3);
-    lo -= pad, hi += pad;
-  }
-  auto shares = [&](const std::vector<double>& v) {
-    std::vector<double> b(kHistogramBins, 0.0);
-    for (double x : v) {
-      const int i = static_cast<int>((x - lo) / (hi - lo) * kHistogramBins);
-      b[static_cast<size_t>(std::clamp(i, 0, kHistogramBins - 1))] += 1.0 / static_cast<double>(v.size());
-    }
-    return b;
-  };
-  const auto bi = shares(run.id), bo = shares(run.ood);
-  const double top = std::max(*std::max_element(bi.begin(), bi.end()), *std::max_element(bo.begin(), bo.end()));
-  const auto [y0, y1] = nice_range(0, top, 5);
-  const Chart ch(420, 320, lo, hi, y0, y1);
-  const Ticks xt = nice_ticks(lo, hi, 6);
-  std::string s = ch.begin(set + ": scores", xt, nice_ticks(y0, y1, 5), "score (higher = more ID)", "share of images");
-  auto area = [&](const std::vector<double>& b, const char* cls) {
-    std::string d = "M";
-    d.append(Chart::c(ch.px(lo))).append(" ").append(Chart::c(ch.py(0)));
-    for (int i = 0; i < kHistogramBins; ++i) {
-      d.append("V").append(Chart::c(ch.py(b[static_cast<size_t>(i)])));
-      d.append("H").append(Chart::c(ch.px(lo + (hi - lo) * (i + 1) / kHistogramBins)));
-    }
-    return std::string("<path class='bars ").append(cls).append("' d='").append(d).append("V").append(Chart::c(ch.py(0))).append("Z'/>");
-  };
-  if (!run.id.empty()) s += area(bi, "id");
-  if (!run.ood.empty()) s += area(bo, "ood");
-  s += ch.legend({{"id", "ID (" + std::to_string(run.id.size()) + ")"}, {"ood", "OOD (" + std::to_string(run.ood.size()) + ")"}});
-  s += "</svg>";
-  return figure(s, "seed " + std::to_string(seed) + "; " + std::to_string(kHistogramBins) +
-                       " bins over the score range; each class sums to 1");
-}
-
-std::string trace_figure(const std::string& set, int64_t seed, const std::vector<TracePoint>& trace) {
-  if (trace.empty()) return note(set + ": no trace rows");
-  std::vector<double> b, g, l;
-  double lo = INFINITY, hi = -INFINITY;
-  for (const auto& t : trace) {
-    b.push_back(t.batch), g.push_back(t.gamma), l.push_back(t.lambda);
-    lo = std::min({lo, t.gamma, t.lambda}), hi = std::max({hi, t.gamma, t.lambda});
-  }
-  const auto [y0, y1] = nice_range(lo, hi, 5);
-  const double bx0 = b.front(), bx1 = std::max(b.back(), b.front() + 1);
-  const Chart ch(420, 300, bx0, bx1, y0, y1);
-  std::string s = ch.begin(set + ": γ and λ", nice_ticks(bx0, bx1, 6, true), nice_ticks(y0, y1, 5), "batch", "value");
-  s += ch.line(b, g, "gamma") + ch.line(b, l, "lambda");
-  if (trace.size() <= 60) s += ch.dots(b, g, "gamma") + ch.dots(b, l, "lambda");
-  s += ch.legend({{"gamma", "γ (adaptive threshold)"}, {"lambda", "λ (fusion weight)"}});
-  s += "</svg>";
-  std::string caption = "seed " + std::to_string(seed) + ", " + std::to_string(trace.size()) + " batches";
-  const TracePoint& last = trace.back();
-  if (last.far_rows && last.near_rows)
-    caption += "; at the end: " + fixed(*last.far_rows, 0) + " far and " + fixed(*last.near_rows, 0) + " near bank rows";
-  if (last.ens_updates && last.vsnl_updates)
-    caption += ", " + fixed(*last.ens_updates, 0) + " ENS and " + fixed(*last.vsnl_updates, 0) + " VSNL updates";
-  return figure(s, caption);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -486,30 +278,9 @@ std::string report_html(const fs::path& out_dir) {
   const MetricsFile& metrics = files.metrics;
   const json& run = files.run;
   const JsonReader run_reader(files.run_file);
-  const PerSet<RunScores>& scores = files.scores;
-  const auto& trace = files.trace;
   const auto& negatives = files.negatives;
-
-  std::string roc, hist, tr;
-  for (const auto& set : metrics.sets) {
-    if (const auto* s = scores.first(set.name, metrics.seeds)) {
-      std::optional<double> auroc;
-      for (const auto& [seed, values] : set.per_seed)
-        if (seed == s->first) auroc = values.at("auroc");
-      if (set.per_seed.empty() && set.sd == std::nullopt) auroc = set.mean.at("auroc");  // one seed: mean is that seed
-      roc += roc_figure(set.name, s->first, s->second, auroc);
-      hist += histogram_figure(set.name, s->first, s->second);
-    } else {
-      roc += note(set.name + ": no rows in scores.csv");
-      hist += note(set.name + ": no rows in scores.csv");
-    }
-    if (!trace) continue;
-    if (const auto* t = trace->first(set.name, metrics.seeds))
-      tr += trace_figure(set.name, t->first, t->second);
-    else
-      tr += note(set.name + ": no rows in trace.csv");
-  }
-  if (!trace) tr = note("trace.csv is absent.");
+  const std::string roc = report::roc_charts(files), hist = report::histogram_charts(files),
+                    tr = report::trace_charts(files);
 
   const std::string method = run_reader.string(run, "method", "", false);
   std::string h = "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
