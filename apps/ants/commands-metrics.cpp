@@ -46,13 +46,9 @@ struct MetricsArgs {
 
 void run_metrics(const MetricsArgs& a) {
   const OodMetrics m = ood_metrics(read_scores(a.id), read_scores(a.ood));
-  print_json_line({{"auroc", 100 * m.auroc},
-                   {"fpr95", 100 * m.fpr95},
-                   {"fpr95_id_positive", 100 * m.fpr95_id_positive},
-                   {"aupr_in", 100 * m.aupr_in},
-                   {"aupr_out", 100 * m.aupr_out},
-                   {"n_id", m.n_id},
-                   {"n_ood", m.n_ood}});
+  nlohmann::json j{{"n_id", m.n_id}, {"n_ood", m.n_ood}};
+  for (const auto& [key, value] : percent_metrics(m)) j[key] = value;
+  print_json_line(j);
 }
 
 }  // namespace

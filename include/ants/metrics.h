@@ -1,14 +1,15 @@
 // ants/metrics.h — OOD detection metrics exactly as OpenOOD v1.5 computes them (spec §6.1).
 //
 // Scores follow the detector's convention: higher = more in-distribution. Every metric is a
-// fraction in [0, 1] (callers that print percent multiply by 100). All functions are pure,
-// O(n log n), and thread-safe. Errors: ants::Error (invalid_argument) when a set is empty or a
-// score is not finite.
+// fraction in [0, 1] (percent_metrics gives them in percent, as ants prints them). All functions
+// are pure, O(n log n), and thread-safe. Errors: ants::Error (invalid_argument) when a set is
+// empty or a score is not finite.
 #pragma once
 
 #include <ants/error.h>
 #include <ants/export.h>
 
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -39,6 +40,21 @@ struct OodMetrics {
 
 // Needs at least one ID and one OOD score.
 ANTS_API OodMetrics ood_metrics(std::span<const double> id_scores, std::span<const double> ood_scores);
+
+// A metric in percent under its key, as `ants metrics` prints it and metrics.json stores it.
+struct PercentMetric {
+  const char* key;
+  double value;
+};
+
+// The rates of `m` in percent (×100): auroc, fpr95, fpr95_id_positive, aupr_in, aupr_out.
+constexpr std::array<PercentMetric, 5> percent_metrics(const OodMetrics& m) {
+  return {{{"auroc", 100 * m.auroc},
+           {"fpr95", 100 * m.fpr95},
+           {"fpr95_id_positive", 100 * m.fpr95_id_positive},
+           {"aupr_in", 100 * m.aupr_in},
+           {"aupr_out", 100 * m.aupr_out}}};
+}
 
 // Share of `pred[i] == label[i]`; nullopt when there are no rows.
 ANTS_API std::optional<double> accuracy(std::span<const int> pred, std::span<const int> label);

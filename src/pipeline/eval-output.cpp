@@ -1,7 +1,9 @@
 // The files `ants eval` leaves in --out: metrics (JSON, OpenOOD CSV), per-image scores, the
 // detector's trace, the mined negatives and the run record.
 #include <ants/eval.h>
+#include <ants/metrics.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -10,22 +12,22 @@
 #include "core/error.h"
 #include "pipeline/csv.h"
 #include "core/file-util.h"
+#include "pipeline/eval-schema.h"
 
 namespace ants {
 
 namespace fs = std::filesystem;
+namespace schema = pipeline::schema;
 using nlohmann::json;
 
 namespace {
 
-const char* const kMetricNames[] = {"auroc", "fpr95", "fpr95_id_positive", "aupr_in", "aupr_out", "acc"};
-
 // One run's metrics in percent; acc is NaN when unknown.
 std::map<std::string, double> percent(const SetRun& r) {
-  return {{"auroc", 100 * r.metrics.auroc},         {"fpr95", 100 * r.metrics.fpr95},
-          {"fpr95_id_positive", 100 * r.metrics.fpr95_id_positive},
-          {"aupr_in", 100 * r.metrics.aupr_in},     {"aupr_out", 100 * r.metrics.aupr_out},
-          {"acc", r.acc ? 100 * *r.acc : NAN}};
+  std::map<std::string, double> p;
+  for (const auto& [key, value] : percent_metrics(r.metrics)) p[key] = value;
+  p["acc"] = r.acc ? schema::kPercent * *r.acc : NAN;
+  return p;
 }
 
 json number_or_null(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
@@ -33,7 +35,8 @@ json number_or_null(double v) { return std::isnan(v) ? json(nullptr) : json(v); 
 // Mean and sample std of each metric over the given per-seed values.
 json summarise(const std::vector<std::map<std::string, double>>& per_seed, json& std_out) {
   json mean = json::object(), sd = json::object();
-  for (const char* k : kMetricNames) {
+  for (const schema::Metric& metric : schema::kMetrics) {
+    const char* k = metric.key;
     double sum = 0;
     for (const auto& m : per_seed) sum += m.at(k);
     const double mu = sum / static_cast<double>(per_seed.size());
@@ -77,7 +80,8 @@ json split_json(const std::string& name, const std::vector<std::vector<const Set
   const size_t n_seeds = set_runs.front().size();
   std::vector<std::map<std::string, double>> per_seed(n_seeds);
   for (size_t s = 0; s < n_seeds; ++s) {
-    for (const char* k : kMetricNames) {
+    for (const schema::Metric& metric : schema::kMetrics) {
+      const char* k = metric.key;
       double sum = 0;
       for (const auto& runs : set_runs) sum += percent(*runs[s]).at(k);
       per_seed[s][k] = sum / static_cast<double>(set_runs.size());
@@ -110,12 +114,23 @@ std::string fixed2(const json& v) {
   return buf;
 }
 
-// OpenOOD's csv: dataset, FPR@95, AUROC, AUPR_IN, AUPR_OUT, ACC (×100, two decimals).
+// A CSV header line; no column name needs quoting.
+template <size_t N>
+std::string csv_header(const std::array<const char*, N>& columns) {
+  std::string line;
+  for (const char* c : columns) line.append(line.empty() ? "" : ",").append(c);
+  return line + "\n";
+}
+
+// OpenOOD's csv: the set or split, then its mean metrics in percent with two decimals.
 std::string metrics_csv(const json& m) {
-  std::string out = "dataset,FPR@95,AUROC,AUPR_IN,AUPR_OUT,ACC\n";
+  std::string out = schema::kMetricsCsvNameColumn;
+  for (const auto& c : schema::kMetricsCsvColumns) out.append(",").append(c.column);
+  out += "\n";
   auto row = [&](const std::string& name, const json& mean) {
-    out += csv_field(name) + "," + fixed2(mean["fpr95"]) + "," + fixed2(mean["auroc"]) + "," + fixed2(mean["aupr_in"]) +
-           "," + fixed2(mean["aupr_out"]) + "," + fixed2(mean["acc"]) + "\n";
+    out += csv_field(name);
+    for (const auto& c : schema::kMetricsCsvColumns) out.append(",").append(fixed2(mean.at(c.key)));
+    out += "\n";
   };
   for (const auto& s : m["sets"]) row(s["name"], s["mean"]);
   for (const auto& s : m["splits"]) row(s["name"], s["mean"]);
@@ -123,8 +138,8 @@ std::string metrics_csv(const json& m) {
 }
 
 std::string scores_csv(const EvalResult& r) {
-  std::string out = "set,seed,file,label,pred,score\n";
-  char buf[64];
+  std::string out = csv_header(schema::kScoresColumns);
+  char buf[64];  // the row is written in kScoresColumns' order
   for (const auto& run : r.runs) {
     for (size_t i = 0; i < run.order.size(); ++i) {
       std::snprintf(buf, sizeof buf, ",%d,%d,%.9g\n", run.order[i].label, run.scores[i].pred, run.scores[i].score);
@@ -135,8 +150,8 @@ std::string scores_csv(const EvalResult& r) {
 }
 
 std::string trace_csv(const EvalResult& r) {
-  std::string out = "set,seed,batch,gamma,lambda,far_rows,near_rows,ens_updates,vsnl_updates\n";
-  char buf[160];
+  std::string out = csv_header(schema::kTraceColumns);
+  char buf[160];  // the row is written in kTraceColumns' order
   for (const auto& run : r.runs) {
     for (const auto& t : run.trace) {
       std::snprintf(buf, sizeof buf, ",%u,%lld,%.9g,%.9g,%zu,%zu,%d,%d\n", run.seed, static_cast<long long>(t.batch),
@@ -162,7 +177,8 @@ json negatives_json(const EvalResult& r) {
 
 json run_json(const EvalResult& r, const EvalOptions& o, const EvalRunInfo& info) {
   json j = json::parse(info.run_json.empty() ? "{}" : info.run_json, nullptr, false);
-  if (!j.is_object()) throw Error(ErrorCode::internal, "run.json: the caller's facts are not a JSON object");
+  if (!j.is_object())
+    throw Error(ErrorCode::internal, std::string(schema::kRunJson) + ": the caller's facts are not a JSON object");
   j["method"] = info.method;
   j["mode"] = info.mode;
   j["seeds"] = o.seeds;
@@ -200,12 +216,12 @@ void write_eval_outputs(const fs::path& out_dir, const EvalResult& result, const
   fs::create_directories(out_dir, ec);
   if (ec) core::fail(ErrorCode::io, out_dir.string(), "cannot create the output directory: " + ec.message());
   const json metrics = metrics_json(result, ood_sets, options, info);
-  write_json(out_dir / "metrics.json", metrics);
-  core::write_file_atomic(out_dir / "metrics.csv", metrics_csv(metrics));
-  core::write_file_atomic(out_dir / "scores.csv", scores_csv(result));
-  core::write_file_atomic(out_dir / "trace.csv", trace_csv(result));
-  write_json(out_dir / "negatives.json", negatives_json(result));
-  write_json(out_dir / "run.json", run_json(result, options, info));
+  write_json(out_dir / schema::kMetricsJson, metrics);
+  core::write_file_atomic(out_dir / schema::kMetricsCsv, metrics_csv(metrics));
+  core::write_file_atomic(out_dir / schema::kScoresCsv, scores_csv(result));
+  core::write_file_atomic(out_dir / schema::kTraceCsv, trace_csv(result));
+  write_json(out_dir / schema::kNegativesJson, negatives_json(result));
+  write_json(out_dir / schema::kRunJson, run_json(result, options, info));
   pipeline::write_report_html(out_dir);  // from the files above, as `ants report` remakes it
 }
 

@@ -7,7 +7,7 @@
 // network references. Every string taken from the inputs (set names, file names, labels, MLLM
 // errors) is HTML-escaped, and invalid UTF-8 in it becomes U+FFFD.
 //
-// Inputs read from `out_dir` (formats: see write_eval_outputs):
+// Inputs read from `out_dir` (formats: see write_eval_outputs and eval-schema.h):
 //   metrics.json   required: the metrics table
 //   run.json       required: summary and warnings
 //   scores.csv     required: ROC curves and score histograms (first seed of each set)
