@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The test suite: a Release build and an ASan+UBSan build, each running every GoogleTest through
-# ctest, then `cmake --install` and an outside project built against it with find_package(ants).
+# The test suite: a Release build running every GoogleTest through ctest (all labels: unit, cli,
+# render, slow; see tests/CMakeLists.txt), an ASan+UBSan build running the unit and cli tests (the
+# ones that find memory bugs; the slow and render tests are not run twice), then `cmake --install`
+# and an outside project built against it with find_package(ants).
 #   bash scripts/test.sh            # all of it
 #   bash scripts/test.sh --quick    # Release build + ctest only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
 
-step() { echo "== $*" >&2; }
+step() { echo "== [${SECONDS} s] $*" >&2; }
 
 step "Release build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DANTS_WERROR=ON >/dev/null
@@ -20,9 +22,9 @@ ctest --test-dir build --output-on-failure -j"$JOBS"
 step "ASan+UBSan build"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DANTS_SANITIZE=ON -DANTS_WERROR=ON -DANTS_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build-asan -j"$JOBS"
-step "ASan+UBSan tests"
+step "ASan+UBSan tests (labels unit and cli)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+  LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L 'unit|cli'
 
 step "install + find_package(ants) from an outside project"
 rm -rf build/install build/consumer
@@ -33,3 +35,4 @@ build/ants make-random-model --arch tiny --out build/consumer/tiny 2>/dev/null
 build/consumer/zero-shot build/consumer/tiny examples/images/shapes.jpg "a photo of a cat" "a photo of shapes"
 ANTS_CACHE_DIR=build/consumer/cache build/consumer/ood-stream build/consumer/tiny cifar10 examples/images neglabel
 echo "install + find_package: ok" >&2
+step "done"

@@ -24,7 +24,7 @@ MllmOptions quick(const std::string& url) {
   MllmOptions o;
   o.url = url;
   o.model = "m1";
-  o.timeout_s = 2;
+  o.timeout_s = 30;  // never reached on 127.0.0.1, even on a loaded machine; tests of timeouts set their own
   o.retries = 0;
   o.parallel = 2;
   o.backoff_s = 0.01;
@@ -192,8 +192,8 @@ TEST(MllmClient, AServerThatNeverAnswersTimesOut) {
   const auto labels = client->similar({"cat"});
   const double took = seconds_since(start);
   EXPECT_FALSE(labels.at(0));
-  EXPECT_GE(took, 0.55);
-  EXPECT_LT(took, 2.0);
+  EXPECT_GE(took, 0.55);  // two attempts of 0.3 s each (a lower bound: load only makes it longer)
+  EXPECT_LT(took, 10 * 2 * o.timeout_s);  // honoured: far below the 20 s the server would hang
   EXPECT_EQ(hanging.requests(), 2);
   EXPECT_NE(client->stats().last_error.find("timed out after 0.3 s"), std::string::npos) << client->stats().last_error;
   gate.release();
@@ -254,11 +254,12 @@ TEST(MllmClient, ADeadPortFailsFastAndNeverThrows) {
   MllmOptions o = quick(url);
   o.retries = 1;
   o.api_key = "secret-key";
+  o.timeout_s = 60;  // "fast" = nowhere near the timeout, with room for a loaded machine
   auto client = make_mllm_client(o);
   const auto start = Clock::now();
   std::vector<std::optional<std::string>> out;
   EXPECT_NO_THROW(out = client->describe({test::temp_dir() / "missing.jpg", write_image(test::temp_dir(), "a.jpg", 8, 8)}, {"a", "b"}));
-  EXPECT_LT(seconds_since(start), 1.5);
+  EXPECT_LT(seconds_since(start), o.timeout_s / 4);
   EXPECT_FALSE(out.at(0));
   EXPECT_FALSE(out.at(1));
   const MllmStats st = client->stats();
@@ -354,6 +355,10 @@ TEST(MllmClient, ABadReplayLineIsAnError) {
   }
 }
 
+// The breaker inside the client. Its timing is tested on a fake clock in circuit-breaker-test.cpp;
+// here the cooldowns are chosen so that no assertion depends on how fast the machine is: an hour
+// while the circuit must stay open, and an actual wait (sleep_for never returns early) before
+// the half-open trial.
 TEST(MllmClient, TheCircuitBreakerStopsCallingAFailingServer) {
   std::atomic<bool> healthy{false};
   FakeOpenAiServer server([&healthy](const json&, int, httplib::Response& res) {
@@ -363,7 +368,7 @@ TEST(MllmClient, TheCircuitBreakerStopsCallingAFailingServer) {
   MllmOptions o = quick(server.url());
   o.parallel = 1;
   o.breaker_failures = 3;
-  o.breaker_cooldown_s = 0.3;
+  o.breaker_cooldown_s = 3600;
   auto client = make_mllm_client(o);
   const auto replies = client->similar_detailed({"a", "b", "c", "d", "e", "f"});
   EXPECT_EQ(server.requests(), 3);
@@ -373,10 +378,22 @@ TEST(MllmClient, TheCircuitBreakerStopsCallingAFailingServer) {
   EXPECT_EQ(st.breaker_trips, 1);
   EXPECT_EQ(st.failures, 6);
   healthy = true;
-  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  EXPECT_FALSE(client->similar({"g"}).at(0));  // still cooling down: not called, healthy or not
+  EXPECT_EQ(server.requests(), 3);
+
+  // After the cooldown: the half-open trial succeeds and closes the circuit.
+  healthy = false;
+  o.breaker_cooldown_s = 0.3;
+  client = make_mllm_client(o);
+  client->similar_detailed({"a", "b", "c"});
+  EXPECT_EQ(server.requests(), 6);
+  EXPECT_EQ(client->stats().breaker_trips, 1);
+  healthy = true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));  // > the cooldown: sleep_for never returns early
   EXPECT_TRUE(client->similar({"g"}).at(0));  // the half-open trial succeeds and closes the circuit
   EXPECT_FALSE(client->stats().degraded);
   EXPECT_TRUE(client->similar({"h"}).at(0));
+  EXPECT_EQ(server.requests(), 8);
 }
 
 TEST(MllmClient, TheModelComesFromTheServerWhenItOffersOne) {
@@ -392,21 +409,26 @@ TEST(MllmClient, TheModelComesFromTheServerWhenItOffersOne) {
 }
 
 TEST(MllmClient, AsyncAnswersArriveThroughPoll) {
-  FakeOpenAiServer server([](const json& body, int, httplib::Response& res) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  FakeOpenAiServer gate;  // only its hang()/release(): the server answers once the test lets it
+  FakeOpenAiServer* g = &gate;
+  std::atomic<int> answered{0};
+  FakeOpenAiServer server([g, &answered](const json& body, int, httplib::Response& res) {
+    g->hang();
+    ++answered;
     res.set_content(FakeOpenAiServer::completion(body["max_tokens"] == 100 ? "1. Lynx" : "a boat"), "application/json");
   });
   const auto dir = test::temp_dir();
   MllmOptions o = quick(server.url());
   o.sync = false;
+  o.timeout_s = 60;  // the held requests must not time out, however slow the machine
   auto client = make_mllm_client(o);
   const auto image = write_image(dir, "a.jpg", 16, 16);
-  const auto start = Clock::now();
   EXPECT_FALSE(client->describe({image}, {"x"}).at(0));
   EXPECT_FALSE(client->describe({image}, {"x"}).at(0));  // already in flight: not asked twice
   EXPECT_FALSE(client->similar({"cat"}).at(0));
-  EXPECT_LT(seconds_since(start), 0.09);  // nobody waited for the server
+  EXPECT_EQ(answered, 0);  // nobody waited for the server: it has not answered anything yet
   EXPECT_TRUE(client->poll().empty());
+  gate.release();
   client->drain();
   const MllmLateAnswers late = client->poll();
   EXPECT_EQ(late.descriptions, std::vector<std::string>{"a boat"});

@@ -237,10 +237,24 @@ TEST_F(PipelineModel, MethodsScoreDifferentlyAndMcmEqualsTheIdProbability) {
   o.method = Method::mcm;
   OodScorer mcm(*model_, demo_class_names(), o, nullptr);
   const auto a = mcm.score(batch);
+  // MCM computed outside the scorer from the same features: the batch's image embeddings and the
+  // ID prompts encoded by the model directly (not through the scorer's text cache).
+  std::vector<std::string> prompts;
+  for (const auto& c : demo_class_names()) prompts.push_back(apply_template(o.id_template, c));
+  const int dim = model_->info().embed_dim;
+  const FeatureMatrix id_texts{prompts.size(), dim, model_->encode_texts(prompts)};
+  FeatureMatrix images{batch.size(), dim, {}};
+  for (const auto& e : batch) {
+    ASSERT_EQ(e.embedding.size(), static_cast<size_t>(dim)) << e.file << ": " << e.error;
+    images.data.insert(images.data.end(), e.embedding.begin(), e.embedding.end());
+  }
+  const std::vector<float> want = mcm_scores(images, id_texts, model_->info().logit_scale);
+  ASSERT_EQ(a.size(), want.size());
   o.method = Method::neglabel;
   OodScorer nl(*model_, demo_class_names(), o, nullptr);
   const auto b = nl.score(batch);
   for (size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(a[i].score, want[i], 1e-5f) << i;
     EXPECT_FLOAT_EQ(a[i].score, a[i].prob);
     EXPECT_EQ(a[i].pred, b[i].pred);
     EXPECT_NE(a[i].score, b[i].score);
