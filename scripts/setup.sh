@@ -34,7 +34,8 @@ install_packages() {
 }
 
 install_packages
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >&2
+# The same flags as scripts/test.sh, so the test run reuses this build instead of recompiling it.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DANTS_WERROR=ON >&2
 cmake --build build -j"$(nproc)" >&2
 
 if [ "${1:-}" != "--no-demo" ]; then

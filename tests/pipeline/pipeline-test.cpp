@@ -240,9 +240,9 @@ TEST_F(PipelineModel, MethodsScoreDifferentlyAndMcmEqualsTheIdProbability) {
   // MCM computed outside the scorer from the same features: the batch's image embeddings and the
   // ID prompts encoded by the model directly (not through the scorer's text cache).
   std::vector<std::string> prompts;
-  for (const auto& c : demo_class_names()) prompts.push_back(apply_template(o.id_template, c));
+  for (const auto& c : demo_class_names()) prompts.push_back(apply_template(o.neglabel.id_template, c));
   const int dim = model_->info().embed_dim;
-  const FeatureMatrix id_texts{prompts.size(), dim, model_->encode_texts(prompts)};
+  const FeatureMatrix id_texts = model_->encode_texts(prompts);
   FeatureMatrix images{batch.size(), dim, {}};
   for (const auto& e : batch) {
     ASSERT_EQ(e.embedding.size(), static_cast<size_t>(dim)) << e.file << ": " << e.error;
