@@ -16,21 +16,21 @@
 #include <string>
 #include <thread>
 
-#include "mllm/fake-openai-server.h"
+#include "fake-openai-server.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::vector<std::filesystem::path> write_images(const std::filesystem::path& dir, int n) {
+std::vector<ants::ImageRef> write_images(const std::filesystem::path& dir, int n) {
   std::filesystem::create_directories(dir);
-  std::vector<std::filesystem::path> files;
+  std::vector<ants::ImageRef> files;
   for (int i = 0; i < n; ++i) {
     ants::ImageRGB8 img{640, 480, std::vector<uint8_t>(640 * 480 * 3)};
     for (size_t k = 0; k < img.data.size(); ++k) img.data[k] = static_cast<uint8_t>((k * 13 + static_cast<size_t>(i) * 101) % 256);
     const auto bytes = ants::encode_jpeg(img, 90);
     files.push_back(dir / ("img-" + std::to_string(i) + ".jpg"));
-    std::ofstream(files.back(), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(files.back().path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   }
   return files;
 }
@@ -49,7 +49,7 @@ Stat summarize(const std::vector<double>& v) {
 }
 
 // Requests per second of one batch of `n` calls, `reps` times after one warm-up.
-Stat measure(const std::string& url, int parallel, bool describe, const std::vector<std::filesystem::path>& images, int reps) {
+Stat measure(const std::string& url, int parallel, bool describe, const std::vector<ants::ImageRef>& images, int reps) {
   ants::MllmOptions o;
   o.url = url;
   o.model = "bench";

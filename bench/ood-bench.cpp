@@ -5,6 +5,7 @@
 //   ants-ood-bench [--batch 256] [--reps 10] [--activation] [--threads N]
 // Prints a JSON object on stdout.
 #include <ants/detector.h>
+#include <ants/mllm.h>
 
 #include <chrono>
 #include <cmath>
@@ -32,10 +33,10 @@ ants::FeatureMatrix random_rows(size_t rows, int dim, uint32_t seed) {
 }
 
 struct InstantMllm : ants::Mllm {
-  std::vector<std::optional<std::string>> describe(const std::vector<std::filesystem::path>& images,
+  std::vector<std::optional<std::string>> describe(const std::vector<ants::ImageRef>& images,
                                                    const std::vector<std::string>&) override {
     std::vector<std::optional<std::string>> out;
-    for (const auto& f : images) out.push_back("a photo of " + f.string());
+    for (const auto& f : images) out.push_back("a photo of " + f.name);
     return out;
   }
   std::vector<std::optional<std::vector<std::string>>> similar(const std::vector<std::string>& classes) override {
@@ -81,8 +82,8 @@ int main(int argc, char** argv) {
   uint32_t seed = 100;
   ants::AntsDetector det(random_rows(1000, kDim, 1), random_rows(10000, kDim, 2), 100.f, names,
                          [&](const std::vector<std::string>& t) { return random_rows(t.size(), kDim, ++seed); }, &mllm, o);
-  std::vector<std::filesystem::path> files(batch);
-  for (size_t i = 0; i < batch; ++i) files[i] = "img" + std::to_string(i) + ".jpg";
+  std::vector<ants::ImageRef> files(batch);
+  for (size_t i = 0; i < batch; ++i) files[i] = ants::ImageRef::file("img" + std::to_string(i) + ".jpg");
   std::vector<double> secs;
   for (size_t r = 0; r <= reps; ++r) {
     const ants::FeatureMatrix images = random_rows(batch, kDim, 1000 + static_cast<uint32_t>(r));

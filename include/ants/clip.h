@@ -92,6 +92,9 @@ class ANTS_API ClipModel {
   const ClipInfo& info() const;
   const ClipParams& params() const;
   const Tokenizer& tokenizer() const;
+  // What identifies this model's outputs, as text: content hashes of its weights, config and
+  // tokenizer files, and the compute precision. Caches and saved states are keyed by it.
+  const std::string& fingerprint() const;
   // The model's own CLIP preprocessing (resize = crop = image_size, the model's mean/std).
   PreprocessParams preprocess_params() const;
 

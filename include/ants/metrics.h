@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstddef>
+#include <filesystem>
 #include <optional>
 #include <span>
 #include <vector>
@@ -67,5 +68,10 @@ struct TprThreshold {
   size_t n = 0;
 };
 ANTS_API TprThreshold threshold_at_tpr(std::span<const double> id_scores, double tpr);
+
+// A score file of `ants metrics`: one finite number per line; blank lines and lines starting with
+// '#' are skipped; surrounding whitespace is ignored. Throws Error(io) when it cannot be read and
+// Error(format) naming FILE:LINE for a line that is not a finite number, or when it has none.
+ANTS_API std::vector<double> read_score_file(const std::filesystem::path& path);
 
 }  // namespace ants

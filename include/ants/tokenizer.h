@@ -35,6 +35,8 @@ class ANTS_API Tokenizer {
   static std::unique_ptr<Tokenizer> builtin();
   // vocab.json + merges.txt from `model_dir` when both exist, otherwise builtin().
   static std::unique_ptr<Tokenizer> for_model_dir(const std::filesystem::path& model_dir);
+  // The files for_model_dir reads from `model_dir`: {vocab.json, merges.txt}, or none (built-in).
+  static std::vector<std::filesystem::path> model_files(const std::filesystem::path& model_dir);
 
   ~Tokenizer();
   Tokenizer(const Tokenizer&) = delete;

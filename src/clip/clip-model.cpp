@@ -9,6 +9,7 @@
 #include "clip/model-weights.h"
 #include "core/cpu.h"
 #include "core/error.h"
+#include "core/hash.h"
 
 namespace ants {
 
@@ -35,6 +36,9 @@ struct ClipModel::Impl {
   std::unique_ptr<Tokenizer> tokenizer;
   std::unique_ptr<clip::Encoder> encoder;
   std::mutex mu;  // oneDNN primitives and their caches are used by one call at a time
+  std::filesystem::path dir;
+  std::once_flag fingerprint_once;
+  std::string fingerprint;  // hashing the weights costs a read of the file: made when first asked
 };
 
 ClipModel::ClipModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -44,6 +48,7 @@ std::unique_ptr<ClipModel> ClipModel::load(const std::filesystem::path& model_di
                                            std::vector<std::string>* warnings) {
   auto impl = std::make_unique<Impl>();
   impl->params = params;
+  impl->dir = model_dir;
   core::set_compute_threads(params.n_threads);
   const auto dtype = params.precision == Precision::bf16 ? clip::DType::bf16 : clip::DType::f32;
   impl->weights = clip::load_model_weights(model_dir, dtype, warnings);
@@ -60,6 +65,25 @@ std::unique_ptr<ClipModel> ClipModel::load(const std::filesystem::path& model_di
 const ClipInfo& ClipModel::info() const { return impl_->weights.info; }
 const ClipParams& ClipModel::params() const { return impl_->params; }
 const Tokenizer& ClipModel::tokenizer() const { return *impl_->tokenizer; }
+
+const std::string& ClipModel::fingerprint() const {
+  std::call_once(impl_->fingerprint_once, [this] {
+    const ClipInfo& i = info();
+    const auto config = i.weights_file.parent_path() / (i.layout == "hf" ? "config.json" : "open_clip_config.json");
+    const auto tokenizer_files = Tokenizer::model_files(impl_->dir);
+    std::string key = "weights=" + core::hash_file_memo(i.weights_file).hex() + "\n";
+    key += "config=" + core::hash_file_memo(config).hex() + "\ntokenizer=";
+    std::string tokenizer;
+    for (const auto& f : tokenizer_files) {
+      if (!tokenizer.empty()) tokenizer += '+';
+      tokenizer += core::hash_file_memo(f).hex();
+    }
+    key += tokenizer.empty() ? std::string("builtin") : tokenizer;
+    key += std::string("\nprecision=") + precision_name(impl_->params.precision) + "\n";
+    impl_->fingerprint = std::move(key);
+  });
+  return impl_->fingerprint;
+}
 
 PreprocessParams ClipModel::preprocess_params() const {
   PreprocessParams p = preprocess_params_clip(info().image_size);

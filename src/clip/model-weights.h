@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "clip/matmul.h"
+#include "linalg/matmul.h"
 
 namespace ants::clip {
 

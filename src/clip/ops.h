@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "clip/matmul.h"
+#include "linalg/matmul.h"
 
 namespace ants::clip {
 

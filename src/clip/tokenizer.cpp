@@ -303,12 +303,17 @@ std::unique_ptr<Tokenizer> Tokenizer::builtin() {
   return std::unique_ptr<Tokenizer>(new Tokenizer(Impl::from_merge_text(text, where)));
 }
 
-std::unique_ptr<Tokenizer> Tokenizer::for_model_dir(const std::filesystem::path& model_dir) {
+std::vector<std::filesystem::path> Tokenizer::model_files(const std::filesystem::path& model_dir) {
   const auto vocab = model_dir / "vocab.json";
   const auto merges = model_dir / "merges.txt";
   std::error_code ec;
-  if (std::filesystem::exists(vocab, ec) && std::filesystem::exists(merges, ec)) return from_hf_files(vocab, merges);
-  return builtin();
+  if (std::filesystem::exists(vocab, ec) && std::filesystem::exists(merges, ec)) return {vocab, merges};
+  return {};
+}
+
+std::unique_ptr<Tokenizer> Tokenizer::for_model_dir(const std::filesystem::path& model_dir) {
+  const auto files = model_files(model_dir);
+  return files.empty() ? builtin() : from_hf_files(files[0], files[1]);
 }
 
 std::vector<int32_t> Tokenizer::encode_raw(std::string_view utf8_text) const {

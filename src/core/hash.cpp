@@ -82,4 +82,11 @@ Hasher& Hasher::add(const Hash128& h) { return add(h.high).add(h.low); }
 
 Hash128 Hasher::digest() const { return from_xxh(XXH3_128bits_digest(state_->xxh)); }
 
+std::string texts_hash(const std::vector<std::string>& texts) {
+  Hasher h;
+  h.add(static_cast<uint64_t>(texts.size()));
+  for (const auto& t : texts) h.add(t);
+  return h.digest().hex();
+}
+
 }  // namespace ants::core

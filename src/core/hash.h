@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace ants::core {
@@ -43,5 +44,8 @@ class Hasher {
   struct State;
   std::unique_ptr<State> state_;
 };
+
+// Order-sensitive hash of a list of texts, as hex (cache keys of prompt lists and class lists).
+std::string texts_hash(const std::vector<std::string>& texts);
 
 }  // namespace ants::core

@@ -6,18 +6,14 @@
 #include <array>
 #include <cctype>
 
-#include "ood/labels.h"
+#include "text/labels.h"
+#include "text/strings.h"
 
 namespace ants::mllm {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
+using text::is_space;
+using text::trim;
 
 std::string lower_ascii(std::string_view s) {
   std::string out(s);
@@ -218,16 +214,16 @@ std::optional<std::string> parse_description(std::string_view raw, MllmParse mod
 
 std::optional<std::vector<std::string>> parse_similar(std::string_view raw, MllmParse mode,
                                                       std::string_view queried_class, size_t limit) {
-  if (mode == MllmParse::reference) return ood::parse_numbered(raw, limit);
+  if (mode == MllmParse::reference) return text::parse_numbered(raw, limit);
   const std::string text = drop_think_blocks(sanitize_utf8(raw));
-  const std::string self = ood::casefold(trim(queried_class));
+  const std::string self = text::casefold(trim(queried_class));
   std::vector<std::string> kept;
   for (auto& item : lenient_items(split_lines(text))) {
     std::string_view t = trim(item);
     while (!t.empty() && t.back() == '.') t.remove_suffix(1);
-    if (!t.empty() && ood::casefold(t) != self) kept.emplace_back(t);
+    if (!t.empty() && text::casefold(t) != self) kept.emplace_back(t);
   }
-  std::vector<std::string> labels = ood::normalize_labels(kept);
+  std::vector<std::string> labels = text::normalize_labels(kept);
   if (labels.size() > limit) labels.resize(limit);
   if (labels.empty()) return std::nullopt;
   return labels;

@@ -12,7 +12,7 @@
 #include "ood/detector-state.h"
 #include "ood/fusion.h"
 #include "ood/grouped-score.h"
-#include "ood/labels.h"
+#include "text/labels.h"
 #include "ood/logits.h"
 
 namespace ants {
@@ -109,7 +109,7 @@ void ood::DetectorImpl::maybe_update_far() {
   }
   s.cand_files.clear();
   s.cand_preds.clear();
-  const std::vector<std::string> labels = ood::normalize_labels(answers);
+  const std::vector<std::string> labels = text::normalize_labels(answers);
   if (!labels.empty()) enqueue(s.far, s.far_labels, encode(labels), labels, opt.queue_cap);
   ++s.e;
 }
@@ -138,7 +138,7 @@ void ood::DetectorImpl::maybe_update_near() {
         ++s.similar_failures;
         continue;
       }
-      s.cache.emplace_back(fresh[k], ood::normalize_labels(*answers[k]));
+      s.cache.emplace_back(fresh[k], text::normalize_labels(*answers[k]));
     }
   }
   ood::evict_inactive(s.cache, top);
@@ -167,7 +167,7 @@ void ood::DetectorImpl::apply_late_answers() {
   } catch (...) {  // an Mllm must not throw; if one does, the stream still goes on
     return;
   }
-  const std::vector<std::string> labels = ood::normalize_labels(late.descriptions);
+  const std::vector<std::string> labels = text::normalize_labels(late.descriptions);
   if (!labels.empty()) enqueue(s.far, s.far_labels, encode(labels), labels, opt.queue_cap);
   bool near_changed = false;
   for (const auto& [name, answer] : late.similar) {
@@ -175,7 +175,7 @@ void ood::DetectorImpl::apply_late_answers() {
     if (it == class_names.end()) continue;
     const int c = static_cast<int>(it - class_names.begin());
     if (ood::cache_has(s.cache, c)) continue;
-    s.cache.emplace_back(c, ood::normalize_labels(answer));
+    s.cache.emplace_back(c, text::normalize_labels(answer));
     near_changed = true;
   }
   if (near_changed) rebuild_near();

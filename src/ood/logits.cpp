@@ -3,7 +3,7 @@
 #include <mutex>
 #include <string>
 
-#include "clip/matmul.h"
+#include "linalg/matmul.h"
 #include "core/error.h"
 
 namespace ants::ood {
@@ -17,16 +17,16 @@ void compute_logits(const FeatureMatrix& images, const FeatureMatrix& texts, flo
   // One engine for every scorer: oneDNN contexts are costly to create, and scoring is light
   // enough next to CLIP that serialising concurrent callers costs nothing measurable.
   static std::mutex mu;
-  static auto* ctx = new clip::DnnlContext;  // never destroyed: usable during static teardown
+  static auto* ctx = new linalg::DnnlContext;  // never destroyed: usable during static teardown
   std::lock_guard<std::mutex> lock(mu);
-  clip::BatchedMatmul shape;
+  linalg::BatchedMatmul shape;
   shape.batch = 1;
   shape.m = static_cast<int>(images.rows);
   shape.k = images.dim;
   shape.n = static_cast<int>(texts.rows);
   shape.b_transposed = true;
   shape.scale = scale;
-  clip::batched_matmul(*ctx, shape, images.data.data(), texts.data.data(), out.data());
+  linalg::batched_matmul(*ctx, shape, images.data.data(), texts.data.data(), out.data());
 }
 
 }  // namespace ants::ood

@@ -5,9 +5,8 @@
 #include <cstdio>
 
 #include "core/error.h"
-#include "ood/cache-key.h"
 #include "ood/corpus.h"
-#include "ood/embedding-cache.h"
+#include "core/embedding-cache.h"
 #include "ood/neglabel-select.h"
 #include "ood/quantile-similarity.h"
 #include "ood/text-bank.h"
@@ -16,7 +15,7 @@ namespace ants {
 
 namespace {
 
-using ood::CacheKind;
+using core::CacheKind;
 
 void check_options(const std::vector<std::string>& classes, const NegLabelOptions& o) {
   if (classes.empty()) core::fail(ErrorCode::invalid_argument, "select_neglabel_bank", "no ID classes");
@@ -44,19 +43,19 @@ std::string bank_key(const ClipModel& model, const core::Hash128& corpus, const 
                      const NegLabelOptions& o) {
   char quantile[32];
   std::snprintf(quantile, sizeof quantile, "%.17g", o.quantile);
-  return "ants neglabel bank\nrule=spec-3.2-v1\n" + ood::model_cache_key(model) + "corpus=" + corpus.hex() +
-         "\nclasses=" + ood::texts_hash(classes) + "\ncount=" + std::to_string(o.count) + "\nquantile=" + quantile +
+  return "ants neglabel bank\nrule=spec-3.2-v1\n" + model.fingerprint() + "corpus=" + corpus.hex() +
+         "\nclasses=" + core::texts_hash(classes) + "\ncount=" + std::to_string(o.count) + "\nquantile=" + quantile +
          "\n" + field("id_template", o.id_template) + field("noun_template", o.noun_template) +
          field("adj_template", o.adj_template);
 }
 
-bool valid_bank_entry(const ood::CacheEntry& e, int dim, size_t count, size_t n_adjectives) {
+bool valid_bank_entry(const core::CacheEntry& e, int dim, size_t count, size_t n_adjectives) {
   return e.dim == dim && e.texts.size() == count && e.embeddings.size() == count * static_cast<size_t>(dim) &&
          e.scores.size() == count && e.meta.size() == 1 && e.meta[0] == n_adjectives;
 }
 
 // The bank from the cache, when an entry of the expected shape is there.
-bool load_cached_bank(const ood::EmbeddingCache& cache, const std::string& key, int dim, size_t count,
+bool load_cached_bank(const core::EmbeddingCache& cache, const std::string& key, int dim, size_t count,
                       size_t n_adjectives, NegLabelBank& out) {
   auto e = cache.load(CacheKind::neglabel_bank, key, out.warnings);
   if (!e) return false;
@@ -110,7 +109,7 @@ void append_rows(NegLabelBank& out, const TextBank& cand, const std::vector<floa
 // de-duplicated word is encoded (and cached), not only this class list's candidates, so that
 // another class list reuses the same candidate embeddings.
 void compute_bank(const ClipModel& model, const std::vector<std::string>& classes, const ood::CorpusWords& words,
-                  const NegLabelCorpus& corpus, const NegLabelOptions& o, const ood::EmbeddingCache& cache,
+                  const NegLabelCorpus& corpus, const NegLabelOptions& o, const core::EmbeddingCache& cache,
                   const ProgressFn& progress, NegLabelBank& out) {
   std::vector<std::string> prompts = templated(o.adj_template, words.adjectives);
   for (auto& p : templated(o.noun_template, words.nouns)) prompts.push_back(std::move(p));
@@ -151,12 +150,12 @@ NegLabelBank select_neglabel_bank(const ClipModel& model, const std::vector<std:
       ood::neglabel_quotas(static_cast<size_t>(o.count), corpus.adjectives.size(), corpus.nouns.size());
   const int dim = model.info().embed_dim;
   out.bank.features.dim = dim;
-  const ood::EmbeddingCache cache(o.cache);
+  const core::EmbeddingCache cache(o.cache);
   const std::string key = cache.enabled() ? bank_key(model, ood::corpus_hash(files), classes, o) : std::string();
   if (load_cached_bank(cache, key, dim, static_cast<size_t>(o.count), quotas.adjectives, out)) return out;
   compute_bank(model, classes, words, corpus, o, cache, progress, out);
   cache.store(CacheKind::neglabel_bank, key,
-              ood::CacheEntry{out.bank.prompts, dim, out.bank.features.data, out.q, {out.n_adjectives}}, out.warnings);
+              core::CacheEntry{out.bank.prompts, dim, out.bank.features.data, out.q, {out.n_adjectives}}, out.warnings);
   return out;
 }
 

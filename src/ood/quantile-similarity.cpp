@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "clip/matmul.h"
+#include "linalg/matmul.h"
 #include "core/cpu.h"
 #include "core/error.h"
 
@@ -29,18 +29,18 @@ std::vector<float> quantile_similarities(const float* candidates, size_t n_candi
   const size_t k = quantile_index(n_ids, quantile);
   if (dim <= 0) core::fail(ErrorCode::invalid_argument, "quantile_similarities", "embedding width must be positive");
   core::set_compute_threads(n_threads);
-  clip::DnnlContext ctx;
+  linalg::DnnlContext ctx;
   std::vector<float> q(n_candidates);
   std::vector<float> sims(std::min(n_candidates, kBlockRows) * n_ids);
   for (size_t start = 0; start < n_candidates; start += kBlockRows) {
     const size_t rows = std::min(kBlockRows, n_candidates - start);
-    clip::BatchedMatmul mm;
+    linalg::BatchedMatmul mm;
     mm.batch = 1;
     mm.m = static_cast<int>(rows);
     mm.k = dim;
     mm.n = static_cast<int>(n_ids);
     mm.b_transposed = true;
-    clip::batched_matmul(ctx, mm, candidates + start * static_cast<size_t>(dim), ids, sims.data());
+    linalg::batched_matmul(ctx, mm, candidates + start * static_cast<size_t>(dim), ids, sims.data());
     // nth_element: the order statistic without sorting the whole row.
 #pragma omp parallel for schedule(static)
     for (size_t r = 0; r < rows; ++r) {

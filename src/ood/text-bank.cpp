@@ -4,18 +4,18 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/file-util.h"
-#include "ood/cache-key.h"
 
 namespace ants::ood {
 
 namespace {
 
 std::string prompts_key(const ClipModel& model, const std::vector<std::string>& prompts) {
-  return "ants prompt embeddings\n" + model_cache_key(model) + "texts=" + texts_hash(prompts) + "\n";
+  return "ants prompt embeddings\n" + model.fingerprint() + "texts=" + core::texts_hash(prompts) + "\n";
 }
 
-bool matches(const CacheEntry& e, const std::vector<std::string>& prompts, int dim) {
+bool matches(const core::CacheEntry& e, const std::vector<std::string>& prompts, int dim) {
   return e.dim == dim && e.texts == prompts && e.embeddings.size() == prompts.size() * static_cast<size_t>(dim);
 }
 
@@ -45,21 +45,21 @@ std::vector<std::string> read_prompt_lines(const std::filesystem::path& path) {
 }  // namespace
 
 TextBank embed_prompts_cached(const ClipModel& model, const std::vector<std::string>& prompts,
-                              const EmbeddingCache& cache, const ProgressFn& progress, int batch,
+                              const core::EmbeddingCache& cache, const ProgressFn& progress, int batch,
                               std::vector<std::string>& warnings, bool* hit) {
   const int dim = model.info().embed_dim;
   const std::string key = cache.enabled() ? prompts_key(model, prompts) : std::string();
-  if (auto entry = cache.load(CacheKind::prompts, key, warnings)) {
+  if (auto entry = cache.load(core::CacheKind::prompts, key, warnings)) {
     if (matches(*entry, prompts, dim)) {
       if (hit != nullptr) *hit = true;
       const size_t rows = entry->texts.size();
       return TextBank{std::move(entry->texts), FeatureMatrix{rows, dim, std::move(entry->embeddings)}};
     }
-    warnings.push_back(cache.path_for(CacheKind::prompts, key).string() + ": cache file holds other prompts; recomputing");
+    warnings.push_back(cache.path_for(core::CacheKind::prompts, key).string() + ": cache file holds other prompts; recomputing");
   }
   if (hit != nullptr) *hit = false;
   TextBank bank{prompts, model.encode_texts(prompts, batch, progress)};
-  cache.store(CacheKind::prompts, key, CacheEntry{bank.prompts, bank.features.dim, bank.features.data, {}, {}}, warnings);
+  cache.store(core::CacheKind::prompts, key, core::CacheEntry{bank.prompts, bank.features.dim, bank.features.data, {}, {}}, warnings);
   return bank;
 }
 
@@ -70,7 +70,7 @@ namespace ants {
 TextBank read_negatives_file(const ClipModel& model, const std::filesystem::path& path, const CacheOptions& cache,
                              const ProgressFn& progress, std::vector<std::string>* warnings, int text_batch) {
   std::vector<std::string> local;
-  return ood::embed_prompts_cached(model, ood::read_prompt_lines(path), ood::EmbeddingCache(cache), progress,
+  return ood::embed_prompts_cached(model, ood::read_prompt_lines(path), core::EmbeddingCache(cache), progress,
                                    text_batch, warnings != nullptr ? *warnings : local);
 }
 

@@ -7,14 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "ood/embedding-cache.h"
+#include "core/embedding-cache.h"
 
 namespace ants::ood {
 
 // model.encode_texts, or the cached embeddings of exactly these prompts under this model and precision.
 // `hit` (when given) tells which; cache problems become `warnings`.
 TextBank embed_prompts_cached(const ClipModel& model, const std::vector<std::string>& prompts,
-                              const EmbeddingCache& cache, const ProgressFn& progress, int batch,
+                              const core::EmbeddingCache& cache, const ProgressFn& progress, int batch,
                               std::vector<std::string>& warnings, bool* hit = nullptr);
 
 }  // namespace ants::ood

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "ood/labels.h"
+#include "text/labels.h"
 
 namespace ants::ood {
 
@@ -37,7 +37,7 @@ void evict_inactive(LabelCache& cache, const std::vector<int>& active) {
 std::vector<std::string> flatten_labels(const LabelCache& cache) {
   std::vector<std::string> all;
   for (const auto& [cls, labels] : cache) all.insert(all.end(), labels.begin(), labels.end());
-  return normalize_labels(all);
+  return text::normalize_labels(all);
 }
 
 }  // namespace ants::ood

@@ -9,8 +9,7 @@
 
 #include "core/error.h"
 #include "core/hash.h"
-#include "ood/cache-key.h"
-#include "ood/embedding-cache.h"
+#include "core/embedding-cache.h"
 
 namespace ants {
 
@@ -38,7 +37,7 @@ class Embedder {
  public:
   Embedder(const ClipModel& model, const ImageEmbedOptions& o)
       : model_(model), opt_(o), cache_(o.cache), dim_(model.info().embed_dim) {
-    if (cache_.enabled()) key_prefix_ = ood::model_cache_key(model) + "|image|" + preprocess_key(o) + "|";
+    if (cache_.enabled()) key_prefix_ = model.fingerprint() + "|image|" + preprocess_key(o) + "|";
   }
 
   PreparedBatch prepare(const std::vector<ImageRef>& images, size_t first, size_t count) const {
@@ -78,17 +77,17 @@ class Embedder {
       const size_t i = b.to_encode[j];
       b.results[i].embedding.assign(out.begin() + j * dim_, out.begin() + (j + 1) * dim_);
       if (b.keys[i].empty()) continue;
-      ood::CacheEntry entry;
+      core::CacheEntry entry;
       entry.texts = {b.keys[i]};
       entry.dim = dim_;
       entry.embeddings = b.results[i].embedding;
-      cache_.store(ood::CacheKind::image, b.keys[i], entry, b.warnings);
+      cache_.store(core::CacheKind::image, b.keys[i], entry, b.warnings);
     }
   }
 
  private:
   bool load_cached(const std::string& key, ImageEmbedding& r, std::vector<std::string>& warnings) const {
-    auto e = cache_.load(ood::CacheKind::image, key, warnings);
+    auto e = cache_.load(core::CacheKind::image, key, warnings);
     if (!e || e->dim != dim_ || e->embeddings.size() != static_cast<size_t>(dim_)) return false;
     r.embedding = std::move(e->embeddings);
     return true;
@@ -96,7 +95,7 @@ class Embedder {
 
   const ClipModel& model_;
   const ImageEmbedOptions& opt_;
-  const ood::EmbeddingCache cache_;
+  const core::EmbeddingCache cache_;
   const int dim_;
   std::string key_prefix_;
 };

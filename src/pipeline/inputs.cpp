@@ -10,6 +10,7 @@
 
 #include "core/embedded-file.h"
 #include "core/error.h"
+#include "text/strings.h"
 
 ANTS_EMBED_FILE(ants_classes_imagenet, ANTS_CLASSES_DIR "/imagenet.txt");
 ANTS_EMBED_FILE(ants_classes_cifar10, ANTS_CLASSES_DIR "/cifar10.txt");
@@ -31,12 +32,6 @@ std::vector<std::string> images_under(const fs::path& dir) {
   if (ec) core::fail(ErrorCode::io, dir.string(), "cannot list the directory: " + ec.message());
   std::sort(found.begin(), found.end());
   return found;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace
@@ -67,13 +62,13 @@ std::vector<LabeledImage> read_image_list(const fs::path& list, const fs::path& 
   std::vector<LabeledImage> images;
   std::string line;
   for (size_t n = 1; std::getline(in, line); ++n) {
-    const std::string_view t = trim(line);
+    const std::string_view t = text::trim(line);
     if (t.empty() || t.front() == '#') continue;
     const size_t space = t.find_last_of(" \t");
     if (space == std::string_view::npos) {
       core::fail(ErrorCode::format, list.string() + ":" + std::to_string(n), "expected 'relative/path label'");
     }
-    const std::string_view path = trim(t.substr(0, space)), label_text = t.substr(space + 1);
+    const std::string_view path = text::trim(t.substr(0, space)), label_text = t.substr(space + 1);
     int label = 0;
     const auto [end, err] = std::from_chars(label_text.data(), label_text.data() + label_text.size(), label);
     if (err != std::errc() || end != label_text.data() + label_text.size() || label < -1) {

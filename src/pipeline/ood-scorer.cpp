@@ -11,8 +11,7 @@
 
 #include "core/error.h"
 #include "core/hash.h"
-#include "ood/cache-key.h"
-#include "ood/embedding-cache.h"
+#include "core/embedding-cache.h"
 #include "ood/text-bank.h"
 
 namespace ants {
@@ -75,7 +74,7 @@ struct OodScorer::Impl {
 
   void build_banks(const ProgressFn& progress) {
     const NegLabelOptions& nl = opt.neglabel;
-    const ood::EmbeddingCache cache(nl.cache);
+    const core::EmbeddingCache cache(nl.cache);
     std::vector<std::string> prompts;
     for (const auto& c : classes) prompts.push_back(apply_template(nl.id_template, c));
     id_texts = ood::embed_prompts_cached(model, prompts, cache, {}, nl.text_batch, warnings).features;
@@ -215,8 +214,8 @@ std::string OodScorer::setup_json() const {
     return core::hash_bytes({reinterpret_cast<const char*>(m.data.data()), m.data.size() * sizeof(float)}).hex();
   };
   nlohmann::json j{{"method", method_name(d.opt.method)},
-                   {"model", core::hash_bytes(ood::model_cache_key(d.model)).hex()},
-                   {"classes", ood::texts_hash(d.classes)},
+                   {"model", core::hash_bytes(d.model.fingerprint()).hex()},
+                   {"classes", core::texts_hash(d.classes)},
                    {"n_classes", d.classes.size()},
                    {"id_template", d.opt.neglabel.id_template},
                    {"negatives", {{"rows", d.negatives.rows}, {"hash", matrix_hash(d.negatives)}}}};

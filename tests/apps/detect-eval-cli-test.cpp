@@ -10,7 +10,7 @@
 
 #include "cli-runner.h"
 #include "core/file-util.h"
-#include "mllm/fake-openai-server.h"
+#include "fake-openai-server.h"
 #include "test-paths.h"
 #include "test-util.h"
 

@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "cli-runner.h"
-#include "mllm/fake-openai-server.h"
+#include "fake-openai-server.h"
 #include "test-paths.h"
 
 namespace ants {

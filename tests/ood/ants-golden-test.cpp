@@ -6,7 +6,7 @@
 
 #include <map>
 
-#include "ood/labels.h"
+#include "text/labels.h"
 #include "test-util.h"
 
 namespace ants {
@@ -42,7 +42,7 @@ struct ScriptedMllm : Mllm {
   }
   std::vector<std::optional<std::vector<std::string>>> similar(const std::vector<std::string>& classes) override {
     std::vector<std::optional<std::vector<std::string>>> out;
-    for (const auto& c : classes) out.push_back(ood::parse_numbered(silent ? "" : g.at("similar").at(c).get<std::string>()));
+    for (const auto& c : classes) out.push_back(text::parse_numbered(silent ? "" : g.at("similar").at(c).get<std::string>()));
     return out;
   }
   bool supports_similar() const override { return true; }

@@ -112,5 +112,21 @@ TEST(Metrics, RejectsEmptySetsAndNonFiniteScores) {
   EXPECT_FALSE(accuracy(std::span<const int>(), std::span<const int>()).has_value());
 }
 
+TEST(Metrics, ThresholdAtTprKeepsAtLeastTheShareOfIdScores) {
+  const std::vector<double> s{0.9, 0.1, 0.5, 0.3, 0.7, 0.2, 1.0, 0.6, 0.4, 0.8};
+  const TprThreshold t80 = threshold_at_tpr(s, 0.8);
+  EXPECT_DOUBLE_EQ(t80.threshold, 0.3);  // the 8 largest are ≥ 0.3
+  EXPECT_EQ(t80.kept, 8u);
+  EXPECT_EQ(t80.n, 10u);
+  EXPECT_DOUBLE_EQ(threshold_at_tpr(s, 0.95).threshold, 0.1);  // 9.5 rounds up to all 10
+  EXPECT_DOUBLE_EQ(threshold_at_tpr(s, 0.0).threshold, 1.0);   // at least one is kept
+  const std::vector<double> ties{0.5, 1.0, 0.5, 0.5};
+  const TprThreshold t = threshold_at_tpr(ties, 0.5);
+  EXPECT_DOUBLE_EQ(t.threshold, 0.5);
+  EXPECT_EQ(t.kept, 4u);  // ties at the threshold are all kept
+  EXPECT_THROW(threshold_at_tpr(std::vector<double>{}, 0.9), Error);
+  EXPECT_THROW(threshold_at_tpr(s, 1.5), Error);
+}
+
 }  // namespace
 }  // namespace ants

@@ -1,6 +1,7 @@
-// oneDNN matrix products used by the transformer: dense layers with fused bias, activation and
-// residual add, and batched products for attention. Everything runs on oneDNN's CPU engine with
-// its OpenMP threads; brgemm kernels use AMX / AVX512-BF16 / AVX-512 as the CPU allows.
+// oneDNN matrix products, shared by the CLIP engine (clip/) and the OOD scores (ood/): dense
+// layers with fused bias, activation and residual add, and batched products for attention and
+// logits. Everything runs on oneDNN's CPU engine with its OpenMP threads; brgemm kernels use AMX /
+// AVX512-BF16 / AVX-512 as the CPU allows.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,7 @@ class stream;
 class matmul;
 }  // namespace dnnl
 
-namespace ants::clip {
+namespace ants::linalg {
 
 enum class DType { f32, bf16 };
 size_t dtype_bytes(DType t);
@@ -80,4 +81,16 @@ struct BatchedMatmul {
 };
 void batched_matmul(DnnlContext& ctx, const BatchedMatmul& shape, const void* a, const void* b, void* c);
 
+}  // namespace ants::linalg
+
+namespace ants::clip {
+// The CLIP engine is the main user of these products and names them unqualified.
+using linalg::Activation;
+using linalg::BatchedMatmul;
+using linalg::Dense;
+using linalg::DnnlContext;
+using linalg::DType;
+using linalg::dtype_bytes;
+using linalg::batched_matmul;
+using linalg::parse_activation;
 }  // namespace ants::clip

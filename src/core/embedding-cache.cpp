@@ -1,16 +1,17 @@
-#include "ood/embedding-cache.h"
+#include "core/embedding-cache.h"
 
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
 
 #include "core/cache-dir.h"
+#include "core/error.h"
 #include "core/file-envelope.h"
 #include "core/file-util.h"
 #include "core/hash.h"
 #include "core/json-bytes.h"
 
-namespace ants::ood {
+namespace ants::core {
 
 namespace {
 
@@ -198,7 +199,7 @@ void EmbeddingCache::store(CacheKind kind, std::string_view key, const CacheEntr
   }
 }
 
-}  // namespace ants::ood
+}  // namespace ants::core
 
 namespace ants {
 

@@ -1,11 +1,11 @@
-#include "ood/labels.h"
+#include "text/labels.h"
 
 #include <utf8proc.h>
 
 #include <cstdlib>
 #include <unordered_set>
 
-namespace ants::ood {
+namespace ants::text {
 namespace {
 
 // Python's str.split() whitespace for ASCII text (MLLM labels are short and mostly ASCII).
@@ -100,4 +100,4 @@ std::vector<std::string> parse_numbered(std::string_view text, size_t limit) {
   return labels;
 }
 
-}  // namespace ants::ood
+}  // namespace ants::text

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ants::ood {
+namespace ants::text {
 
 // Per item: skip missing; strip; drop trailing '.'; collapse whitespace runs; skip empty; drop
 // repeats by Unicode case folding (first spelling and position win).
@@ -21,4 +21,4 @@ std::vector<std::string> parse_numbered(std::string_view text, size_t limit = 5)
 // Unicode full case folding of UTF-8 text (invalid bytes kept as they are).
 std::string casefold(std::string_view text);
 
-}  // namespace ants::ood
+}  // namespace ants::text

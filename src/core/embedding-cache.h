@@ -10,7 +10,7 @@
 // Entries of version 1 (before the envelope) are misses and get rewritten.
 #pragma once
 
-#include <ants/negatives.h>
+#include <ants/cache.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ants::ood {
+namespace ants::core {
 
 enum class CacheKind : uint32_t {
   prompts = 1,        // texts + embeddings
@@ -55,4 +55,4 @@ class EmbeddingCache {
   std::filesystem::path dir_;
 };
 
-}  // namespace ants::ood
+}  // namespace ants::core

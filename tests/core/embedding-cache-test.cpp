@@ -1,4 +1,4 @@
-#include "ood/embedding-cache.h"
+#include "core/embedding-cache.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include "core/hash.h"
 #include "test-paths.h"
 
-namespace ants::ood {
+namespace ants::core {
 namespace {
 
 CacheEntry sample_entry() {
@@ -191,4 +191,4 @@ TEST(EmbeddingCache, AnEntryOfVersion1IsAMissWithAWarning) {
 }
 
 }  // namespace
-}  // namespace ants::ood
+}  // namespace ants::core

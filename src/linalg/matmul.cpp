@@ -1,11 +1,11 @@
-#include "clip/matmul.h"
+#include "linalg/matmul.h"
 
 #include <dnnl.hpp>
 #include <string>
 
 #include "core/error.h"
 
-namespace ants::clip {
+namespace ants::linalg {
 
 using dnnl::memory;
 using dt = memory::data_type;
@@ -119,4 +119,4 @@ void batched_matmul(DnnlContext& ctx, const BatchedMatmul& s, const void* a, con
   ctx.stream().wait();
 }
 
-}  // namespace ants::clip
+}  // namespace ants::linalg
