@@ -1,0 +1,115 @@
+// The OpenOOD evaluation protocol: stream order, unreadable images, the embedding cache, refusals.
+#include <ants/pipeline.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "ood/randperm.h"
+#include "pipeline-fixture.h"
+
+namespace ants {
+namespace {
+
+namespace fs = std::filesystem;
+using test::PipelineModel;
+using test::files_of;
+using test::score_from;
+using test::version1_of;
+
+TEST_F(PipelineModel, EvalStreamsOodThenIdInTorchRandpermOrderAndScoresEveryReadableImage) {
+  test::FakeMllm mllm;
+  OodScorer scorer(*model_, demo_class_names(), scorer_options(), &mllm);
+  const OodSet set{"textures", "far", ood_};
+  const EvalResult r = run_eval(*model_, scorer, id_, {set}, eval_options());
+  ASSERT_EQ(r.runs.size(), 2u);
+  ASSERT_EQ(r.failed.size(), 1u);
+  EXPECT_NE(r.failed[0].error.find("broken.png"), std::string::npos);
+  std::vector<LabeledImage> stream(ood_.begin(), ood_.end());  // the broken file is shuffled too
+  stream.insert(stream.end(), id_.begin(), id_.end());
+  for (const SetRun& run : r.runs) {
+    const auto perm = ood::torch_randperm(static_cast<uint32_t>(stream.size()), run.seed);
+    std::vector<std::string> want;
+    for (uint32_t p : perm)
+      if (stream[p].file != ood_.back().file) want.push_back(stream[p].file);
+    std::vector<std::string> got;
+    for (const auto& im : run.order) got.push_back(im.file);
+    EXPECT_EQ(got, want);
+    std::vector<double> id, ood;
+    for (size_t i = 0; i < run.order.size(); ++i) (run.order[i].label == kOodLabel ? ood : id).push_back(run.scores[i].score);
+    const OodMetrics m = ood_metrics(id, ood);
+    EXPECT_DOUBLE_EQ(run.metrics.auroc, m.auroc);
+    EXPECT_EQ(run.metrics.n_id, 24u);
+    EXPECT_EQ(run.metrics.n_ood, 16u);
+    EXPECT_TRUE(run.acc.has_value());
+    EXPECT_EQ(run.trace.size(), 6u);  // 41 positions in batches of 8
+  }
+  EXPECT_NE(r.runs[0].order[0].file, r.runs[1].order[0].file);  // the seeds shuffle differently
+  EXPECT_FALSE(mllm.describe_files.empty());                      // ENS asked the MLLM
+  EXPECT_FALSE(mllm.similar_calls.empty());                       // and VSNL
+  size_t far = 0, near = 0;
+  for (const auto& t : r.runs[0].trace) far += t.new_far.size(), near += t.new_near.size();
+  EXPECT_GT(far, 0u);
+  EXPECT_GT(near, 0u);
+  EXPECT_EQ(far, r.runs[0].trace.back().far_rows);
+}
+
+// With the broken file readable, every other image keeps its place and its batch.
+
+TEST_F(PipelineModel, AnUnreadableImageMovesNoOtherImageInTheStream) {
+  ScorerOptions o = scorer_options();
+  o.method = Method::neglabel;
+  OodScorer scorer(*model_, demo_class_names(), o, nullptr);
+  const OodSet set{"textures", "far", ood_};
+  const EvalResult broken = run_eval(*model_, scorer, id_, {set}, eval_options());
+  fs::copy_file(ood_[0].file, ood_.back().file, fs::copy_options::overwrite_existing);
+  const EvalResult fixed = run_eval(*model_, scorer, id_, {set}, eval_options());
+  ASSERT_TRUE(fixed.failed.empty());
+  for (size_t k = 0; k < broken.runs.size(); ++k) {
+    const SetRun &a = broken.runs[k], &b = fixed.runs[k];
+    ASSERT_EQ(b.order.size(), a.order.size() + 1);
+    size_t j = 0;
+    for (size_t i = 0; i < b.order.size(); ++i) {
+      if (b.order[i].file == ood_.back().file) continue;
+      ASSERT_EQ(a.order[j].file, b.order[i].file);
+      EXPECT_EQ(a.scores[j].score, b.scores[i].score);  // NegLabel: per image, same batch or not
+      ++j;
+    }
+    EXPECT_EQ(a.trace.size(), b.trace.size());
+  }
+}
+
+
+TEST_F(PipelineModel, TheSecondEvalTakesEveryEmbeddingFromTheCache) {
+  OodScorer scorer(*model_, demo_class_names(), scorer_options(), nullptr);
+  const OodSet set{"textures", "far", ood_};
+  const EvalResult first = run_eval(*model_, scorer, id_, {set}, eval_options());
+  const EvalResult second = run_eval(*model_, scorer, id_, {set}, eval_options());
+  EXPECT_EQ(first.cache_hits, 0u);
+  EXPECT_EQ(second.cache_hits, 40u);  // every readable image; the broken one is retried
+  EXPECT_EQ(second.runs[0].metrics.auroc, first.runs[0].metrics.auroc);
+}
+
+
+TEST_F(PipelineModel, EvalRefusesDuplicateSetNamesForeignLabelsAndUnreadableSets) {
+  OodScorer scorer(*model_, demo_class_names(), scorer_options(), nullptr);
+  const OodSet set{"textures", "far", ood_};
+  const auto message = [&](const std::vector<LabeledImage>& id, const std::vector<OodSet>& sets) -> std::string {
+    try {
+      run_eval(*model_, scorer, id, sets, eval_options());
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_NE(message(id_, {set, set}).find("two OOD sets are named 'textures'"), std::string::npos);
+  auto foreign = id_;
+  foreign[3].label = 4;  // the demo has 4 classes
+  EXPECT_NE(message(foreign, {set}).find("label 4 is not a class index"), std::string::npos);
+  const OodSet broken{"broken", "near", {ood_.back()}};
+  EXPECT_NE(message(id_, {set, broken}).find("OOD set 'broken': none of its images could be read"), std::string::npos);
+}
+
+
+}  // namespace
+}  // namespace ants

@@ -1,0 +1,54 @@
+// Cached image embeddings: equal to fresh ones, bad files keep their error, damaged entries recomputed.
+#include <ants/pipeline.h>
+#include <gtest/gtest.h>
+
+#include "pipeline-fixture.h"
+
+namespace ants {
+namespace {
+
+namespace fs = std::filesystem;
+using test::PipelineModel;
+using test::files_of;
+using test::score_from;
+using test::version1_of;
+
+TEST_F(PipelineModel, CachedEmbeddingsEqualFreshOnesAndBadFilesKeepTheirError) {
+  std::vector<std::string> files{id_[0].file, ood_.back().file, id_[1].file};
+  ImageEmbedOptions o = eval_options().features;
+  EmbedReport first_report, again_report, other_report;
+  const auto first = embed_image_files(*model_, files, o, {}, &first_report);
+  EXPECT_EQ(first_report.cache_hits, 0u);
+  const auto again = embed_image_files(*model_, files, o, {}, &again_report);
+  EXPECT_EQ(again_report.cache_hits, 2u);
+  ASSERT_EQ(again.size(), 3u);
+  EXPECT_EQ(again[0].embedding, first[0].embedding);
+  EXPECT_EQ(again[2].embedding, first[2].embedding);
+  EXPECT_NE(again[0].embedding, again[2].embedding);
+  EXPECT_NE(again[1].error.find("broken.png"), std::string::npos);
+  o.preprocess_name = "clip";  // another preprocessing is another key
+  embed_image_files(*model_, files, o, {}, &other_report);
+  EXPECT_EQ(other_report.cache_hits, 0u);
+}
+
+
+TEST_F(PipelineModel, ACorruptImageCacheEntryIsRecomputedAndRewritten) {
+  const std::vector<std::string> files{id_[0].file, id_[1].file};
+  const ImageEmbedOptions o = eval_options().features;
+  const auto first = embed_image_files(*model_, files, o);
+  const fs::path entry = fs::directory_iterator(dir_ / "cache" / "image-embeddings")->path();
+  std::string bytes = core::read_file(entry);
+  bytes[bytes.size() - 16 - 3] ^= 0x01;  // inside the embedding, just before the checksum
+  core::write_file_atomic(entry, bytes);
+  EmbedReport again_report, third_report;
+  const auto again = embed_image_files(*model_, files, o, {}, &again_report);
+  EXPECT_EQ(again_report.cache_hits, 1u);
+  EXPECT_EQ(again_report.warnings.size(), 1u);  // the damaged entry is named, then recomputed
+  for (size_t i = 0; i < files.size(); ++i) EXPECT_EQ(again[i].embedding, first[i].embedding) << i;
+  embed_image_files(*model_, files, o, {}, &third_report);
+  EXPECT_EQ(third_report.cache_hits, 2u);
+}
+
+
+}  // namespace
+}  // namespace ants

@@ -1,0 +1,97 @@
+// Inputs: directories, OpenOOD image lists, class lists, the demo images.
+#include <ants/pipeline.h>
+#include <gtest/gtest.h>
+
+#include "core/file-util.h"
+#include "pipeline-fixture.h"
+
+namespace ants {
+namespace {
+
+namespace fs = std::filesystem;
+using test::PipelineModel;
+using test::files_of;
+using test::score_from;
+using test::version1_of;
+
+TEST(PipelineInputs, DirectoriesAreWalkedRecursivelySortedAndFiltered) {
+  const fs::path d = test::temp_dir();
+  fs::create_directories(d / "b" / "c");
+  for (const char* f : {"b/c/z.JPG", "b/a.png", "b/notes.txt", "a.webp", "b/c/y.bmp"}) core::write_file_atomic(d / f, "x");
+  const auto files = collect_image_files({(d / "b").string(), (d / "a.webp").string()});
+  const std::vector<std::string> want{(d / "b/a.png").string(), (d / "b/c/y.bmp").string(), (d / "b/c/z.JPG").string(),
+                                      (d / "a.webp").string()};
+  EXPECT_EQ(files, want);
+  // A missing input stays an input (its row reports the error); nothing else is lost.
+  EXPECT_EQ(collect_image_files({(d / "missing.jpg").string(), (d / "a.webp").string()}),
+            (std::vector<std::string>{(d / "missing.jpg").string(), (d / "a.webp").string()}));
+}
+
+
+TEST(PipelineInputs, ImageListsAreRelativeToTheRootAndErrorsNameTheLine) {
+  const fs::path d = test::temp_dir();
+  core::write_file_atomic(d / "list.txt", "# OpenOOD list\nimagenet_1k/val/a b.JPEG 3\n\nother/x.png -1\n");
+  const auto ood = read_image_list(d / "list.txt", "/data", true);
+  ASSERT_EQ(ood.size(), 2u);
+  EXPECT_EQ(ood[0].file, "/data/imagenet_1k/val/a b.JPEG");
+  EXPECT_EQ(ood[0].label, kOodLabel);
+  EXPECT_EQ(ood[1].label, kOodLabel);
+  core::write_file_atomic(d / "id.txt", "imagenet_1k/val/a b.JPEG 3\n");
+  auto id = read_image_list(d / "id.txt", "/data", false);
+  ASSERT_EQ(id.size(), 1u);
+  EXPECT_EQ(id[0].label, 3);
+  // -1 in an ID list would silently count the image as OOD.
+  try {
+    read_image_list(d / "list.txt", "/data", false);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("list.txt:4"), std::string::npos) << e.what();
+  }
+  core::write_file_atomic(d / "bad.txt", "a.png 1\nb.png x\n");
+  try {
+    read_image_list(d / "bad.txt", "", false);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.txt:2"), std::string::npos) << e.what();
+  }
+}
+
+
+TEST(PipelineInputs, BuiltInClassListsKeepDuplicateNamesAsDistinctClasses) {
+  const auto imagenet = load_classes("imagenet");
+  ASSERT_EQ(imagenet.size(), 1000u);
+  EXPECT_EQ(imagenet[0], "tench");
+  EXPECT_EQ(imagenet[657], "missile");
+  EXPECT_EQ(imagenet[744], "missile");
+  EXPECT_EQ(load_classes("cifar10").size(), 10u);
+  EXPECT_EQ(load_classes("cifar100").size(), 100u);
+  EXPECT_EQ(load_classes("cifar100")[1], "aquarium fish");
+  const fs::path f = test::temp_dir() / "classes.txt";
+  core::write_file_atomic(f, "cat\ndog\n");
+  EXPECT_EQ(load_classes(f.string()), (std::vector<std::string>{"cat", "dog"}));
+  try {
+    load_classes("imagenett");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("built-in list (imagenet, cifar10, cifar100)"), std::string::npos);
+  }
+}
+
+
+TEST(PipelineInputs, DemoImagesAreDeterministic) {
+  const fs::path a = test::temp_dir() / "a", b = test::temp_dir() / "b";
+  const auto ids = write_demo_images(a, 8, 6);
+  write_demo_images(b, 8, 6);
+  ASSERT_EQ(ids.size(), 8u);
+  EXPECT_EQ(ids[5].label, 1);
+  for (const auto& f : collect_image_files({(a / "ood").string()})) {
+    const std::string other = (b / "ood" / fs::path(f).filename()).string();
+    EXPECT_EQ(core::read_file(f), core::read_file(other)) << f;
+    EXPECT_NO_THROW(decode_image_file(f));
+  }
+}
+
+
+}  // namespace
+}  // namespace ants

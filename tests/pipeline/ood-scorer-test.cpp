@@ -1,0 +1,73 @@
+// OodScorer: the methods against independent computations, and what its setup records.
+#include <ants/pipeline.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline-fixture.h"
+
+namespace ants {
+namespace {
+
+namespace fs = std::filesystem;
+using test::PipelineModel;
+using test::files_of;
+using test::score_from;
+using test::version1_of;
+
+TEST_F(PipelineModel, MethodsScoreDifferentlyAndMcmEqualsTheIdProbability) {
+  std::vector<ImageEmbedding> batch = embed_image_files(*model_, {id_[0].file, id_[1].file, ood_[0].file},
+                                                          eval_options().features);
+  ScorerOptions o = scorer_options();
+  o.method = Method::mcm;
+  OodScorer mcm(*model_, demo_class_names(), o, nullptr);
+  const auto a = mcm.score(batch);
+  // MCM computed outside the scorer from the same features: the batch's image embeddings and the
+  // ID prompts encoded by the model directly (not through the scorer's text cache).
+  std::vector<std::string> prompts;
+  for (const auto& c : demo_class_names()) prompts.push_back(apply_template(o.neglabel.id_template, c));
+  const int dim = model_->info().embed_dim;
+  const FeatureMatrix id_texts = model_->encode_texts(prompts);
+  FeatureMatrix images{batch.size(), dim, {}};
+  for (const auto& e : batch) {
+    ASSERT_EQ(e.embedding.size(), static_cast<size_t>(dim)) << e.file << ": " << e.error;
+    images.data.insert(images.data.end(), e.embedding.begin(), e.embedding.end());
+  }
+  const std::vector<float> want = mcm_scores(images, id_texts, model_->info().logit_scale);
+  ASSERT_EQ(a.size(), want.size());
+  o.method = Method::neglabel;
+  OodScorer nl(*model_, demo_class_names(), o, nullptr);
+  const auto b = nl.score(batch);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(a[i].score, want[i], 1e-5f) << i;
+    EXPECT_FLOAT_EQ(a[i].score, a[i].prob);
+    EXPECT_EQ(a[i].pred, b[i].pred);
+    EXPECT_NE(a[i].score, b[i].score);
+    EXPECT_GT(a[i].prob, 1.f / 4.f - 1e-6f);
+  }
+  EXPECT_EQ(nl.negatives(), 300u);
+  o.detector.group_num = 20000;  // more groups than the 10,000 columns they split
+  EXPECT_THROW(OodScorer(*model_, demo_class_names(), o, nullptr), Error);
+  o.detector.group_num = 0;
+  EXPECT_THROW(OodScorer(*model_, demo_class_names(), o, nullptr), Error);
+  EXPECT_THROW(parse_method("odin"), Error);
+}
+
+// Scores `batch`-sized slices of `all` from `first` on.
+
+TEST_F(PipelineModel, TheScorerSetupNamesModelClassesBankAndOptions) {
+  OodScorer scorer(*model_, demo_class_names(), scorer_options(), nullptr);
+  const auto j = nlohmann::json::parse(scorer.setup_json());
+  EXPECT_EQ(j["method"], "ants");
+  EXPECT_EQ(j["model"].get<std::string>().size(), 32u);
+  EXPECT_EQ(j["n_classes"], 4);
+  EXPECT_EQ(j["negatives"]["rows"], 300);
+  EXPECT_EQ(j["detector"]["min_candidates"], 5);
+  EXPECT_EQ(j["detector"]["mode"], "ada");
+  OodScorer same(*model_, demo_class_names(), scorer_options(), nullptr);
+  EXPECT_EQ(same.setup_json(), scorer.setup_json());
+}
+
+
+}  // namespace
+}  // namespace ants
