@@ -1,4 +1,4 @@
-// eval: OOD detection quality on benchmark splits, the OpenOOD v1.5 way (spec §6).
+// eval: OOD detection quality on benchmark splits, the OpenOOD v1.5 way (method.md §6).
 #include <ants/mllm-client.h>
 #include <ants/pipeline.h>
 #include <ants/version.h>

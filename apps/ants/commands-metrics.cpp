@@ -1,4 +1,4 @@
-// metrics: OpenOOD v1.5 metrics (spec §6.1) from two files of scores, one JSON object on stdout.
+// metrics: OpenOOD v1.5 metrics (method.md §6.1) from two files of scores, one JSON object on stdout.
 #include <ants/metrics.h>
 
 #include <string>

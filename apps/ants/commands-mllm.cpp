@@ -1,4 +1,4 @@
-// describe, similar, mllm-check: the MLLM client on its own (spec §5).
+// describe, similar, mllm-check: the MLLM client on its own (method.md §5).
 #include <ants/image.h>
 #include <ants/mllm-client.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// negatives: the NegLabel bank for a class list (spec §3.1–§3.2), one prompt per line.
+// negatives: the NegLabel bank for a class list (method.md §3.1–§3.2), one prompt per line.
 #include <ants/negatives.h>
 #include <ants/files.h>
 #include <ants/inputs.h>

@@ -45,7 +45,7 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
   cmd.add_option("--near-interval", d.near_interval, "Δ: batches between VSNL updates (default: 40)");
   cmd.add_option("--near-top", d.similar_limit, "most frequent classes sent to VSNL (default: 40)");
   cmd.add_option("--balance-repeats", d.balance_repeats, "VSNL bank tiling of the balanced score (default: 10)");
-  o.aa_opt = cmd.add_flag("--activation-aware", d.activation_aware, "activation-aware ENS re-scoring (spec §4.11)");
+  o.aa_opt = cmd.add_flag("--activation-aware", d.activation_aware, "activation-aware ENS re-scoring (method.md §4.11)");
   o.aa_count_opt = cmd.add_option("--activation-count", d.activation_count,
                                   "ENS rows kept by the activation-aware re-scoring (default: 1000; paper-far: 500)");
   cmd.add_option("--activation-step", d.activation_step, "prefix step of the activation-aware score (default: 2)");
@@ -54,7 +54,7 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
                  "far scores kept for the activation-aware threshold (default: 20000)");
   cmd.add_option("--near-template", d.near_template, "prompt of the VSNL labels (default: \"The nice {}.\")");
   cmd.add_flag("--no-permute{false}", d.permute, "group the negatives in bank order, without the seed-0 permutation");
-  cmd.add_flag("--neglabel-init", d.neglabel_init, "the ENS bank starts as the NegLabel bank (spec §4.11)");
+  cmd.add_flag("--neglabel-init", d.neglabel_init, "the ENS bank starts as the NegLabel bank (method.md §4.11)");
   cmd.add_option("--threshold-rule", o.threshold_rule, "head (the authors' code, default) or paper (Eq. 5-6)")
       ->check(CLI::IsMember({"head", "paper"}));
   cmd.add_option("--lambda-rule", o.lambda_rule, "head (default) or paper (means over mined negatives)")

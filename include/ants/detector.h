@@ -1,5 +1,5 @@
 // ants/detector.h — zero-shot OOD scores from CLIP features: MCM, NegLabel and the streaming ANTS
-// detector (spec §3–§4, HEAD behaviour of the authors' code unless an option says otherwise).
+// detector (method.md §3–§4, HEAD behaviour of the authors' code unless an option says otherwise).
 //
 // Layouts: every feature matrix is row-major float32, one L2-normalised row per text or image,
 // `dim` columns (the CLIP embedding width). Scores are in [0, 1], higher = more in-distribution.
@@ -47,7 +47,7 @@ ANTS_API ZeroShot zero_shot(const FeatureMatrix& images, const FeatureMatrix& id
 // `id_texts` share dim.
 ANTS_API std::vector<float> mcm_scores(const FeatureMatrix& images, const FeatureMatrix& id_texts, float logit_scale);
 
-// NegLabel: the grouped ID mass of spec §3.3 against `negatives` with groups of `group_size`
+// NegLabel: the grouped ID mass of method.md §3.3 against `negatives` with groups of `group_size`
 // columns, after the seed-0 torch randperm unless `permute` is false (plain softmax when the bank
 // has ≤ group_size rows).
 // Also returns the predicted class of each image in `preds` when not null.
@@ -67,7 +67,7 @@ enum class ThresholdRule { head, paper };
 // whose S_nl is below the γ in force when their batch arrives).
 enum class LambdaRule { head, paper };
 
-// Every constant of spec §7, with the spec's defaults.
+// Every constant of method.md §7 (docs/), with the reference's defaults.
 struct DetectorOptions {
   FusionMode mode = FusionMode::ada;
   ThresholdRule threshold_rule = ThresholdRule::head;

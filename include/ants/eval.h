@@ -1,6 +1,7 @@
-// ants/eval.h — OOD detection quality on ID + OOD image sets, the OpenOOD v1.5 protocol (spec
-// §6.2): per OOD set and seed, a reset stream of OOD then ID images in torch_randperm order,
-// scored in detector batches, with metrics, traces and the output files and report of `ants eval`.
+// ants/eval.h — OOD detection quality on ID + OOD image sets, the OpenOOD v1.5 protocol
+// (docs/method.md §6.2): per OOD set and seed, a reset stream of OOD then ID images in
+// torch_randperm order, scored in detector batches, with metrics, traces and the output files and
+// report of `ants eval`.
 #pragma once
 
 #include <ants/callbacks.h>

@@ -1,4 +1,4 @@
-// ants/metrics.h — OOD detection metrics exactly as OpenOOD v1.5 computes them (spec §6.1).
+// ants/metrics.h — OOD detection metrics exactly as OpenOOD v1.5 computes them (method.md §6.1).
 //
 // Scores follow the detector's convention: higher = more in-distribution. Every metric is a
 // fraction in [0, 1] (percent_metrics gives them in percent, as ants prints them). All functions

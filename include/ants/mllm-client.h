@@ -1,6 +1,6 @@
 // ants/mllm-client.h — the multimodal-LLM client: any OpenAI-compatible chat-completions server
 // (llama.cpp's llama-server with --mmproj, vLLM, SGLang, Ollama, LM Studio, a hosted API) behind
-// the detector's ants::Mllm interface (ants/mllm.h; spec §5).
+// the detector's ants::Mllm interface (ants/mllm.h; method.md §5).
 //
 // Protocol: POST {base}/v1/chat/completions with a system and a user message (images as base64
 // JPEG data URLs, downscaled so the longer side is at most image_size), max_tokens, temperature 0
@@ -44,7 +44,7 @@
 namespace ants {
 
 // lenient: clean what real servers send (think blocks, markdown, preambles, comma lists, ...)
-// then apply the spec §4.5 rules; empty results are failures. reference: spec §4.5 exactly.
+// then apply the method.md §4.5 rules; empty results are failures. reference: method.md §4.5 exactly.
 enum class MllmParse { lenient, reference };
 
 struct MllmOptions {
@@ -69,7 +69,7 @@ struct MllmOptions {
   std::optional<int64_t> seed;      // sent as "seed" when set
   std::vector<std::pair<std::string, std::string>> headers;  // extra HTTP headers
   std::string api_key;              // Bearer token; make_mllm_client reads ANTS_MLLM_API_KEY when empty
-  bool vsnl_placeholder_image = true;  // spec §5.2: a black 28x28 image with the VSNL prompt
+  bool vsnl_placeholder_image = true;  // method.md §5.2: a black 28x28 image with the VSNL prompt
   int breaker_failures = 5;         // calls failed in a row that open the circuit
   double breaker_cooldown_s = 30;   // how long an open circuit refuses calls
   double backoff_s = 0.5;           // first retry delay; doubles per retry, at most 8 s

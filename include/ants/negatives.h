@@ -1,5 +1,5 @@
 // ants/negatives.h — the text banks of the OOD detectors: ID class lists, the NegLabel WordNet
-// corpus, the NegLabel negative-label selection (spec §3.1–§3.2) and fixed negative-prompt files.
+// corpus, the NegLabel negative-label selection (method.md §3.1–§3.2) and fixed negative-prompt files.
 //
 // Layouts: every embedding matrix is row-major float32, one L2-normalised row per prompt, `dim`
 // (= ClipInfo::embed_dim) columns; row i belongs to prompts[i]. All results are returned by value
@@ -61,7 +61,7 @@ ANTS_API TextBank read_negatives_file(const ClipModel& model, const std::filesys
                                       const CacheOptions& cache = {}, const ProgressFn& progress = {},
                                       std::vector<std::string>* warnings = nullptr, int text_batch = 256);
 
-// How many words survive each step of spec §3.1 (the reference's counts with the built-in corpus
+// How many words survive each step of method.md §3.1 (the reference's counts with the built-in corpus
 // and the 1000 ImageNet names: 13,467 → 13,091 → 13,082 → 11,453 adjectives and
 // 65,988 → 58,546 → 58,101 nouns).
 struct NegLabelCorpusCounts {
@@ -71,7 +71,7 @@ struct NegLabelCorpusCounts {
   size_t adjectives = 0, nouns = 0;        // candidates: adjectives that are also nouns dropped
 };
 
-// The NegLabel candidate words (spec §3.1), in a deterministic order: first occurrence, reading
+// The NegLabel candidate words (method.md §3.1), in a deterministic order: first occurrence, reading
 // the files in byte-wise sorted name order (the reference's Python set has a hash-random order,
 // which only matters for ties).
 struct NegLabelCorpus {
@@ -102,7 +102,7 @@ struct NegLabelOptions {
 };
 
 struct NegLabelBank {
-  // Selected adjectives in ascending q, then selected nouns in ascending q (spec §3.2 step 5);
+  // Selected adjectives in ascending q, then selected nouns in ascending q (method.md §3.2 step 5);
   // prompts are the templated texts, e.g. "This is a wooden photo.", "The nice tench.".
   TextBank bank;
   std::vector<float> q;              // bank.size() quantile similarities, one per row
@@ -113,7 +113,7 @@ struct NegLabelBank {
   std::vector<std::string> warnings; // e.g. a corrupt cache file that was recomputed
 };
 
-// The NegLabel bank of spec §3.2 for the ID classes `classes` (as read_class_list returns them):
+// The NegLabel bank of method.md §3.2 for the ID classes `classes` (as read_class_list returns them):
 // encodes the ID prompts and every candidate with its template, computes for each candidate the
 // element floor(quantile·N) of its ascending cosine similarities to the N ID prompts (q), splits
 // count into M_adj = floor(count·|A|/(|A|+|W|)) adjectives and M_noun = count − M_adj nouns,

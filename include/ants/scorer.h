@@ -40,7 +40,7 @@ ANTS_API const char* threshold_rule_name(ThresholdRule r);
 ANTS_API LambdaRule parse_lambda_rule(const std::string& name);
 ANTS_API const char* lambda_rule_name(LambdaRule r);
 
-// The settings of the authors' scripts (spec §7): "paper-far" (far_only, activation-aware ENS
+// The settings of the authors' scripts (method.md §7): "paper-far" (far_only, activation-aware ENS
 // over 500 negatives, E_max 10) and "paper-near" (near_only, VSNL from the first batch, no ENS).
 // Fields a preset leaves alone are nullopt.
 struct DetectorPreset {

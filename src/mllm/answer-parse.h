@@ -1,5 +1,5 @@
 // From a server's raw answer to what the detector uses: one description (ENS) or a few class
-// names (VSNL). `reference` is spec §4.5 exactly; `lenient` first cleans what real servers send
+// names (VSNL). `reference` is method.md §4.5 exactly; `lenient` first cleans what real servers send
 // (think blocks, markdown, quotes, preambles, other numbering styles, comma lists, trailing
 // explanations, over-long text, invalid UTF-8) and then applies the same rules.
 #pragma once

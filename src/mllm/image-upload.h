@@ -23,7 +23,7 @@ ImageRGB8 fit_longer_side(const ImageRGB8& image, int max_side);
 std::string image_data_url(const ImageRef& image, int max_side, int quality);
 std::string image_data_url(const ImageRGB8& image, int max_side, int quality);
 
-// The black 28x28 placeholder the reference sends with every VSNL prompt (spec §5.2).
+// The black 28x28 placeholder the reference sends with every VSNL prompt (method.md §5.2).
 const std::string& placeholder_data_url();
 
 }  // namespace ants::mllm

@@ -1,4 +1,4 @@
-// The prompt templates of the MLLM client (spec §5): built in from data/prompts, or read from a
+// The prompt templates of the MLLM client (method.md §5): built in from data/prompts, or read from a
 // file the user names, and their substitution.
 #pragma once
 

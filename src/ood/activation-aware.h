@@ -1,4 +1,4 @@
-// The optional activation-aware (TANL-style) ENS re-scoring of spec §4.11, off by default.
+// The optional activation-aware (TANL-style) ENS re-scoring of method.md §4.11, off by default.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// The negative-image mining threshold γ (spec §4.3), in the HEAD rule and the paper's Eq. 5–6.
+// The negative-image mining threshold γ (method.md §4.3), in the HEAD rule and the paper's Eq. 5–6.
 #pragma once
 
 #include <array>

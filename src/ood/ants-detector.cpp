@@ -1,4 +1,4 @@
-// The ANTS per-batch procedure of spec §4.2, in the HEAD order.
+// The ANTS per-batch procedure of method.md §4.2, in the HEAD order.
 #include <ants/negatives.h>
 
 #include <algorithm>
@@ -25,7 +25,7 @@ void check_matrix(const FeatureMatrix& m, const char* what) {
                    std::to_string(m.rows) + " rows x " + std::to_string(m.dim));
 }
 
-// [new; old] keeping the last `cap` rows: on overflow the newest rows go (spec §4.4).
+// [new; old] keeping the last `cap` rows: on overflow the newest rows go (method.md §4.4).
 void enqueue(FeatureMatrix& bank, std::vector<std::string>& labels, const FeatureMatrix& add,
              const std::vector<std::string>& add_labels, size_t cap) {
   if (add.rows == 0) return;

@@ -1,4 +1,4 @@
-// The ANTS detector's mutable state (spec §4.1) and its fixed setup, shared by the batch
+// The ANTS detector's mutable state (method.md §4.1) and its fixed setup, shared by the batch
 // procedure and the snapshot code.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The adaptive fusion weight of spec §4.9.
+// The adaptive fusion weight of method.md §4.9.
 #pragma once
 
 namespace ants::ood {

@@ -14,7 +14,7 @@ Grouping make_grouping(size_t columns, size_t group_size, bool permute) {
   g.plain = columns <= group_size;
   if (g.plain) return g;
   g.groups = std::max<size_t>(1, columns / group_size);
-  // The trailing K mod G columns are dropped *before* permuting (spec §9.3).
+  // The trailing K mod G columns are dropped *before* permuting (method.md §9.3).
   const size_t used = columns - columns % g.groups;
   g.length = used / g.groups;
   if (permute) g.perm = &cached_randperm(static_cast<uint32_t>(used));

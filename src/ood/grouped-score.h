@@ -1,4 +1,4 @@
-// The grouped ID-mass score of spec §3.3 and the bank rule "plain iff K ≤ g" (§3.3, §4.7–4.8).
+// The grouped ID-mass score of method.md §3.3 and the bank rule "plain iff K ≤ g" (§3.3, §4.7–4.8).
 #pragma once
 
 #include <cstddef>

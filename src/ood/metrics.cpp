@@ -1,4 +1,4 @@
-// OpenOOD v1.5 metrics (openood/evaluators/metrics.py) on sklearn 1.2's curves, spec §6.1.
+// OpenOOD v1.5 metrics (openood/evaluators/metrics.py) on sklearn 1.2's curves, method.md §6.1.
 #include <ants/metrics.h>
 
 #include <algorithm>

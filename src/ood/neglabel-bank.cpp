@@ -37,7 +37,7 @@ std::string field(const char* name, const std::string& value) {
   return std::string(name) + "(" + std::to_string(value.size()) + ")=" + value + "\n";
 }
 
-// Everything the bank depends on; "rule" names this implementation of spec §3.1–§3.2 (bump it
+// Everything the bank depends on; "rule" names this implementation of method.md §3.1–§3.2 (bump it
 // when the selection changes).
 std::string bank_key(const ClipModel& model, const core::Hash128& corpus, const std::vector<std::string>& classes,
                      const NegLabelOptions& o) {

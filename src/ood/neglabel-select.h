@@ -1,4 +1,4 @@
-// The NegLabel selection rule of spec §3.2 steps 3–5 on given q values (no model involved).
+// The NegLabel selection rule of method.md §3.2 steps 3–5 on given q values (no model involved).
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// The NegLabel distance of spec §3.2 step 2: for each candidate text, one order statistic of its
+// The NegLabel distance of method.md §3.2 step 2: for each candidate text, one order statistic of its
 // cosine similarities to the N ID prompts.
 #pragma once
 

@@ -1,4 +1,4 @@
-// VSNL bookkeeping (spec §4.6): the most frequent predicted classes and the per-class label cache.
+// VSNL bookkeeping (method.md §4.6): the most frequent predicted classes and the per-class label cache.
 #pragma once
 
 #include <cstdint>

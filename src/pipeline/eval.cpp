@@ -1,4 +1,4 @@
-// The OpenOOD evaluation protocol (spec §6.2) with an explicit, reproducible shuffle: per OOD set
+// The OpenOOD evaluation protocol (method.md §6.2) with an explicit, reproducible shuffle: per OOD set
 // and seed, the detector starts fresh on OOD + ID images in torch_randperm(n, seed) order.
 #include <ants/eval.h>
 

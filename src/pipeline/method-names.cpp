@@ -48,7 +48,7 @@ const char* lambda_rule_name(LambdaRule r) { return name_of(r, kLambdaRules); }
 
 std::vector<std::string> preset_names() { return {"paper-far", "paper-near"}; }
 
-// The authors' scripts (spec §7): far-OOD runs use far_only with activation-aware ENS over 500
+// The authors' scripts (method.md §7): far-OOD runs use far_only with activation-aware ENS over 500
 // negatives and E_max 10; near-OOD runs use near_only with VSNL from the first batch and no ENS.
 DetectorPreset detector_preset(const std::string& name) {
   DetectorPreset p;

@@ -1,4 +1,4 @@
-// MLLM answers to labels: the normalisation and numbered-list parsing of spec §4.5 (the reference
+// MLLM answers to labels: the normalisation and numbered-list parsing of method.md §4.5 (the reference
 // rules; the MLLM client adds a lenient cleaner in front of them).
 #pragma once
 

@@ -322,7 +322,7 @@ TEST_F(DetectEvalCli, UsageErrorsExitWithTwo) {
   EXPECT_EQ(r.code, 2);
 }
 
-// The presets are the authors' scripts (spec §7); an option given by the user still wins.
+// The presets are the authors' scripts (method.md §7); an option given by the user still wins.
 TEST_F(DetectEvalCli, PresetsSetTheConstantsOfTheAuthorsScripts) {
   auto base = scoring_args();  // without the fixture's --near-start, which would win over the preset
   base.erase(std::find(base.begin(), base.end(), "--near-start"), std::find(base.begin(), base.end(), "--near-start") + 2);

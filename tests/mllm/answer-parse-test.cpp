@@ -1,4 +1,4 @@
-// The two answer parsers: reference = spec §4.5 exactly; lenient cleans what real servers send.
+// The two answer parsers: reference = method.md §4.5 exactly; lenient cleans what real servers send.
 #include "mllm/answer-parse.h"
 
 #include <gtest/gtest.h>
@@ -22,7 +22,7 @@ TEST(AnswerParse, CleanNumberedListsGiveTheSameLabelsInBothModes) {
   EXPECT_EQ(lenient("1. Lynx\n2. Bobcat", "x"), (Labels{"Lynx", "Bobcat"}));
 }
 
-TEST(AnswerParse, ReferenceIsSpecExact) {  // spec §8.5: no cleaning, the class itself kept
+TEST(AnswerParse, ReferenceIsSpecExact) {  // method.md §8.5: no cleaning, the class itself kept
   EXPECT_EQ(parse_similar("1. **Lynx**\n2. tabby cat\n- Bobcat", MllmParse::reference, "tabby cat").value(),
             (Labels{"**Lynx**", "tabby cat"}));
   EXPECT_EQ(parse_similar("no list here", MllmParse::reference, "x").value(), Labels{});  // an answer, not a failure

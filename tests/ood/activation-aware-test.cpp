@@ -7,13 +7,13 @@
 namespace ants::ood {
 namespace {
 
-TEST(ActivationAware, CumulativeScore) {  // spec §8.7
+TEST(ActivationAware, CumulativeScore) {  // method.md §8.7
   const std::vector<float> id = {2, 1}, neg = {0.5f, -0.5f, 0.25f};
   EXPECT_NEAR(cumulative_id_mass(id.data(), 2, neg.data(), 3, 2), 0.7791112, 1e-7);
   EXPECT_NEAR(cumulative_id_mass(id.data(), 2, neg.data(), 3, 1), 0.8059927, 1e-7);
 }
 
-TEST(ActivationAware, OtsuThreshold) {  // spec §8.7
+TEST(ActivationAware, OtsuThreshold) {  // method.md §8.7
   EXPECT_EQ(activation_threshold({0.1f, 0.12f, 0.15f, 0.8f, 0.85f, 0.9f}), 0.16f);
   EXPECT_EQ(activation_threshold({0.4f, 0.4f, 0.4f}), 0.4f);  // no split has two sides: the median
 }

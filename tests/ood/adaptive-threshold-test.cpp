@@ -9,7 +9,7 @@ namespace {
 const std::vector<float> kA1 = {0.05f, 0.12f, 0.15f, 0.18f, 0.22f, 0.25f, 0.31f, 0.35f, 0.41f, 0.47f,
                                 0.55f, 0.62f, 0.91f, 0.92f, 0.93f, 0.95f, 0.96f, 0.97f, 0.98f, 0.99f};
 
-TEST(AdaptiveThreshold, A1HistogramJumpThenMedian) {  // spec §8.3
+TEST(AdaptiveThreshold, A1HistogramJumpThenMedian) {  // method.md §8.3
   const ThresholdResult r = adaptive_threshold(kA1, 0.5);
   EXPECT_EQ(r.counts, (std::array<int, 10>{1, 3, 2, 2, 2, 1, 1, 0, 0, 8}));
   EXPECT_DOUBLE_EQ(r.upper, 0.9);

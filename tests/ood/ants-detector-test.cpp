@@ -1,4 +1,4 @@
-// The ANTS state machine over scripted streams with the fake MLLM: the order of spec §4.2.
+// The ANTS state machine over scripted streams with the fake MLLM: the order of method.md §4.2.
 #include <ants/detector.h>
 #include <gtest/gtest.h>
 
@@ -127,7 +127,7 @@ TEST(AntsDetector, NoCandidatesWithoutFilesOrAfterTheLastUpdate) {
   EXPECT_EQ(f.mllm.describe_files.size(), 1u);
 }
 
-TEST(AntsDetector, EnsBankKeepsTheOldestRowsOnOverflow) {  // spec §4.4, §8.5
+TEST(AntsDetector, EnsBankKeepsTheOldestRowsOnOverflow) {  // method.md §4.4, §8.5
   DetectorOptions o = quick_options();
   o.queue_cap = 6;
   Fixture f(o);
@@ -195,7 +195,7 @@ TEST(AntsDetector, AThrowingPollIsIgnored) {
   EXPECT_EQ(f.det.stats().far_rows, 0u);
 }
 
-TEST(AntsDetector, VsnlScheduleCacheAndRetry) {  // spec §4.6, §8.5
+TEST(AntsDetector, VsnlScheduleCacheAndRetry) {  // method.md §4.6, §8.5
   DetectorOptions o = quick_options();
   o.near_start_batch = 2;
   o.near_interval = 3;
@@ -267,7 +267,7 @@ TEST(AntsDetector, ModesAndLambda) {
   }
 }
 
-TEST(AntsDetector, NegLabelInitialisedBankIsFrozen) {  // spec §4.11
+TEST(AntsDetector, NegLabelInitialisedBankIsFrozen) {  // method.md §4.11
   DetectorOptions o = quick_options();
   o.neglabel_init = true;
   o.queue_cap = 1;

@@ -16,7 +16,7 @@ double bank_score(const std::vector<float>& row, size_t n_id, size_t g, bool per
   return grouped_id_mass(a, exps.data(), k, make_grouping(k, g, permute));
 }
 
-// Forces the grouped path even where K ≤ g would make BankScore plain (spec §8.2 G1 g=3).
+// Forces the grouped path even where K ≤ g would make BankScore plain (method.md §8.2 G1 g=3).
 double grouped_score(const std::vector<float>& row, size_t n_id, size_t g) {
   const size_t k = row.size() - n_id;
   std::vector<double> exps;
@@ -63,7 +63,7 @@ TEST(GroupedScore, LargeLogitsDoNotOverflow) {
   EXPECT_NEAR(bank_score({1000, 999, 998, 1000}, 2, 100), (std::exp(2.0) + std::exp(1.0)) / (std::exp(2.0) + std::exp(1.0) + 1 + std::exp(2.0)), 1e-12);
 }
 
-TEST(GroupedScore, BalancedNearWithTiling) {  // spec §8.2 NB: ×10 tiling, g = N = 2
+TEST(GroupedScore, BalancedNearWithTiling) {  // method.md §8.2 NB: ×10 tiling, g = N = 2
   const std::vector<float> id = {2, 1}, near = {1.5, 0.5};
   std::vector<double> exps;
   const double a = shifted_exponentials(id.data(), 2, near.data(), 2, exps);
@@ -72,7 +72,7 @@ TEST(GroupedScore, BalancedNearWithTiling) {  // spec §8.2 NB: ×10 tiling, g =
   EXPECT_NEAR(grouped_id_mass(a, exps.data(), 2, make_grouping(20, 100, true)), 0.1415367, 1e-7);
 }
 
-TEST(GroupedScore, P1OneRowBankIsPlainViaPublicApi) {  // spec §8.2 P1
+TEST(GroupedScore, P1OneRowBankIsPlainViaPublicApi) {  // method.md §8.2 P1
   FeatureMatrix images{1, 2, {1, 0}}, id{2, 2, {1, 0, 0, 1}}, bank{1, 2, {0.6f, 0.8f}};
   EXPECT_NEAR(neglabel_scores(images, id, bank, 10.f, 100)[0], 0.9820146, 1e-6);
 }

@@ -1,4 +1,4 @@
-// OpenOOD metrics: spec §8.6 vectors and sklearn 1.2.1 goldens (scripts/gen-metrics-goldens.py).
+// OpenOOD metrics: method.md §8.6 vectors and sklearn 1.2.1 goldens (scripts/gen-metrics-goldens.py).
 #include <ants/metrics.h>
 #include <gtest/gtest.h>
 

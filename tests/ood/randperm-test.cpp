@@ -9,14 +9,14 @@ namespace {
 
 std::vector<uint32_t> v(std::initializer_list<uint32_t> l) { return l; }
 
-TEST(Randperm, Mt19937SeedZeroStream) {  // spec §8.1
+TEST(Randperm, Mt19937SeedZeroStream) {  // method.md §8.1
   std::mt19937 g(0);
   EXPECT_EQ(g(), 2357136044u);
   EXPECT_EQ(g(), 2546248239u);
   EXPECT_EQ(g(), 3071714933u);
 }
 
-TEST(Randperm, MatchesTorchRandperm) {  // spec §8.1
+TEST(Randperm, MatchesTorchRandperm) {  // method.md §8.1
   EXPECT_EQ(torch_randperm(4), v({0, 1, 3, 2}));
   EXPECT_EQ(torch_randperm(6), v({2, 5, 3, 0, 1, 4}));
   EXPECT_EQ(torch_randperm(10), v({4, 1, 7, 5, 3, 9, 0, 8, 6, 2}));

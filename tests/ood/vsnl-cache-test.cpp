@@ -9,14 +9,14 @@ namespace {
 
 using S = std::vector<std::string>;
 
-TEST(VsnlCache, MostFrequentTiesByFirstOccurrence) {  // spec §8.5
+TEST(VsnlCache, MostFrequentTiesByFirstOccurrence) {  // method.md §8.5
   ClassCounter c;
   for (int p : {3, 1, 3, 2, 1, 5, 3, 7, 7}) c.add(p);
   EXPECT_EQ(c.most_common(3), (std::vector<int>{3, 1, 7}));
   EXPECT_EQ(c.most_common(10), (std::vector<int>{3, 1, 7, 2, 5}));
 }
 
-TEST(VsnlCache, UpdateEvictsAndFlattens) {  // spec §8.5
+TEST(VsnlCache, UpdateEvictsAndFlattens) {  // method.md §8.5
   LabelCache cache = {{1, {"old label"}}, {2, {"inactive"}}};
   const std::vector<int> top = {1, 3};
   ASSERT_FALSE(cache_has(cache, 3));
