@@ -4,7 +4,6 @@
 #include <ants/version.h>
 
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -138,10 +137,8 @@ int run_eval_command(EvalArgs& a) {
   print_warnings(r.warnings, a.scoring.quiet);
   info.warnings.insert(info.warnings.end(), r.warnings.begin(), r.warnings.end());
   info.run_json = run_facts(a, *model, scorer, mllm.get()).dump();
-  write_eval_outputs(a.out, r, sets, eo, info);
+  const json metrics = json::parse(write_eval_outputs(a.out, r, sets, eo, info));
   if (mllm && !a.scoring.quiet) print_mllm_summary(*mllm);
-  std::ifstream metrics_file(fs::path(a.out) / "metrics.json");
-  const json metrics = json::parse(metrics_file);
   print_json_line(metrics);
   if (!a.scoring.quiet && stderr_is_terminal()) print_metrics_table(metrics, a.out);
   return r.failed.empty() ? 0 : kExitFailure;

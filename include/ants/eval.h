@@ -75,8 +75,10 @@ struct EvalRunInfo {
 // over seeds), metrics.csv (OpenOOD style, ×100 with two decimals), scores.csv, trace.csv,
 // negatives.json, run.json and report.html (self-contained: metrics, ROC curves, score histograms,
 // γ/λ traces, mined negatives, warnings) into `out_dir` (created), each atomically.
-ANTS_API void write_eval_outputs(const std::filesystem::path& out_dir, const EvalResult& result,
-                        const std::vector<OodSet>& ood_sets, const EvalOptions& options, const EvalRunInfo& info);
+// Returns the metrics.json object as compact JSON text.
+ANTS_API std::string write_eval_outputs(const std::filesystem::path& out_dir, const EvalResult& result,
+                                        const std::vector<OodSet>& ood_sets, const EvalOptions& options,
+                                        const EvalRunInfo& info);
 
 namespace pipeline {
 // Reads metrics.json, run.json and scores.csv (and trace.csv and negatives.json when present)

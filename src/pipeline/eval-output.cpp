@@ -210,8 +210,8 @@ std::string csv_field(const std::string& s) {
   return q + "\"";
 }
 
-void write_eval_outputs(const fs::path& out_dir, const EvalResult& result, const std::vector<OodSet>& ood_sets,
-                        const EvalOptions& options, const EvalRunInfo& info) {
+std::string write_eval_outputs(const fs::path& out_dir, const EvalResult& result, const std::vector<OodSet>& ood_sets,
+                               const EvalOptions& options, const EvalRunInfo& info) {
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) core::fail(ErrorCode::io, out_dir.string(), "cannot create the output directory: " + ec.message());
@@ -223,6 +223,7 @@ void write_eval_outputs(const fs::path& out_dir, const EvalResult& result, const
   write_json(out_dir / schema::kNegativesJson, negatives_json(result));
   write_json(out_dir / schema::kRunJson, run_json(result, options, info));
   pipeline::write_report_html(out_dir);  // from the files above, as `ants report` remakes it
+  return metrics.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace ants

@@ -220,7 +220,8 @@ std::string OodScorer::setup_json() const {
                    {"id_template", d.opt.neglabel.id_template},
                    {"negatives", {{"rows", d.negatives.rows}, {"hash", matrix_hash(d.negatives)}}}};
   if (d.opt.method != Method::mcm) j["detector"] = detector_options_json(d.opt.detector, d.opt.method);
-  return j.dump();
+  // A prompt template of arbitrary bytes must not throw here (class names are hashed).
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Method OodScorer::method() const { return impl_->opt.method; }

@@ -400,5 +400,28 @@ TEST(DemoCli, RunsEvalOnBuiltInDataWithReplayedAnswers) {
   EXPECT_TRUE(fs::exists(out / "eval" / "metrics.csv"));
 }
 
+// On a terminal the demo (an eval) ends with a table for people; stdout stays one JSON line.
+TEST(DemoCli, EndsWithAMetricsTableOnATerminal) {
+  if (test::cli_path().empty()) GTEST_SKIP() << "CLI not built";
+  if (std::system("command -v script > /dev/null 2>&1") != 0) GTEST_SKIP() << "no `script` to make a terminal";
+  const fs::path dir = test::temp_dir();
+  // `script` runs the command on a pseudo-terminal: first with stderr redirected to a file (no
+  // terminal: no table), then with stderr on the terminal, whose session `script` records.
+  const std::string cmd = "script -qec '" + test::cli_path() + " demo --images 8 --out " + (dir / "demo").string() +
+                          " 2>" + (dir / "err.txt").string() + " >" + (dir / "out.txt").string() + "' /dev/null";
+  const std::string tty = "script -qec '" + test::cli_path() + " demo --images 8 --out " + (dir / "demo2").string() +
+                          " >" + (dir / "out2.txt").string() + "' " + (dir / "session.txt").string() + " > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  ASSERT_EQ(std::system(tty.c_str()), 0);
+  const std::string piped = core::read_file(dir / "err.txt"), session = core::read_file(dir / "session.txt");
+  EXPECT_EQ(piped.find("AUROC %"), std::string::npos) << "no table when stderr is not a terminal";
+  EXPECT_NE(session.find("AUROC %"), std::string::npos) << session;
+  EXPECT_NE(session.find("textures"), std::string::npos);
+  EXPECT_NE(session.find("report.html"), std::string::npos);
+  const auto lines = test::split_lines(core::read_file(dir / "out2.txt"));
+  ASSERT_EQ(lines.size(), 1u);  // stdout: the metrics.json object only
+  EXPECT_EQ(nlohmann::json::parse(lines[0])["method"], "ants");
+}
+
 }  // namespace
 }  // namespace ants
