@@ -17,40 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// A list file (`path label` lines, relative to --data-root) or a directory of images.
-std::vector<LabeledImage> read_images(const std::string& path, const std::string& data_root, bool ood) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    std::vector<LabeledImage> images;
-    for (auto& f : collect_image_files({path})) images.push_back({f, ood ? kOodLabel : kUnknownIdLabel});
-    if (images.empty()) throw Error(ErrorCode::invalid_argument, path + ": no images in the directory");
-    return images;
-  }
-  if (has_image_extension(path)) {
-    throw Error(ErrorCode::invalid_argument, path + ": an image, not an image list (`path label` lines) or a directory");
-  }
-  return read_image_list(path, data_root, ood);
-}
-
-// NAME=PATH[:near|far]
-OodSet parse_ood(const std::string& spec, const std::string& data_root) {
-  const size_t eq = spec.find('=');
-  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-    throw Error(ErrorCode::invalid_argument, "--ood '" + spec + "': expected NAME=LIST[:near|far]");
-  OodSet set;
-  set.name = spec.substr(0, eq);
-  std::string path = spec.substr(eq + 1);
-  for (const char* split : {"near", "far"}) {
-    const std::string suffix = std::string(":") + split;
-    if (path.size() > suffix.size() && path.ends_with(suffix)) {
-      set.split = split;
-      path.resize(path.size() - suffix.size());
-    }
-  }
-  set.images = read_images(path, data_root, true);
-  return set;
-}
-
 std::vector<uint32_t> parse_seeds(const std::string& text, uint32_t single) {
   if (text.empty()) return {single};
   std::vector<uint32_t> seeds;
@@ -110,8 +76,8 @@ int run_eval_command(EvalArgs& a) {
   std::vector<LabeledImage> id_images;
   std::unique_ptr<OodScorer> built;
   configure([&] {
-    for (const auto& spec : a.ood) sets.push_back(parse_ood(spec, a.data_root));
-    id_images = read_images(a.id, a.data_root, false);
+    for (const auto& spec : a.ood) sets.push_back(parse_ood_set(spec, a.data_root));
+    id_images = read_image_set(a.id, a.data_root, false);
     built = std::make_unique<OodScorer>(*model, load_class_names(a.scoring.bank, a.scoring.quiet), so, mllm.get());
   });
   OodScorer& scorer = *built;

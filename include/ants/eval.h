@@ -27,6 +27,10 @@ struct OodSet {
   std::vector<LabeledImage> images;
 };
 
+// An OOD set as users write it: NAME=LIST[:near|far], LIST an image list or a directory
+// (read_image_set, paths relative to `data_root`). Throws Error(invalid_argument) when malformed.
+ANTS_API OodSet parse_ood_set(const std::string& spec, const std::filesystem::path& data_root);
+
 struct EvalOptions {
   std::vector<uint32_t> seeds{0};
   size_t batch = 256;  // detector batch

@@ -31,6 +31,12 @@ struct LabeledImage {
 ANTS_API std::vector<LabeledImage> read_image_list(const std::filesystem::path& list,
                                                    const std::filesystem::path& data_root, bool ood);
 
+// The images of an evaluation set: an OpenOOD image list (read_image_list) or a directory (every
+// image under it, labelled OOD or unknown ID). Throws Error(invalid_argument) for an empty
+// directory or an image file given where a list is expected.
+ANTS_API std::vector<LabeledImage> read_image_set(const std::filesystem::path& path,
+                                                  const std::filesystem::path& data_root, bool ood);
+
 // The built-in lists "imagenet" (the reference's 1000 CLIP names), "cifar10", "cifar100", or else
 // a class-list file (read_class_list). Throws Error(invalid_argument) when it is neither.
 ANTS_API std::vector<std::string> load_classes(const std::string& name_or_file,

@@ -74,12 +74,10 @@ struct ScoredImage {
   std::string error;   // set when the image could not be read (other fields then unset)
 };
 
-// One detector batch's bookkeeping, for traces and reports.
+// One detector batch's bookkeeping, for traces and reports: the detector's counters after it
+// (stats.batches numbers the batch; the stateless methods count batches only).
 struct BatchTrace {
-  int64_t batch = 0;
-  float gamma = 0, lambda = 0;
-  size_t far_rows = 0, near_rows = 0;
-  int ens_updates = 0, vsnl_updates = 0;
+  DetectorStats stats;
   std::vector<std::string> new_far, new_near;  // labels that entered the banks in this batch
 };
 

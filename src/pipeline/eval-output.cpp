@@ -153,8 +153,9 @@ std::string trace_csv(const EvalResult& r) {
   std::string out = csv_header(schema::kTraceColumns);
   char buf[160];  // the row is written in kTraceColumns' order
   for (const auto& run : r.runs) {
-    for (const auto& t : run.trace) {
-      std::snprintf(buf, sizeof buf, ",%u,%lld,%.9g,%.9g,%zu,%zu,%d,%d\n", run.seed, static_cast<long long>(t.batch),
+    for (const auto& trace : run.trace) {
+      const DetectorStats& t = trace.stats;
+      std::snprintf(buf, sizeof buf, ",%u,%lld,%.9g,%.9g,%zu,%zu,%d,%d\n", run.seed, static_cast<long long>(t.batches),
                     t.gamma, t.lambda, t.far_rows, t.near_rows, t.ens_updates, t.vsnl_updates);
       out += csv_field(run.set) + buf;
     }
@@ -167,8 +168,8 @@ json negatives_json(const EvalResult& r) {
   for (const auto& run : r.runs) {
     json far = json::array(), near = json::array();
     for (const auto& t : run.trace) {
-      for (const auto& l : t.new_far) far.push_back({{"label", l}, {"batch", t.batch}});
-      for (const auto& l : t.new_near) near.push_back({{"label", l}, {"batch", t.batch}});
+      for (const auto& l : t.new_far) far.push_back({{"label", l}, {"batch", t.stats.batches}});
+      for (const auto& l : t.new_near) near.push_back({{"label", l}, {"batch", t.stats.batches}});
     }
     all.push_back({{"set", run.set}, {"seed", run.seed}, {"far", far}, {"near", near}});
   }

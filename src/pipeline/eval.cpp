@@ -132,6 +132,24 @@ void check_stream(const OodSet& set, const std::vector<LabeledImage>& stream, co
 
 }  // namespace
 
+OodSet parse_ood_set(const std::string& spec, const std::filesystem::path& data_root) {
+  const size_t eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    core::fail(ErrorCode::invalid_argument, "--ood '" + spec + "'", "expected NAME=LIST[:near|far]");
+  OodSet set;
+  set.name = spec.substr(0, eq);
+  std::string path = spec.substr(eq + 1);
+  for (const char* split : {"near", "far"}) {
+    const std::string suffix = std::string(":") + split;
+    if (path.size() > suffix.size() && path.ends_with(suffix)) {
+      set.split = split;
+      path.resize(path.size() - suffix.size());
+    }
+  }
+  set.images = read_image_set(path, data_root, true);
+  return set;
+}
+
 EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector<LabeledImage>& id_images,
                     const std::vector<OodSet>& ood_sets, const EvalOptions& options, const EvalProgress& progress,
                     const CancelFn& cancel) {

@@ -86,6 +86,21 @@ std::vector<LabeledImage> read_image_list(const fs::path& list, const fs::path& 
   return images;
 }
 
+std::vector<LabeledImage> read_image_set(const fs::path& path, const fs::path& data_root, bool ood) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    std::vector<LabeledImage> images;
+    for (auto& f : collect_image_files({path.string()})) images.push_back({f, ood ? kOodLabel : kUnknownIdLabel});
+    if (images.empty()) core::fail(ErrorCode::invalid_argument, path.string(), "no images in the directory");
+    return images;
+  }
+  if (has_image_extension(path)) {
+    core::fail(ErrorCode::invalid_argument, path.string(),
+               "an image, not an image list (`path label` lines) or a directory");
+  }
+  return read_image_list(path, data_root, ood);
+}
+
 std::vector<std::string> builtin_class_list_names() { return {"imagenet", "cifar10", "cifar100"}; }
 
 std::vector<std::string> load_classes(const std::string& name_or_file, std::vector<std::string>* warnings) {

@@ -119,18 +119,11 @@ struct OodScorer::Impl {
       record_trace(far_before, near_before);
       return;
     }
-    ++trace.batch;
+    ++trace.stats.batches;
   }
 
   void record_trace(const std::vector<std::string>& far_before, const std::vector<std::string>& near_before) {
-    const DetectorStats st = detector->stats();
-    trace.batch = st.batches;
-    trace.gamma = st.gamma;
-    trace.lambda = st.lambda;
-    trace.far_rows = st.far_rows;
-    trace.near_rows = st.near_rows;
-    trace.ens_updates = st.ens_updates;
-    trace.vsnl_updates = st.vsnl_updates;
+    trace.stats = detector->stats();
     trace.new_far = entered(far_before, detector->far_labels());
     trace.new_near = entered(near_before, detector->near_labels());
   }
@@ -198,7 +191,7 @@ void OodScorer::restore(const std::filesystem::path& path) {
 DetectorStats OodScorer::stats() const {
   if (impl_->detector) return impl_->detector->stats();
   DetectorStats s;
-  s.batches = impl_->trace.batch;
+  s.batches = impl_->trace.stats.batches;
   return s;
 }
 

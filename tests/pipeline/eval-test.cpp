@@ -51,11 +51,10 @@ TEST_F(PipelineModel, EvalStreamsOodThenIdInTorchRandpermOrderAndScoresEveryRead
   for (const auto& t : r.runs[0].trace) far += t.new_far.size(), near += t.new_near.size();
   EXPECT_GT(far, 0u);
   EXPECT_GT(near, 0u);
-  EXPECT_EQ(far, r.runs[0].trace.back().far_rows);
+  EXPECT_EQ(far, r.runs[0].trace.back().stats.far_rows);
 }
 
 // With the broken file readable, every other image keeps its place and its batch.
-
 TEST_F(PipelineModel, AnUnreadableImageMovesNoOtherImageInTheStream) {
   ScorerOptions o = scorer_options();
   o.method = Method::neglabel;

@@ -53,7 +53,20 @@ TEST_F(PipelineModel, MethodsScoreDifferentlyAndMcmEqualsTheIdProbability) {
   EXPECT_THROW(parse_method("odin"), Error);
 }
 
-// Scores `batch`-sized slices of `all` from `first` on.
+// --no-permute reaches NegLabel's grouping (it was recorded but ignored), and the setup says so.
+TEST_F(PipelineModel, NegLabelWithoutThePermutationGroupsInBankOrder) {
+  const auto batch = embed_image_files(*model_, files_of(id_), eval_options().features);
+  ScorerOptions o = scorer_options();
+  o.method = Method::neglabel;
+  OodScorer permuted(*model_, demo_class_names(), o, nullptr);
+  o.detector.permute = false;
+  OodScorer in_order(*model_, demo_class_names(), o, nullptr);
+  const auto a = permuted.score(batch), b = in_order.score(batch);
+  size_t differ = 0;
+  for (size_t i = 0; i < a.size(); ++i) differ += a[i].score != b[i].score;
+  EXPECT_GT(differ, 0u);
+  EXPECT_NE(permuted.setup_json(), in_order.setup_json());
+}
 
 TEST_F(PipelineModel, TheScorerSetupNamesModelClassesBankAndOptions) {
   OodScorer scorer(*model_, demo_class_names(), scorer_options(), nullptr);

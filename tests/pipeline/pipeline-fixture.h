@@ -67,7 +67,7 @@ class PipelineModel : public ::testing::Test {
 inline ClipModel* PipelineModel::model_ = nullptr;
 inline fs::path* PipelineModel::text_cache_ = nullptr;
 
-
+// Scores `batch`-sized slices of `all` from `first` on.
 inline std::vector<float> score_from(OodScorer& scorer, const std::vector<ImageEmbedding>& all, size_t first, size_t batch) {
   std::vector<float> out;
   for (size_t at = first; at < all.size(); at += batch) {
@@ -78,14 +78,14 @@ inline std::vector<float> score_from(OodScorer& scorer, const std::vector<ImageE
   return out;
 }
 
-
 inline std::vector<std::string> files_of(const std::vector<LabeledImage>& images) {
   std::vector<std::string> f;
   for (const auto& im : images) f.push_back(im.file);
   return f;
 }
 
-
+// A state file of version 1 (before the envelope): magic | u32 1 | u64 n | n bytes of JSON | the
+// payload, no checksum; the snapshot inside a state file is rewritten the same way.
 inline std::string version1_of(const std::string& magic, std::string_view file) {
   const core::Envelope e = core::decode_envelope(file, {magic, 2, 0, "file"}, "");
   const std::string head = e.head.dump();

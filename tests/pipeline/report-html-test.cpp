@@ -95,13 +95,13 @@ EvalResult make_eval(std::vector<OodSet>& sets) {
       if (!label.empty()) run.acc = accuracy(pred, label);
       for (int b = 1; b <= 8; ++b) {
         BatchTrace t;
-        t.batch = b;
-        t.gamma = b < 3 ? 0.f : 0.2f + 0.01f * static_cast<float>(b);
-        t.lambda = 0.1f * static_cast<float>(b) / 8;
-        t.far_rows = 10u * static_cast<size_t>(b);
-        t.near_rows = static_cast<size_t>(b);
-        t.ens_updates = b / 2;
-        t.vsnl_updates = b / 3;
+        t.stats.batches = b;
+        t.stats.gamma = b < 3 ? 0.f : 0.2f + 0.01f * static_cast<float>(b);
+        t.stats.lambda = 0.1f * static_cast<float>(b) / 8;
+        t.stats.far_rows = 10u * static_cast<size_t>(b);
+        t.stats.near_rows = static_cast<size_t>(b);
+        t.stats.ens_updates = b / 2;
+        t.stats.vsnl_updates = b / 3;
         if (b == 2 && s == 0 && seed == 0)
           for (int k = 0; k < 250; ++k) t.new_far.push_back("far label " + std::to_string(k));
         if (b == 3 && seed == 0) t.new_near = {"<script>alert(1)</script> wolf", "chat «noir» & co"};

@@ -93,9 +93,6 @@ TEST_F(PipelineModel, StatelessMethodsCheckpointTheirPositionOnly) {
   EXPECT_EQ(at->consumed, 16u);
 }
 
-// A state file of version 1 (before the envelope): magic | u32 1 | u64 n | n bytes of JSON | the
-// payload, no checksum; the snapshot inside a state file is rewritten the same way.
-
 TEST_F(PipelineModel, ACheckpointOfVersion1ResumesLikeTheCurrentOne) {
   std::vector<LabeledImage> stream = ood_;
   stream.insert(stream.end(), id_.begin(), id_.end());
