@@ -12,10 +12,6 @@ namespace ants {
 namespace {
 
 namespace fs = std::filesystem;
-using test::PipelineModel;
-using test::files_of;
-using test::score_from;
-using test::version1_of;
 
 TEST_F(PipelineModel, EvalStreamsOodThenIdInTorchRandpermOrderAndScoresEveryReadableImage) {
   test::FakeMllm mllm;

@@ -8,10 +8,6 @@ namespace ants {
 namespace {
 
 namespace fs = std::filesystem;
-using test::PipelineModel;
-using test::files_of;
-using test::score_from;
-using test::version1_of;
 
 TEST_F(PipelineModel, CachedEmbeddingsEqualFreshOnesAndBadFilesKeepTheirError) {
   std::vector<std::string> files{id_[0].file, ood_.back().file, id_[1].file};

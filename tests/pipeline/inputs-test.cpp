@@ -9,10 +9,6 @@ namespace ants {
 namespace {
 
 namespace fs = std::filesystem;
-using test::PipelineModel;
-using test::files_of;
-using test::score_from;
-using test::version1_of;
 
 TEST(PipelineInputs, DirectoriesAreWalkedRecursivelySortedAndFiltered) {
   const fs::path d = test::temp_dir();

@@ -10,10 +10,6 @@ namespace ants {
 namespace {
 
 namespace fs = std::filesystem;
-using test::PipelineModel;
-using test::files_of;
-using test::score_from;
-using test::version1_of;
 
 TEST_F(PipelineModel, MethodsScoreDifferentlyAndMcmEqualsTheIdProbability) {
   std::vector<ImageEmbedding> batch = embed_image_files(*model_, {id_[0].file, id_[1].file, ood_[0].file},

@@ -49,6 +49,13 @@ class PipelineModel : public ::testing::Test {
     o.detector.near_interval = 2;
     return o;
   }
+  // The OOD images then the ID images, as one stream of files.
+  std::vector<std::string> ood_then_id_files() const {
+    std::vector<std::string> files;
+    for (const auto* set : {&ood_, &id_})
+      for (const auto& im : *set) files.push_back(im.file);
+    return files;
+  }
   EvalOptions eval_options() const {
     EvalOptions e;
     e.seeds = {0, 3};
@@ -100,3 +107,10 @@ inline std::string version1_of(const std::string& magic, std::string_view file) 
 
 
 }  // namespace ants::test
+
+namespace ants {
+using test::files_of;
+using test::PipelineModel;
+using test::score_from;
+using test::version1_of;
+}  // namespace ants

@@ -8,15 +8,9 @@ namespace ants {
 namespace {
 
 namespace fs = std::filesystem;
-using test::PipelineModel;
-using test::files_of;
-using test::score_from;
-using test::version1_of;
 
 TEST_F(PipelineModel, ACheckpointResumesWithTheScoresOfAnUninterruptedStream) {
-  std::vector<LabeledImage> stream = ood_;
-  stream.insert(stream.end(), id_.begin(), id_.end());
-  const auto files = files_of(stream);
+  const auto files = ood_then_id_files();
   const ImageEmbedOptions features = eval_options().features;
   const auto all = embed_image_files(*model_, files, features);
   constexpr size_t kBatch = 8, kStop = 24;
@@ -94,9 +88,7 @@ TEST_F(PipelineModel, StatelessMethodsCheckpointTheirPositionOnly) {
 }
 
 TEST_F(PipelineModel, ACheckpointOfVersion1ResumesLikeTheCurrentOne) {
-  std::vector<LabeledImage> stream = ood_;
-  stream.insert(stream.end(), id_.begin(), id_.end());
-  const auto files = files_of(stream);
+  const auto files = ood_then_id_files();
   const ImageEmbedOptions features = eval_options().features;
   const auto all = embed_image_files(*model_, files, features);
   constexpr size_t kBatch = 8, kStop = 24;
