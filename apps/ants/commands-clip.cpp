@@ -1,7 +1,8 @@
 // tokenize, embed-text, embed-image, info, make-random-model.
 #include <ants/embed.h>
-#include <ants/embed.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <iostream>
 
 #include "cli-common.h"
@@ -59,18 +60,24 @@ void add_embed_image(CLI::App& app, int& rc) {
     auto model = load_model(*opts);
     const ImageEmbedOptions options = image_embed_options(*model, *preset, *batch, CacheOptions{false, {}});
     Progress progress("embedded images", files->size(), "images");
-    const auto results = embed_image_files(*model, *files, options, [&](size_t done, size_t) { progress.update(done); });
-    progress.finish();
     size_t failed = 0;
-    for (const auto& r : results) {
-      if (r.error.empty()) {
-        print_json_line({{"file", r.file}, {"embedding", r.embedding}});
-      } else {
-        ++failed;
-        std::cerr << "ants: error: " << r.error << "\n";
-        print_json_line({{"file", r.file}, {"error", r.error}});
+    // Rows appear as they are computed, a few forward passes at a time, and memory stays flat.
+    const size_t chunk = 8 * static_cast<size_t>(*batch);
+    for (size_t at = 0; at < files->size(); at += chunk) {
+      const std::vector<std::string> part(files->begin() + static_cast<std::ptrdiff_t>(at),
+                                          files->begin() + static_cast<std::ptrdiff_t>(std::min(files->size(), at + chunk)));
+      for (const auto& r : embed_image_files(*model, part, options, [&](size_t done, size_t) { progress.update(at + done); })) {
+        if (r.error.empty()) {
+          print_json_line({{"file", r.file}, {"embedding", r.embedding}});
+        } else {
+          ++failed;
+          std::cerr << "ants: error: " << r.error << "\n";
+          print_json_line({{"file", r.file}, {"error", r.error}});
+        }
       }
+      std::fflush(stdout);
     }
+    progress.finish();
     rc = failed > 0 ? kExitFailure : 0;
   });
 }

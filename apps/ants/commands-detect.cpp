@@ -60,7 +60,7 @@ void report_skipped(const std::vector<ScoredImage>& rows, bool quiet) {
 // Errors in setting up the stream (the checkpoint, the rows file) are configuration errors.
 FileStreamResult stream(Pipeline& p, FileStreamOptions& o, bool quiet,
                         const std::function<void(const std::vector<ScoredImage>&)>& on_rows) {
-  Progress progress("scored images", p.files.size(), "images", quiet);
+  LazyProgress progress("scored images", "images", quiet);  // its total: the inputs of this run
   bool started = false;
   auto on_start = o.on_start;
   o.on_start = [&](size_t first, size_t total) {
@@ -68,9 +68,7 @@ FileStreamResult stream(Pipeline& p, FileStreamOptions& o, bool quiet,
     started = true;
   };
   try {
-    FileStreamResult r = run_file_stream(*p.model, *p.scorer, p.files, o, on_rows, [&](size_t done, size_t) {
-      progress.update(done);
-    });
+    FileStreamResult r = run_file_stream(*p.model, *p.scorer, p.files, o, on_rows, progress.callback());
     progress.finish();
     print_warnings(r.warnings, quiet);
     return r;

@@ -86,6 +86,8 @@ void add_negatives_commands(CLI::App& app, int& rc) {
   auto a = std::make_shared<NegativesArgs>();
   add_model_options(*cmd, a->model);
   add_bank_options(*cmd, a->bank);
+  // Earlier releases called the text batch --batch here; there is no detector batch in this command.
+  cmd->add_option("--batch", a->bank.text_batch, "same as --text-batch")->group("")->check(CLI::PositiveNumber);
   cmd->add_option("--out,-o", a->out, "write the prompts to FILE instead of stdout");
   cmd->add_flag("--scores", a->scores, "append a tab and each prompt's quantile similarity q");
   cmd->callback([a, &rc] {

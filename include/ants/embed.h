@@ -38,7 +38,8 @@ ANTS_API ImageEmbedOptions image_embed_options(const ClipModel& model, const std
 // What an embedding call met besides its results.
 struct EmbedReport {
   size_t cache_hits = 0;              // images whose embedding came from the cache
-  std::vector<std::string> warnings;  // cache problems (a damaged entry is recomputed)
+  std::vector<std::string> warnings;  // cache problems (a damaged entry is recomputed); the first
+                                      // 20, then one line counting the rest
   bool cancelled = false;             // stopped by the cancel hook
 };
 

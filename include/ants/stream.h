@@ -31,7 +31,9 @@ class ANTS_API ImageStream {
   size_t waiting() const { return waiting_.size(); }
   // Scores `images` as exactly one detector batch, whatever its size.
   std::vector<ScoredImage> score_batch(const std::vector<ImageRef>& images, const ProgressFn& progress = {});
-  const std::vector<std::string>& warnings() const { return warnings_; }  // image-cache problems
+  // Image-cache problems, the first 100 of the stream's life.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  static constexpr size_t kMaxWarnings = 100;
   size_t cache_hits() const { return cache_hits_; }
 
  private:
@@ -73,6 +75,8 @@ ANTS_API std::optional<StreamCheckpoint> load_checkpoint(const std::filesystem::
 class ANTS_API RowWriter {
  public:
   RowWriter(const std::filesystem::path& path, bool append, std::ostream& fallback);
+  RowWriter(const RowWriter&) = delete;  // it points at its own stream
+  RowWriter& operator=(const RowWriter&) = delete;
   void write(const ScoredImage& row, const std::vector<std::string>& classes, std::optional<double> threshold);
   void flush();  // throws Error(io) when a write failed
 

@@ -18,9 +18,16 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Version 1 (before the envelope) has no reader: an entry of it is a miss like any unusable
-// entry, and is recomputed and rewritten in this version.
+// Version 1 (before the envelope) has no reader: an entry of it is a silent miss (an upgrade is
+// not damage), recomputed and rewritten in this version.
 constexpr core::EnvelopeFormat kFormat{"ANTSTXTE", 2, 0, "cache"};
+
+bool is_older_version(std::string_view bytes) {
+  uint32_t version = 0;
+  if (bytes.size() < kFormat.magic.size() + sizeof version || !bytes.starts_with(kFormat.magic)) return false;
+  std::memcpy(&version, bytes.data() + kFormat.magic.size(), sizeof version);
+  return version < kFormat.version;
+}
 constexpr uint64_t kMaxDim = 1u << 16;
 
 template <typename T>
@@ -180,6 +187,7 @@ std::optional<CacheEntry> EmbeddingCache::load(CacheKind kind, std::string_view 
     warnings.push_back(std::string(e.what()) + "; recomputing");
     return std::nullopt;
   }
+  if (is_older_version(bytes)) return std::nullopt;
   CacheEntry entry;
   std::string why;
   if (!decode_cache_entry(bytes, kind, key, entry, why)) {

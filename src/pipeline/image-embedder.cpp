@@ -100,6 +100,17 @@ class Embedder {
   std::string key_prefix_;
 };
 
+// A read-only cache directory gives one warning per image: the first ones say why, a count says
+// how many more.
+constexpr size_t kMaxWarnings = 20;
+
+void add_warnings(std::vector<std::string>& to, const std::vector<std::string>& from, size_t& dropped) {
+  for (const auto& w : from) {
+    if (to.size() < kMaxWarnings) to.push_back(w);
+    else ++dropped;
+  }
+}
+
 void check_options(const ClipModel& model, const ImageEmbedOptions& o) {
   if (o.infer_batch <= 0) core::fail(ErrorCode::invalid_argument, "infer batch", "must be positive");
   if (o.preprocess.crop_size != model.info().image_size) {
@@ -146,6 +157,7 @@ std::vector<ImageEmbedding> embed_images(const ClipModel& model, const std::vect
   out.reserve(n);
   EmbedReport local;
   EmbedReport& rep = report ? *report : local;
+  size_t dropped = 0;
   std::future<PreparedBatch> next;
   if (n > 0) next = launch(0);
   for (size_t first = 0; first < n; first += batch) {
@@ -157,10 +169,11 @@ std::vector<ImageEmbedding> embed_images(const ClipModel& model, const std::vect
     if (first + batch < n) next = launch(first + batch);
     embedder.encode(cur);
     rep.cache_hits += cur.hits;
-    rep.warnings.insert(rep.warnings.end(), cur.warnings.begin(), cur.warnings.end());
+    add_warnings(rep.warnings, cur.warnings, dropped);
     for (auto& r : cur.results) out.push_back(std::move(r));
     if (progress) progress(out.size(), n);
   }
+  if (dropped > 0) rep.warnings.push_back("... and " + std::to_string(dropped) + " more image-cache warnings");
   for (size_t i = out.size(); i < n; ++i) out.push_back({images[i].name, {}, images[i].name + ": cancelled"});
   return out;
 }

@@ -11,7 +11,8 @@ std::vector<ScoredImage> ImageStream::score_batch(const std::vector<ImageRef>& i
   EmbedReport report;
   const auto embedded = embed_images(model_, images, embed_, progress, &report);
   cache_hits_ += report.cache_hits;
-  warnings_.insert(warnings_.end(), report.warnings.begin(), report.warnings.end());
+  for (auto& w : report.warnings)
+    if (warnings_.size() < kMaxWarnings) warnings_.push_back(std::move(w));  // a long stream stays bounded
   return scorer_.score(embedded, images);
 }
 

@@ -120,6 +120,7 @@ struct OodScorer::Impl {
       return;
     }
     ++trace.stats.batches;
+    trace.stats.lambda = 0;  // no fusion: the trace shows 0, not the detector's initial 0.5
   }
 
   void record_trace(const std::vector<std::string>& far_before, const std::vector<std::string>& near_before) {

@@ -11,7 +11,7 @@
 namespace ants {
 
 RowWriter::RowWriter(const std::filesystem::path& path, bool append, std::ostream& fallback)
-    : jsonl_(path.extension() == ".jsonl" || path.extension() == ".json"), out_(&fallback) {
+    : jsonl_(path.native().ends_with(".jsonl") || path.native().ends_with(".json")), out_(&fallback) {
   if (!path.empty()) {
     file_.open(path, append ? std::ios::app : std::ios::trunc);
     if (!file_) core::fail(ErrorCode::io, path.string(), "cannot open for writing");

@@ -93,6 +93,22 @@ TEST(NegativesCli, CachedRunScoresAndOutFile) {
   EXPECT_EQ(read_negatives_file(*model, out_file, CacheOptions{false, {}}).prompts, plain);
 }
 
+// --text-batch, and --batch as this command called it before, set the pass size, not the bank.
+TEST(NegativesCli, TheTextBatchOptionKeepsItsOldName) {
+  if (test::cli_path().empty()) GTEST_SKIP() << "CLI not built";
+  // The bank comes from the build tree's shared cache: what matters is that both spellings parse.
+  const fs::path cache = test::shared_text_cache();
+  const CliRun first = run_cli(base_args(cache));
+  ASSERT_EQ(first.code, 0) << first.err;
+  for (const char* option : {"--text-batch", "--batch"}) {
+    auto args = base_args(cache);
+    args.insert(args.end(), {option, "7"});
+    const CliRun r = run_cli(args);
+    ASSERT_EQ(r.code, 0) << option << ": " << r.err;
+    EXPECT_EQ(r.out, first.out) << option;
+  }
+}
+
 TEST(NegativesCli, NoCacheWritesNothing) {
   if (test::cli_path().empty()) GTEST_SKIP() << "CLI not built";
   const fs::path cache = test::temp_dir() / "cache";

@@ -50,6 +50,19 @@ TEST_F(PipelineModel, EvalStreamsOodThenIdInTorchRandpermOrderAndScoresEveryRead
   EXPECT_EQ(far, r.runs[0].trace.back().stats.far_rows);
 }
 
+// Stateless methods fuse nothing: their trace shows λ 0 (as trace.csv always has).
+TEST_F(PipelineModel, TheTraceOfAStatelessMethodHasNoFusionWeight) {
+  ScorerOptions o = scorer_options();
+  o.method = Method::neglabel;
+  OodScorer scorer(*model_, demo_class_names(), o, nullptr);
+  EvalOptions eo = eval_options();
+  eo.seeds = {0};
+  const EvalResult r = run_eval(*model_, scorer, id_, {OodSet{"textures", "far", ood_}}, eo);
+  ASSERT_FALSE(r.runs[0].trace.empty());
+  for (const auto& t : r.runs[0].trace) EXPECT_EQ(t.stats.lambda, 0.f);
+  EXPECT_EQ(r.runs[0].trace.back().stats.batches, static_cast<int64_t>(r.runs[0].trace.size()));
+}
+
 // With the broken file readable, every other image keeps its place and its batch.
 TEST_F(PipelineModel, AnUnreadableImageMovesNoOtherImageInTheStream) {
   ScorerOptions o = scorer_options();

@@ -46,5 +46,22 @@ TEST_F(PipelineModel, ACorruptImageCacheEntryIsRecomputedAndRewritten) {
 }
 
 
+// A cache that cannot be written warns once per image: the first 20 say why, one line counts
+// the rest, and every image is still embedded.
+TEST_F(PipelineModel, CacheWarningsAreCappedAndEveryImageIsStillEmbedded) {
+  ImageEmbedOptions o = eval_options().features;
+  o.cache.dir = dir_ / "not-a-directory";
+  core::write_file_atomic(o.cache.dir, "a file where the cache directory should be");
+  const auto files = ood_then_id_files();
+  ASSERT_GT(files.size(), 21u);
+  EmbedReport report;
+  const auto out = embed_image_files(*model_, files, o, {}, &report);
+  size_t embedded = 0;
+  for (const auto& r : out) embedded += r.error.empty();
+  EXPECT_EQ(embedded, files.size() - 1);  // all but broken.png
+  ASSERT_EQ(report.warnings.size(), 21u);
+  EXPECT_NE(report.warnings.back().find("more image-cache warnings"), std::string::npos) << report.warnings.back();
+}
+
 }  // namespace
 }  // namespace ants
