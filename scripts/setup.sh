@@ -17,6 +17,7 @@ PACKAGES=(
   libjpeg62-turbo-dev libpng-dev libwebp-dev libstb-dev  # image codecs
   libgtest-dev libbenchmark-dev                          # tests, benchmarks
   chromium               # the test that renders report.html headless
+  python3-dev python3-numpy python3-pytest pybind11-dev  # the Python module (import ants) and its tests
 )
 
 install_packages() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test suite: a Release build running every GoogleTest through ctest (all labels: unit, cli,
-# render, slow; see tests/CMakeLists.txt), an ASan+UBSan build running the unit and cli tests (the
-# ones that find memory bugs; the slow and render tests are not run twice), then `cmake --install`
-# and an outside project built against it with find_package(ants).
+# render, slow; see tests/CMakeLists.txt) and the Python module's pytest suite, an ASan+UBSan
+# build running the unit and cli tests (the ones that find memory bugs; the slow and render tests
+# are not run twice), then `cmake --install` and an outside project built against it with
+# find_package(ants).
 #   bash scripts/test.sh            # all of it
 #   bash scripts/test.sh --quick    # Release build + ctest only
 set -euo pipefail
@@ -16,11 +17,16 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DANTS_WERROR=ON >/dev/null
 cmake --build build -j"$JOBS"
 step "Release tests"
 ctest --test-dir build --output-on-failure -j"$JOBS"
+if [ -d build/python/ants ]; then
+  step "Python tests (import ants from build/python)"
+  PYTHONPATH="$PWD/build/python" /usr/bin/python3 -m pytest python/tests -q
+fi
 
 [ "${1:-}" = "--quick" ] && exit 0
 
 step "ASan+UBSan build"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DANTS_SANITIZE=ON -DANTS_WERROR=ON -DANTS_BUILD_EXAMPLES=OFF >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DANTS_SANITIZE=ON -DANTS_WERROR=ON -DANTS_BUILD_EXAMPLES=OFF \
+  -DANTS_PYTHON=OFF >/dev/null
 cmake --build build-asan -j"$JOBS"
 step "ASan+UBSan tests (labels unit and cli)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

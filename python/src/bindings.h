@@ -1,0 +1,11 @@
+// One function per bound header, called by the module definition.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace ants::python {
+
+void bind_clip(pybind11::module_& m);
+void bind_metrics(pybind11::module_& m);
+
+}  // namespace ants::python
