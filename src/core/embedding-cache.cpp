@@ -4,6 +4,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "core/byte-reader.h"
 #include "core/cache-dir.h"
 #include "core/error.h"
 #include "core/file-envelope.h"
@@ -23,10 +24,8 @@ using nlohmann::json;
 constexpr core::EnvelopeFormat kFormat{"ANTSTXTE", 2, 0, "cache"};
 
 bool is_older_version(std::string_view bytes) {
-  uint32_t version = 0;
-  if (bytes.size() < kFormat.magic.size() + sizeof version || !bytes.starts_with(kFormat.magic)) return false;
-  std::memcpy(&version, bytes.data() + kFormat.magic.size(), sizeof version);
-  return version < kFormat.version;
+  const auto version = core::envelope_version(bytes, kFormat);
+  return version && *version < kFormat.version;
 }
 constexpr uint64_t kMaxDim = 1u << 16;
 
@@ -38,39 +37,6 @@ void put(std::string& out, const T& v) {
 void put_floats(std::string& out, const std::vector<float>& v) {
   if (!v.empty()) out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
 }
-
-// Bounded reads: every count is checked against the bytes that are left before it is used.
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-  size_t left() const { return bytes_.size() - pos_; }
-
-  template <typename T>
-  bool get(T& v) {
-    if (left() < sizeof v) return false;
-    std::memcpy(&v, bytes_.data() + pos_, sizeof v);
-    pos_ += sizeof v;
-    return true;
-  }
-  bool get_bytes(size_t n, std::string_view& v) {
-    if (left() < n) return false;
-    v = bytes_.substr(pos_, n);
-    pos_ += n;
-    return true;
-  }
-  template <typename T>
-  bool get_array(uint64_t n, std::vector<T>& v) {
-    if (n > left() / sizeof(T)) return false;
-    v.resize(n);
-    if (n > 0) std::memcpy(v.data(), bytes_.data() + pos_, n * sizeof(T));
-    pos_ += n * sizeof(T);
-    return true;
-  }
-
- private:
-  std::string_view bytes_;
-  size_t pos_ = 0;
-};
 
 bool bad(std::string& why, std::string reason) {
   why = std::move(reason);
@@ -105,7 +71,7 @@ bool get_meta(const json& head, std::vector<uint64_t>& meta) {
 }
 
 // The head's counts against the payload: nothing is reserved before it is known to fit.
-bool decode_payload(Reader& r, uint64_t rows, uint64_t dim, uint64_t n_scores, CacheEntry& out, std::string& why) {
+bool decode_payload(ByteReader& r, uint64_t rows, uint64_t dim, uint64_t n_scores, CacheEntry& out, std::string& why) {
   // Each text takes at least its 4-byte length, which bounds `rows` before reserving.
   if (rows > r.left() / sizeof(uint32_t)) return bad(why, "row count past the end of the file");
   out.texts.clear();
@@ -113,7 +79,7 @@ bool decode_payload(Reader& r, uint64_t rows, uint64_t dim, uint64_t n_scores, C
   for (uint64_t i = 0; i < rows; ++i) {
     uint32_t len = 0;
     std::string_view text;
-    if (!r.get(len) || !r.get_bytes(len, text)) return bad(why, "truncated texts");
+    if (!r.get(len) || !r.take(len, text)) return bad(why, "truncated texts");
     out.texts.emplace_back(text);
   }
   out.dim = static_cast<int>(dim);
@@ -160,7 +126,7 @@ bool decode_cache_entry(std::string_view bytes, CacheKind kind, std::string_view
   }
   if (dim == 0 || dim > kMaxDim) return bad(why, "bad embedding width " + std::to_string(dim));
   if (n_scores != 0 && n_scores != rows) return bad(why, "score count differs from row count");
-  Reader r(env.payload);
+  ByteReader r{env.payload};
   return decode_payload(r, rows, dim, n_scores, out, why);
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/byte-reader.h"
 #include "core/error.h"
 #include "core/file-util.h"
 #include "core/hash.h"
@@ -23,26 +24,6 @@ void put(std::string& out, const T& v) {
   out.append(reinterpret_cast<const char*>(&v), sizeof v);
 }
 
-// A cursor that never reads past the end: every length is compared with the bytes left before use.
-struct Cursor {
-  std::string_view bytes;
-  size_t pos = 0;
-  size_t left() const { return bytes.size() - pos; }
-  template <typename T>
-  bool get(T& v) {
-    if (left() < sizeof v) return false;
-    std::memcpy(&v, bytes.data() + pos, sizeof v);
-    pos += sizeof v;
-    return true;
-  }
-  bool take(uint64_t n, std::string_view& v) {
-    if (n > left()) return false;
-    v = bytes.substr(pos, static_cast<size_t>(n));
-    pos += static_cast<size_t>(n);
-    return true;
-  }
-};
-
 json parse_head(std::string_view text, const EnvelopeFormat& f, const std::string& where) {
   json head = json::parse(text, nullptr, false);
   if (head.is_discarded() || !head.is_object())
@@ -52,7 +33,7 @@ json parse_head(std::string_view text, const EnvelopeFormat& f, const std::strin
 
 // `c` is past the version. The checksum is the last 16 bytes whatever the lengths say, so it is
 // checked first: a damaged length is then reported as damage, not as a confusing size.
-Envelope read_checked(Cursor c, const EnvelopeFormat& f, const std::string& where) {
+Envelope read_checked(ByteReader c, const EnvelopeFormat& f, const std::string& where) {
   const std::string what(f.what);
   if (c.left() < 8 + 8 + kChecksumBytes) fail(ErrorCode::format, where, what + " is truncated");
   const std::string_view body = c.bytes.substr(0, c.bytes.size() - kChecksumBytes);
@@ -73,7 +54,7 @@ Envelope read_checked(Cursor c, const EnvelopeFormat& f, const std::string& wher
   return e;
 }
 
-Envelope read_unchecked(Cursor c, const EnvelopeFormat& f, const std::string& where) {
+Envelope read_unchecked(ByteReader c, const EnvelopeFormat& f, const std::string& where) {
   Envelope e{f.unchecked_version, {}, {}};
   uint64_t head_len = 0;
   std::string_view head;
@@ -107,11 +88,18 @@ void write_envelope(const std::filesystem::path& path, const EnvelopeFormat& f, 
   write_file_atomic(path, encode_envelope(f, head, payload));
 }
 
+std::optional<uint32_t> envelope_version(std::string_view bytes, const EnvelopeFormat& f) {
+  ByteReader c{bytes, kMagicBytes};
+  uint32_t version = 0;
+  if (bytes.substr(0, kMagicBytes) != f.magic || !c.get(version)) return std::nullopt;
+  return version;
+}
+
 Envelope decode_envelope(std::string_view bytes, const EnvelopeFormat& f, const std::string& where) {
   check_magic(f);
   const std::string what(f.what);
   if (bytes.substr(0, kMagicBytes) != f.magic) fail(ErrorCode::format, where, "not an ants " + what + " file");
-  Cursor c{bytes, kMagicBytes};
+  ByteReader c{bytes, kMagicBytes};
   uint32_t version = 0;
   if (!c.get(version)) fail(ErrorCode::format, where, what + " is truncated");
   if (version == f.version) return read_checked(c, f, where);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,9 @@ std::string encode_envelope(const EnvelopeFormat& format, const nlohmann::json& 
 // encode_envelope, written atomically (core::write_file_atomic).
 void write_envelope(const std::filesystem::path& path, const EnvelopeFormat& format, const nlohmann::json& head,
                     std::string_view payload);
+// The version of a file of this format (its magic), or nullopt for another kind of file.
+std::optional<uint32_t> envelope_version(std::string_view bytes, const EnvelopeFormat& format);
+
 // Throws Error(format) "WHERE: ..." for another magic, lengths that do not fit the bytes, a checksum
 // mismatch or a head that is not a JSON object, and Error(unsupported) for another version.
 // Nothing is allocated from a stored length.
