@@ -57,8 +57,10 @@ TEST_F(ImageStreamTest, ImagesHeldInMemoryScoreAsTheirFiles) {
     files.push_back(ImageRef::file(files_[i]));
     memory.push_back(ImageRef::memory(core::read_file(files_[i]), "upload-" + std::to_string(i)));
   }
-  const auto from_files = ImageStream(*model_, *a, 16, embed_options()).score_batch(files);
-  const auto from_memory = ImageStream(*model_, *b, 16, embed_options()).score_batch(memory);
+  ImageEmbedOptions fresh = embed_options();
+  fresh.cache.enabled = false;  // both decoded and encoded, not one read back from the other's cache
+  const auto from_files = ImageStream(*model_, *a, 16, fresh).score_batch(files);
+  const auto from_memory = ImageStream(*model_, *b, 16, fresh).score_batch(memory);
   EXPECT_EQ(scores_of(from_memory), scores_of(from_files));
   EXPECT_EQ(from_memory[3].file, "upload-3");
 }
