@@ -1,7 +1,6 @@
 // eval: OOD detection quality on benchmark splits, the OpenOOD v1.5 way (method.md §6).
 #include <ants/mllm-client.h>
 #include <ants/pipeline.h>
-#include <ants/version.h>
 
 #include <chrono>
 #include <iostream>
@@ -37,41 +36,14 @@ std::vector<uint32_t> parse_seeds(const std::string& text, uint32_t single) {
   return seeds;
 }
 
-json run_facts(const EvalArgs& a, const ClipModel& model, const OodScorer& scorer, const MllmClient* mllm) {
-  json facts{{"ants_version", ANTS_VERSION},
-             {"model", {{"dir", a.scoring.model.dir}, {"weights", model.info().weights_file.string()},
-                        {"params", model.info().n_params}}},
-             {"precision", precision_name(model.params().precision)},
-             {"classes", a.scoring.bank.classes},
-             {"n_classes", scorer.classes().size()},
-             {"negatives", scorer.negatives()},
-             {"preprocess", a.scoring.preprocess},
-             {"preset", a.scoring.preset},
-             {"setup", json::parse(scorer.setup_json())}};
-  if (mllm) {
-    const MllmStats s = mllm->stats();
-    facts["mllm"] = {{"requests", s.requests}, {"failures", s.failures}, {"retries", s.retries},
-                     {"cache_hits", s.cache_hits}, {"replay_hits", s.replay_hits}, {"degraded", s.degraded},
-                     {"last_error", s.last_error}};
-  } else {
-    facts["mllm"] = nullptr;
-  }
-  return facts;
-}
-
 }  // namespace
 
 int run_eval_command(EvalArgs& a) {
   const ScorerOptions so = configure([&] { return to_scorer_options(a.scoring); });
   auto model = configure([&] { return load_model(a.scoring.model); });
   auto mllm = configure([&] { return make_mllm(a.mllm, /*sync=*/true); });
-  EvalRunInfo info;
-  info.method = method_name(so.method);
-  info.mode = a.scoring.mode;
-  if (so.method == Method::ants && !mllm) {
-    info.warnings.push_back("no MLLM (--mllm-url / --mllm-replay): ANTS ran without adaptive banks (= NegLabel)");
-    if (!a.scoring.quiet) std::cerr << "ants: note: " << info.warnings.back() << "\n";
-  }
+  if (so.method == Method::ants && !mllm && !a.scoring.quiet)
+    std::cerr << "ants: note: no MLLM (--mllm-url / --mllm-replay): ANTS runs without adaptive banks (= NegLabel)\n";
   std::vector<OodSet> sets;
   std::vector<LabeledImage> id_images;
   std::unique_ptr<OodScorer> built;
@@ -81,7 +53,6 @@ int run_eval_command(EvalArgs& a) {
     built = std::make_unique<OodScorer>(*model, load_class_names(a.scoring.bank, a.scoring.quiet), so, mllm.get());
   });
   OodScorer& scorer = *built;
-  for (const auto& w : scorer.warnings()) info.warnings.push_back(w);
 
   EvalOptions eo;
   eo.seeds = parse_seeds(a.seeds, a.seed);
@@ -101,8 +72,11 @@ int run_eval_command(EvalArgs& a) {
   for (const auto& f : r.failed)
     if (!a.scoring.quiet) std::cerr << "ants: skipped " << f.error << "\n";
   print_warnings(r.warnings, a.scoring.quiet);
+  EvalFacts facts{a.scoring.model.dir, a.scoring.bank.classes, a.scoring.preprocess, a.scoring.preset,
+                  a.scoring.mode, mllm != nullptr, {}};
+  if (mllm) facts.mllm_stats = mllm->stats();
+  EvalRunInfo info = eval_run_info(*model, scorer, facts);
   info.warnings.insert(info.warnings.end(), r.warnings.begin(), r.warnings.end());
-  info.run_json = run_facts(a, *model, scorer, mllm.get()).dump();
   const json metrics = json::parse(write_eval_outputs(a.out, r, sets, eo, info));
   if (mllm && !a.scoring.quiet) print_mllm_summary(*mllm);
   print_json_line(metrics);

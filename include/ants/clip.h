@@ -24,6 +24,7 @@
 #include <ants/export.h>
 #include <ants/image.h>
 #include <ants/matrix.h>
+#include <ants/text-model.h>
 #include <ants/tokenizer.h>
 
 #include <array>
@@ -79,13 +80,13 @@ struct ClipInfo {
   std::array<float, 3> image_std{0.26862954f, 0.26130258f, 0.27577711f};
 };
 
-class ANTS_API ClipModel {
+class ANTS_API ClipModel : public TextModel {
  public:
   // Warnings (e.g. unknown tensors that are ignored) go to `warn` when given.
   static std::unique_ptr<ClipModel> load(const std::filesystem::path& model_dir,
                                          const ClipParams& params = clip_default_params(),
                                          std::vector<std::string>* warnings = nullptr);
-  ~ClipModel();
+  ~ClipModel() override;
   ClipModel(const ClipModel&) = delete;
   ClipModel& operator=(const ClipModel&) = delete;
 
@@ -94,7 +95,10 @@ class ANTS_API ClipModel {
   const Tokenizer& tokenizer() const;
   // What identifies this model's outputs, as text: content hashes of its weights, config and
   // tokenizer files, and the compute precision. Caches and saved states are keyed by it.
-  const std::string& fingerprint() const;
+  const std::string& fingerprint() const override;
+  float logit_scale() const override { return info().logit_scale; }
+  int embed_dim() const override { return info().embed_dim; }
+  int threads() const override { return params().n_threads; }
   // The model's own CLIP preprocessing (resize = crop = image_size, the model's mean/std).
   PreprocessParams preprocess_params() const;
 
@@ -111,7 +115,7 @@ class ANTS_API ClipModel {
   // (texts of similar token length are batched together; rows keep the input order). Texts
   // longer than the context keep their first context-1 tokens. `progress` counts texts.
   FeatureMatrix encode_texts(const std::vector<std::string>& texts, int batch = 256,
-                             const ProgressFn& progress = {}) const;
+                             const ProgressFn& progress = {}) const override;
 
  private:
   std::vector<std::vector<int32_t>> tokenize_all(const std::vector<std::string>& texts) const;

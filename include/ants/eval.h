@@ -10,6 +10,7 @@
 #include <ants/export.h>
 #include <ants/inputs.h>
 #include <ants/metrics.h>
+#include <ants/mllm-client.h>
 #include <ants/scorer.h>
 
 #include <cstdint>
@@ -74,6 +75,22 @@ struct EvalRunInfo {
   std::string run_json = "{}";
   std::vector<std::string> warnings;
 };
+
+// The names a user gave for what the run used, for run.json.
+struct EvalFacts {
+  std::string model_dir, classes, preprocess, preset;
+  std::string mode = "ada";
+  bool mllm = false;                     // an MLLM was attached to the scorer
+  std::optional<MllmStats> mllm_stats;   // its counters after the run (the HTTP client has them)
+};
+// The EvalRunInfo of a finished run: method and mode; run.json's facts (ants version, model,
+// precision, classes, negatives, the scorer's setup, the MLLM counters); as warnings, that ANTS ran
+// without an MLLM (= NegLabel) and the scorer's own warnings.
+ANTS_API EvalRunInfo eval_run_info(const ClipModel& model, const OodScorer& scorer, const EvalFacts& facts);
+
+// metrics.json's object (see below) as compact JSON text, without writing anything.
+ANTS_API std::string eval_metrics_json(const EvalResult& result, const std::vector<OodSet>& ood_sets,
+                                       const EvalOptions& options, const EvalRunInfo& info);
 
 // Writes metrics.json (per set and per near/far split; metrics in percent, mean and sample std
 // over seeds), metrics.csv (OpenOOD style, ×100 with two decimals), scores.csv, trace.csv,

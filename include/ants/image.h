@@ -29,13 +29,14 @@ struct ImageRGB8 {
   std::vector<uint8_t> data;
 };
 
-// An image the library can name, identify and read again later: a file, or encoded bytes held
-// in memory (an HTTP upload, an array a front end encoded as PNG). Detector candidates, MLLM
+// An image the library can name, identify and read again later: a file, encoded bytes held in
+// memory (an HTTP upload), or decoded pixels (a front end's array). Detector candidates, MLLM
 // requests and snapshots refer to images through it, never by path alone.
 struct ANTS_API ImageRef {
   std::string name;                          // display name: the path for files, else the caller's
   std::filesystem::path path;                // where the bytes live, when they are a file
   std::shared_ptr<const std::string> bytes;  // the encoded bytes, when held in memory
+  std::shared_ptr<const ImageRGB8> pixels;   // the decoded pixels, when given as such
   std::string hash;                          // content hash when known (content_hash() fills none)
 
   ImageRef() = default;
@@ -43,10 +44,13 @@ struct ANTS_API ImageRef {
   ImageRef(const std::filesystem::path& path);  // NOLINT(google-explicit-constructor)
   static ImageRef file(const std::filesystem::path& path);
   static ImageRef memory(std::string bytes, std::string name);
-  // The encoded bytes: held ones, else the file's. Throws ants::Error(io) naming the image.
+  // Pixels are used as they are (no decoding); read() gives them PNG-encoded (e.g. for an MLLM).
+  static ImageRef decoded(ImageRGB8 pixels, std::string name);
+  // The encoded bytes: held ones, the pixels as PNG, else the file's. Throws ants::Error(io)
+  // naming the image.
   std::string read() const;
-  // XXH3-128 (hex) of the encoded bytes: the image's identity in caches and MLLM keys; `hash`
-  // when set. Throws as read().
+  // XXH3-128 (hex) of the encoded bytes (of the pixel data, with the size, for decoded pixels):
+  // the image's identity in caches and MLLM keys; `hash` when set. Throws as read().
   std::string content_hash() const;
 };
 
@@ -62,6 +66,8 @@ ANTS_API ImageRGB8 resize_bicubic(const ImageRGB8& image, int width, int height)
 
 // Baseline JPEG at `quality` (1..100), 4:2:0, via libjpeg-turbo.
 ANTS_API std::vector<uint8_t> encode_jpeg(const ImageRGB8& image, int quality = 90);
+// Lossless 8-bit RGB PNG via libpng (decode_image_memory gives the same pixels back).
+ANTS_API std::string encode_png(const ImageRGB8& image);
 
 struct PreprocessParams {
   int resize_size = 224;  // shorter side after resizing (torchvision Resize(int))

@@ -43,10 +43,6 @@
 
 namespace ants {
 
-// lenient: clean what real servers send (think blocks, markdown, preambles, comma lists, ...)
-// then apply the method.md §4.5 rules; empty results are failures. reference: method.md §4.5 exactly.
-enum class MllmParse { lenient, reference };
-
 struct MllmOptions {
   std::string url;                  // base URL, e.g. http://127.0.0.1:8080 (a trailing /v1 is accepted)
   std::string model;                // empty: the only model GET /v1/models lists (or the replay file's)

@@ -6,6 +6,8 @@
 #include <ants/export.h>
 #include <ants/image.h>
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -43,5 +45,28 @@ class ANTS_API Mllm {
     return std::vector<std::optional<std::string>>(prompts.size());
   }
 };
+
+// How raw answers become descriptions and labels. lenient: clean what real servers send (think
+// blocks, markdown, preambles, comma lists, ...) then apply the method.md §4.5 rules; empty results
+// are failures. reference: method.md §4.5 exactly.
+enum class MllmParse { lenient, reference };
+
+// An MLLM made of functions, e.g. a model running in the caller's process (a front end's Python
+// object). Both return the model's raw text; it is parsed exactly as a server's answer is.
+struct MllmCallbacks {
+  // A short description of `image` (ImageRef::read() gives its encoded bytes) that does not name
+  // `exclude_class` (empty: none). nullopt or an exception: no answer.
+  std::function<std::optional<std::string>(const ImageRef& image, const std::string& exclude_class)> describe;
+  // Names of classes that look like `class_name`, as a list in text (numbered, one per line, ...).
+  // Empty function: the MLLM has no VSNL (supports_similar() is false).
+  std::function<std::optional<std::string>(const std::string& class_name)> similar;
+};
+
+// sync: each call returns when every answer is in (the reference order). Otherwise the functions
+// run on one background thread, calls return nullopt for what is not answered yet, and poll()
+// hands the answers over (an item already waiting is not asked twice). The functions must be
+// safe to call from that thread. Destroying the Mllm waits for the call in progress.
+ANTS_API std::unique_ptr<Mllm> make_callback_mllm(MllmCallbacks callbacks, MllmParse parse = MllmParse::lenient,
+                                                  bool sync = true);
 
 }  // namespace ants

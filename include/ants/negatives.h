@@ -22,6 +22,7 @@
 #include <ants/error.h>
 #include <ants/export.h>
 #include <ants/matrix.h>
+#include <ants/text-model.h>
 
 #include <cstddef>
 #include <filesystem>
@@ -57,7 +58,7 @@ ANTS_API std::string apply_template(std::string_view tmpl, std::string_view name
 // and anything after it are ignored, so `ants negatives --scores` output reads back too.
 // Throws ants::Error(io) when the file cannot be read, Error(format) when it has no prompts.
 // Cache warnings go to `warnings` when given.
-ANTS_API TextBank read_negatives_file(const ClipModel& model, const std::filesystem::path& path,
+ANTS_API TextBank read_negatives_file(const TextModel& model, const std::filesystem::path& path,
                                       const CacheOptions& cache = {}, const ProgressFn& progress = {},
                                       std::vector<std::string>* warnings = nullptr, int text_batch = 256);
 
@@ -124,7 +125,7 @@ struct NegLabelBank {
 // and, unless cached, the candidates.
 // Throws ants::Error(invalid_argument) for an empty class list, a bad template, a quantile outside
 // [0, 1] or a count outside [1, |A|+|W|]; corpus errors as load_neglabel_corpus.
-ANTS_API NegLabelBank select_neglabel_bank(const ClipModel& model, const std::vector<std::string>& classes,
+ANTS_API NegLabelBank select_neglabel_bank(const TextModel& model, const std::vector<std::string>& classes,
                                            const NegLabelOptions& options = {}, const ProgressFn& progress = {});
 
 }  // namespace ants

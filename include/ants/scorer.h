@@ -72,6 +72,8 @@ struct ScoredImage {
   float prob = 0;      // softmax over the ID classes only
   float score = 0;     // higher = more in-distribution
   std::string error;   // set when the image could not be read (other fields then unset)
+  float far = 0;       // ANTS: S_ens and S_vsnl before fusion (detector.h); other methods: = score
+  float near = 0;
 };
 
 // One detector batch's bookkeeping, for traces and reports: the detector's counters after it
@@ -86,7 +88,8 @@ class ANTS_API OodScorer {
   // Builds the text banks (NegLabel selection through the cache, or `negatives_file`). `mllm`
   // may be null (ANTS then equals NegLabel); it must outlive the scorer. `progress` counts the
   // texts embedded.
-  OodScorer(const ClipModel& model, std::vector<std::string> classes, const ScorerOptions& options, Mllm* mllm,
+  // `model` (a ClipModel, or another text encoder) must outlive the scorer.
+  OodScorer(const TextModel& model, std::vector<std::string> classes, const ScorerOptions& options, Mllm* mllm,
             const ProgressFn& progress = {});
   ~OodScorer();
   OodScorer(const OodScorer&) = delete;

@@ -39,7 +39,7 @@ std::string field(const char* name, const std::string& value) {
 
 // Everything the bank depends on; "rule" names this implementation of method.md §3.1–§3.2 (bump it
 // when the selection changes).
-std::string bank_key(const ClipModel& model, const core::Hash128& corpus, const std::vector<std::string>& classes,
+std::string bank_key(const TextModel& model, const core::Hash128& corpus, const std::vector<std::string>& classes,
                      const NegLabelOptions& o) {
   char quantile[32];
   std::snprintf(quantile, sizeof quantile, "%.17g", o.quantile);
@@ -108,7 +108,7 @@ void append_rows(NegLabelBank& out, const TextBank& cand, const std::vector<floa
 // Spec §3.2 steps 1–5: encode, q per candidate, keep the smallest q of each part of speech. Every
 // de-duplicated word is encoded (and cached), not only this class list's candidates, so that
 // another class list reuses the same candidate embeddings.
-void compute_bank(const ClipModel& model, const std::vector<std::string>& classes, const ood::CorpusWords& words,
+void compute_bank(const TextModel& model, const std::vector<std::string>& classes, const ood::CorpusWords& words,
                   const NegLabelCorpus& corpus, const NegLabelOptions& o, const core::EmbeddingCache& cache,
                   const ProgressFn& progress, NegLabelBank& out) {
   std::vector<std::string> prompts = templated(o.adj_template, words.adjectives);
@@ -125,7 +125,7 @@ void compute_bank(const ClipModel& model, const std::vector<std::string>& classe
   if (progress) progress(total, total);
 
   const std::vector<float> q = ood::quantile_similarities(cand.features.data.data(), cand.size(), ids.data.data(),
-                                                          n_ids, ids.dim, o.quantile, model.params().n_threads);
+                                                          n_ids, ids.dim, o.quantile, model.threads());
   const auto adj_rows = subsequence_positions(corpus.adjectives, words.adjectives, 0);
   const auto noun_rows = subsequence_positions(corpus.nouns, words.nouns, words.adjectives.size());
   const ood::NegLabelSelection sel =
@@ -137,7 +137,7 @@ void compute_bank(const ClipModel& model, const std::vector<std::string>& classe
 
 }  // namespace
 
-NegLabelBank select_neglabel_bank(const ClipModel& model, const std::vector<std::string>& classes,
+NegLabelBank select_neglabel_bank(const TextModel& model, const std::vector<std::string>& classes,
                                   const NegLabelOptions& o, const ProgressFn& progress) {
   check_options(classes, o);
   const std::vector<ood::CorpusFile> files = ood::read_corpus_files(o.corpus_dir);
@@ -148,9 +148,9 @@ NegLabelBank select_neglabel_bank(const ClipModel& model, const std::vector<std:
   // Validates the count before anything is encoded.
   const ood::NegLabelQuotas quotas =
       ood::neglabel_quotas(static_cast<size_t>(o.count), corpus.adjectives.size(), corpus.nouns.size());
-  const int dim = model.info().embed_dim;
+  const int dim = model.embed_dim();
   out.bank.features.dim = dim;
-  const core::EmbeddingCache cache(o.cache);
+  const core::EmbeddingCache cache = ood::text_cache(model, o.cache);
   const std::string key = cache.enabled() ? bank_key(model, ood::corpus_hash(files), classes, o) : std::string();
   if (load_cached_bank(cache, key, dim, static_cast<size_t>(o.count), quotas.adjectives, out)) return out;
   compute_bank(model, classes, words, corpus, o, cache, progress, out);

@@ -11,7 +11,7 @@ namespace ants::ood {
 
 namespace {
 
-std::string prompts_key(const ClipModel& model, const std::vector<std::string>& prompts) {
+std::string prompts_key(const TextModel& model, const std::vector<std::string>& prompts) {
   return "ants prompt embeddings\n" + model.fingerprint() + "texts=" + core::texts_hash(prompts) + "\n";
 }
 
@@ -44,10 +44,15 @@ std::vector<std::string> read_prompt_lines(const std::filesystem::path& path) {
 
 }  // namespace
 
-TextBank embed_prompts_cached(const ClipModel& model, const std::vector<std::string>& prompts,
+core::EmbeddingCache text_cache(const TextModel& model, const CacheOptions& options) {
+  if (!model.fingerprint().empty()) return core::EmbeddingCache(options);
+  return core::EmbeddingCache(CacheOptions{false, {}});
+}
+
+TextBank embed_prompts_cached(const TextModel& model, const std::vector<std::string>& prompts,
                               const core::EmbeddingCache& cache, const ProgressFn& progress, int batch,
                               std::vector<std::string>& warnings, bool* hit) {
-  const int dim = model.info().embed_dim;
+  const int dim = model.embed_dim();
   const std::string key = cache.enabled() ? prompts_key(model, prompts) : std::string();
   if (auto entry = cache.load(core::CacheKind::prompts, key, warnings)) {
     if (matches(*entry, prompts, dim)) {
@@ -67,10 +72,10 @@ TextBank embed_prompts_cached(const ClipModel& model, const std::vector<std::str
 
 namespace ants {
 
-TextBank read_negatives_file(const ClipModel& model, const std::filesystem::path& path, const CacheOptions& cache,
+TextBank read_negatives_file(const TextModel& model, const std::filesystem::path& path, const CacheOptions& cache,
                              const ProgressFn& progress, std::vector<std::string>* warnings, int text_batch) {
   std::vector<std::string> local;
-  return ood::embed_prompts_cached(model, ood::read_prompt_lines(path), core::EmbeddingCache(cache), progress,
+  return ood::embed_prompts_cached(model, ood::read_prompt_lines(path), ood::text_cache(model, cache), progress,
                                    text_batch, warnings != nullptr ? *warnings : local);
 }
 

@@ -11,9 +11,13 @@
 
 namespace ants::ood {
 
+// The embedding cache for texts of `model`: disabled when the model has no fingerprint (its
+// outputs have no identity to key them by).
+core::EmbeddingCache text_cache(const TextModel& model, const CacheOptions& options);
+
 // model.encode_texts, or the cached embeddings of exactly these prompts under this model and precision.
 // `hit` (when given) tells which; cache problems become `warnings`.
-TextBank embed_prompts_cached(const ClipModel& model, const std::vector<std::string>& prompts,
+TextBank embed_prompts_cached(const TextModel& model, const std::vector<std::string>& prompts,
                               const core::EmbeddingCache& cache, const ProgressFn& progress, int batch,
                               std::vector<std::string>& warnings, bool* hit = nullptr);
 

@@ -211,6 +211,11 @@ std::string csv_field(const std::string& s) {
   return q + "\"";
 }
 
+std::string eval_metrics_json(const EvalResult& result, const std::vector<OodSet>& ood_sets,
+                              const EvalOptions& options, const EvalRunInfo& info) {
+  return metrics_json(result, ood_sets, options, info).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 std::string write_eval_outputs(const fs::path& out_dir, const EvalResult& result, const std::vector<OodSet>& ood_sets,
                                const EvalOptions& options, const EvalRunInfo& info) {
   std::error_code ec;

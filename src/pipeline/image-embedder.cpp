@@ -51,17 +51,19 @@ class Embedder {
       ImageEmbedding& r = b.results[i];
       r.file = ref.name;
       try {
-        const std::string bytes = ref.read();
+        // Decoded pixels are used as they are; encoded images are read once, for hash and decoder.
+        const std::string bytes = ref.pixels ? std::string() : ref.read();
         if (cache_.enabled()) {
-          b.keys[i] = key_prefix_ + core::hash_bytes(bytes).hex();
+          b.keys[i] = key_prefix_ + (ref.pixels ? ref.content_hash() : core::hash_bytes(bytes).hex());
           if (load_cached(b.keys[i], r, b.warnings)) {
             ++b.hits;
             continue;
           }
         }
-        const ImageRGB8 img = decode_image_memory({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, ref.name);
+        const ImageRGB8 img = ref.pixels ? ImageRGB8{} : decode_image_memory(
+            {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, ref.name);
         b.pixels.resize(b.pixels.size() + per_image);
-        preprocess_image(img, pp, b.pixels.data() + b.pixels.size() - per_image);
+        preprocess_image(ref.pixels ? *ref.pixels : img, pp, b.pixels.data() + b.pixels.size() - per_image);
         b.to_encode.push_back(i);
       } catch (const std::exception& e) {  // one bad image never stops the batch
         r.error = e.what();

@@ -62,7 +62,7 @@ nlohmann::json detector_options_json(const DetectorOptions& o, Method method) {
 }  // namespace
 
 struct OodScorer::Impl {
-  const ClipModel& model;
+  const TextModel& model;
   std::vector<std::string> classes;
   ScorerOptions opt;
   FeatureMatrix id_texts, negatives;
@@ -70,11 +70,11 @@ struct OodScorer::Impl {
   BatchTrace trace;
   std::vector<std::string> warnings;
 
-  Impl(const ClipModel& m, std::vector<std::string> c, const ScorerOptions& o) : model(m), classes(std::move(c)), opt(o) {}
+  Impl(const TextModel& m, std::vector<std::string> c, const ScorerOptions& o) : model(m), classes(std::move(c)), opt(o) {}
 
   void build_banks(const ProgressFn& progress) {
     const NegLabelOptions& nl = opt.neglabel;
-    const core::EmbeddingCache cache(nl.cache);
+    const core::EmbeddingCache cache = ood::text_cache(model, nl.cache);
     std::vector<std::string> prompts;
     for (const auto& c : classes) prompts.push_back(apply_template(nl.id_template, c));
     id_texts = ood::embed_prompts_cached(model, prompts, cache, {}, nl.text_batch, warnings).features;
@@ -90,32 +90,36 @@ struct OodScorer::Impl {
 
   void make_detector(Mllm* mllm) {
     if (opt.method != Method::ants) return;
-    const ClipModel* m = &model;
+    const TextModel* m = &model;
     const int batch = opt.neglabel.text_batch;
     TextEncoder encode = [m, batch](const std::vector<std::string>& texts) { return m->encode_texts(texts, batch); };
-    detector = std::make_unique<AntsDetector>(id_texts, negatives, model.info().logit_scale, classes, encode, mllm,
+    detector = std::make_unique<AntsDetector>(id_texts, negatives, model.logit_scale(), classes, encode, mllm,
                                               opt.detector);
   }
 
   // Zero-shot prediction and its softmax probability over the ID classes (= the MCM score).
   void predict(const FeatureMatrix& images, std::vector<ScoredImage*>& rows) const {
-    const ZeroShot z = zero_shot(images, id_texts, model.info().logit_scale);
+    const ZeroShot z = zero_shot(images, id_texts, model.logit_scale());
     for (size_t i = 0; i < images.rows; ++i) {
       rows[i]->pred = z.pred[i];
       rows[i]->prob = z.prob[i];
-      rows[i]->score = z.prob[i];
+      rows[i]->score = rows[i]->far = rows[i]->near = z.prob[i];
     }
   }
 
   void score_method(const FeatureMatrix& images, const std::vector<ImageRef>& refs, std::vector<ScoredImage*>& rows) {
     if (opt.method == Method::neglabel) {
-      const auto s = neglabel_scores(images, id_texts, negatives, model.info().logit_scale, opt.detector.group_size(),
+      const auto s = neglabel_scores(images, id_texts, negatives, model.logit_scale(), opt.detector.group_size(),
                                      nullptr, opt.detector.permute);
-      for (size_t i = 0; i < rows.size(); ++i) rows[i]->score = s[i];
+      for (size_t i = 0; i < rows.size(); ++i) rows[i]->score = rows[i]->far = rows[i]->near = s[i];
     } else if (opt.method == Method::ants) {
       const auto far_before = detector->far_labels(), near_before = detector->near_labels();
       const auto s = detector->process(images, refs);
-      for (size_t i = 0; i < rows.size(); ++i) rows[i]->score = s[i].score;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        rows[i]->score = s[i].score;
+        rows[i]->far = s[i].far;
+        rows[i]->near = s[i].near;
+      }
       record_trace(far_before, near_before);
       return;
     }
@@ -130,7 +134,7 @@ struct OodScorer::Impl {
   }
 };
 
-OodScorer::OodScorer(const ClipModel& model, std::vector<std::string> classes, const ScorerOptions& options, Mllm* mllm,
+OodScorer::OodScorer(const TextModel& model, std::vector<std::string> classes, const ScorerOptions& options, Mllm* mllm,
                      const ProgressFn& progress)
     : impl_(std::make_unique<Impl>(model, std::move(classes), options)) {
   if (impl_->classes.empty()) core::fail(ErrorCode::invalid_argument, "classes", "no ID classes");

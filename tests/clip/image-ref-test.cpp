@@ -40,5 +40,22 @@ TEST(ImageRef, AMissingFileOrAnEmptyHandleIsAnIoErrorNamingIt) {
   EXPECT_THROW(empty.content_hash(), Error);
 }
 
+// An array handed over by a front end: used without decoding, read as lossless PNG.
+TEST(ImageRef, DecodedPixelsReadAsPngAndAreIdentifiedBySizeAndData) {
+  ImageRGB8 img{3, 2, {}};
+  for (int i = 0; i < 18; ++i) img.data.push_back(static_cast<uint8_t>(i * 13));
+  const ImageRef ref = ImageRef::decoded(img, "array 0");
+  EXPECT_EQ(ref.name, "array 0");
+  const std::string png = ref.read();
+  const ImageRGB8 back = decode_image_memory({reinterpret_cast<const uint8_t*>(png.data()), png.size()}, "png");
+  EXPECT_EQ(back.width, 3);
+  EXPECT_EQ(back.height, 2);
+  EXPECT_EQ(back.data, img.data);
+  EXPECT_EQ(ref.content_hash(), ImageRef::decoded(img, "other name").content_hash());
+  const ImageRGB8 transposed{2, 3, img.data};  // the same bytes at another size
+  EXPECT_NE(ImageRef::decoded(transposed, "t").content_hash(), ref.content_hash());
+  EXPECT_THROW(encode_png(ImageRGB8{4, 4, {1, 2, 3}}), Error);
+}
+
 }  // namespace
 }  // namespace ants

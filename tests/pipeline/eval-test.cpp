@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "ood/randperm.h"
 #include "pipeline-fixture.h"
 
@@ -118,6 +120,36 @@ TEST_F(PipelineModel, EvalRefusesDuplicateSetNamesForeignLabelsAndUnreadableSets
   EXPECT_NE(message(id_, {set, broken}).find("OOD set 'broken': none of its images could be read"), std::string::npos);
 }
 
+
+// Every front end records a run the same way: the facts, the warnings, and metrics.json's object
+// with or without writing it.
+TEST_F(PipelineModel, EvalRunInfoRecordsTheFactsAndMetricsNeedNoFiles) {
+  OodScorer scorer(*model_, demo_class_names(), scorer_options(), nullptr);
+  EvalOptions eo = eval_options();
+  eo.seeds = {0};
+  const std::vector<OodSet> sets{OodSet{"textures", "far", ood_}};
+  const EvalResult r = run_eval(*model_, scorer, id_, sets, eo);
+  EvalFacts facts{"models/tiny", "demo", "openood", "", "ada", false, {}};
+  const EvalRunInfo info = eval_run_info(*model_, scorer, facts);
+  EXPECT_EQ(info.method, "ants");
+  ASSERT_FALSE(info.warnings.empty());
+  EXPECT_NE(info.warnings[0].find("= NegLabel"), std::string::npos);
+  const auto run = nlohmann::json::parse(info.run_json);
+  EXPECT_EQ(run["model"]["dir"], "models/tiny");
+  EXPECT_EQ(run["n_classes"], demo_class_names().size());
+  EXPECT_EQ(run["negatives"], 300);
+  EXPECT_TRUE(run["mllm"].is_null());
+  EXPECT_EQ(run["setup"], nlohmann::json::parse(scorer.setup_json()));
+  const std::string metrics = eval_metrics_json(r, sets, eo, info);
+  EXPECT_EQ(metrics, write_eval_outputs(dir_ / "out", r, sets, eo, info));
+  EXPECT_EQ(nlohmann::json::parse(metrics), nlohmann::json::parse(core::read_file(dir_ / "out" / "metrics.json")));
+  facts.mllm = true;
+  facts.mllm_stats = MllmStats{};
+  facts.mllm_stats->requests = 7;
+  const EvalRunInfo with = eval_run_info(*model_, scorer, facts);
+  EXPECT_EQ(nlohmann::json::parse(with.run_json)["mllm"]["requests"], 7);
+  EXPECT_EQ(with.warnings.size() + 1, info.warnings.size());
+}
 
 }  // namespace
 }  // namespace ants

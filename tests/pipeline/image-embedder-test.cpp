@@ -63,5 +63,19 @@ TEST_F(PipelineModel, CacheWarningsAreCappedAndEveryImageIsStillEmbedded) {
   EXPECT_NE(report.warnings.back().find("more image-cache warnings"), std::string::npos) << report.warnings.back();
 }
 
+// Pixels handed over as an array embed as the file they were decoded from (no second decode).
+TEST_F(PipelineModel, DecodedPixelsEmbedAsTheirFile) {
+  const ImageEmbedOptions o = eval_options().features;
+  const std::string file = id_[0].file;
+  const ImageRef pixels = ImageRef::decoded(decode_image_file(file), "array 0");
+  const auto got = embed_images(*model_, {pixels, ImageRef::file(file)}, o);
+  ASSERT_TRUE(got[0].error.empty()) << got[0].error;
+  EXPECT_EQ(got[0].file, "array 0");
+  EXPECT_EQ(got[0].embedding, got[1].embedding);
+  EmbedReport again;
+  EXPECT_EQ(embed_images(*model_, {pixels}, o, {}, &again)[0].embedding, got[0].embedding);
+  EXPECT_EQ(again.cache_hits, 1u);  // cached under the pixels' own identity
+}
+
 }  // namespace
 }  // namespace ants

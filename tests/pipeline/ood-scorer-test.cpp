@@ -78,5 +78,49 @@ TEST_F(PipelineModel, TheScorerSetupNamesModelClassesBankAndOptions) {
 }
 
 
+// A text encoder of the caller's (e.g. a Python user's own CLIP): the same scores as the model it
+// wraps, the far/near scores of ANTS beside them, and nothing cached under an unknown identity.
+class CallerTextModel : public TextModel {
+ public:
+  explicit CallerTextModel(const ClipModel& m) : m_(m) {}
+  FeatureMatrix encode_texts(const std::vector<std::string>& texts, int batch, const ProgressFn& p) const override {
+    ++calls;
+    return m_.encode_texts(texts, batch, p);
+  }
+  const std::string& fingerprint() const override { return none_; }
+  float logit_scale() const override { return m_.logit_scale(); }
+  int embed_dim() const override { return m_.embed_dim(); }
+  mutable int calls = 0;
+
+ private:
+  const ClipModel& m_;
+  std::string none_;
+};
+
+TEST_F(PipelineModel, AnotherTextModelScoresAsTheModelItWrapsAndCachesNothing) {
+  const std::vector<ImageEmbedding> batch =
+      embed_image_files(*model_, {id_[0].file, ood_[0].file, ood_[1].file}, eval_options().features);
+  ScorerOptions o = scorer_options();
+  o.neglabel.cache.dir = dir_ / "caller-cache";
+  CallerTextModel caller(*model_);
+  test::FakeMllm mllm_a, mllm_b;
+  OodScorer mine(caller, demo_class_names(), o, &mllm_a);
+  OodScorer theirs(*model_, demo_class_names(), scorer_options(), &mllm_b);
+  EXPECT_GT(caller.calls, 0);
+  EXPECT_FALSE(fs::exists(o.neglabel.cache.dir));
+  const auto a = mine.score(batch), b = theirs.score(batch);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    EXPECT_EQ(a[i].pred, b[i].pred);
+    EXPECT_NEAR(a[i].score, b[i].score, 1e-6f) << i;
+    EXPECT_NEAR(a[i].far, b[i].far, 1e-6f) << i;
+    EXPECT_NEAR(a[i].near, b[i].near, 1e-6f) << i;
+  }
+  o.method = Method::neglabel;
+  for (const auto& r : OodScorer(caller, demo_class_names(), o, nullptr).score(batch)) {
+    EXPECT_EQ(r.far, r.score);  // no fusion: far = near = the score
+    EXPECT_EQ(r.near, r.score);
+  }
+}
+
 }  // namespace
 }  // namespace ants
