@@ -64,6 +64,8 @@ struct ScorerOptions {
   NegLabelOptions neglabel;              // count, corpus, cache; its id_template and text_batch also
                                          // make every method's ID prompts
   std::filesystem::path negatives_file;  // fixed negative bank instead of the NegLabel selection
+  std::optional<FeatureMatrix> negatives_bank;  // or one already embedded (e.g. a NegLabelBank's,
+                                                // built once for several scorers); rows of the model's dim
 };
 
 struct ScoredImage {

@@ -1,10 +1,145 @@
 """ants: zero-shot, training-free, test-time OOD detection (ANTS) on a native CLIP engine.
 
-Clip(model_dir) embeds texts and images as float32 numpy arrays; metrics(id, ood) gives the
-OpenOOD v1.5 metrics in percent. Every library error is an ants.Error (a RuntimeError) with the
-library's one-line message.
+    clip = ants.Clip("models/clip-vit-b16")
+    det = ants.Detector(clip, "imagenet", mllm=ants.MllmClient(url="http://127.0.0.1:8080"))
+    scores = det.score(["a.jpg", "b.png"])          # higher = more in-distribution
+
+Clip embeds texts and images as float32 numpy arrays; negatives() builds the NegLabel bank;
+Detector scores images (or your own features) with MCM, NegLabel or ANTS; MllmClient talks to an
+OpenAI-compatible server, and any Python object with describe()/similar() can be the MLLM;
+eval() runs `ants eval`; metrics() gives the OpenOOD metrics in percent. Every library error is
+an ants.Error (a RuntimeError) with the library's one-line message. Long calls release the GIL,
+take an optional progress(done, total) callable, and stop on Ctrl-C (KeyboardInterrupt).
 """
 
-from ._ants import Clip, Error, __version__, metrics
+import numpy as _np
 
-__all__ = ["Clip", "Error", "metrics", "__version__"]
+from . import _ants
+from ._ants import Error, MllmClient, TextBank, __version__, eval, metrics, negatives
+
+__all__ = ["Clip", "Detector", "Error", "MllmClient", "Scores", "TextBank", "eval", "metrics", "negatives",
+           "__version__"]
+
+
+def _is_pil(x):
+    return hasattr(x, "convert") and hasattr(x, "mode") and hasattr(x, "size") and not isinstance(x, _np.ndarray)
+
+
+def _images(images):
+    """PIL images (duck-typed: Pillow is not required) become uint8 RGB arrays; the rest as given."""
+    if _is_pil(images):
+        return [_np.asarray(images.convert("RGB"))]
+    if isinstance(images, (_np.ndarray, str, bytes)):
+        return images
+    return [_np.asarray(im.convert("RGB")) if _is_pil(im) else im for im in images]
+
+
+class Clip(_ants.Clip):
+    __doc__ = _ants.Clip.__doc__
+
+    def encode_images(self, images, preprocess="clip", batch=32, progress=None):
+        """L2-normalised image embeddings: float32 array (N, embed_dim).
+
+        images: a list of paths, encoded bytes (JPEG, PNG, WebP, BMP), uint8 RGB arrays (H, W, 3)
+        or PIL images; a uint8 array (N, H, W, 3); or a float32 array (N, 3, S, S) already
+        preprocessed (S = info['image_size'], read without a copy when C-contiguous).
+        preprocess: 'clip' or 'openood' (resize 256/224 of S, then centre crop). batch: images per
+        forward pass. An image that cannot be read raises ants.Error naming it; a wrong dtype or
+        shape raises ValueError naming the expected one.
+        """
+        return self._encode_images(_images(images), preprocess, batch, progress)
+
+
+class Scores:
+    """What Detector.score returns, one entry per input in order.
+
+    score: float32 (N,), higher = more in-distribution (NaN for an image that could not be read);
+    pred: int32 (N,), the zero-shot ID class index (-1 on error); prob: float32 (N,), its softmax
+    probability over the ID classes; far, near: float32 (N,), ANTS's S_ens and S_vsnl before
+    fusion (None for the other methods); names: list[str]; errors: [(index, name, message)].
+    """
+
+    def __init__(self, d):
+        self.score, self.pred, self.prob = d["score"], d["pred"], d["prob"]
+        self.far, self.near = d.get("far"), d.get("near")
+        self.names, self.errors = d["names"], d["errors"]
+
+    def __len__(self):
+        return len(self.score)
+
+    def __repr__(self):
+        return f"Scores(n={len(self)}, errors={len(self.errors)})"
+
+
+def _unit_rows(fn):
+    def encode(texts):
+        rows = _np.ascontiguousarray(fn(list(texts)), dtype=_np.float32)
+        return rows / _np.linalg.norm(rows, axis=1, keepdims=True)
+    return encode
+
+
+class Detector:
+    """Zero-shot OOD scores of images in a stream: method 'ants' (default), 'neglabel' or 'mcm'.
+
+    Detector(clip, classes, method="ants", mode=None, mllm=None, negatives=None, preset=None,
+             text_encoder=None, logit_scale=100.0, mllm_sync=True, mllm_parse="lenient",
+             preprocess="clip", infer_batch=32, progress=None, **options)
+
+    clip: an ants.Clip, or None to score your own (N, D) features (then text_encoder= a Clip or a
+    callable texts -> (M, D) embeds the ID prompts, negatives and mined labels; rows are
+    L2-normalised here). classes: a list of names, 'imagenet' / 'cifar10' / 'cifar100', or a
+    class-list file. mode: 'ada' (default), 'far_only', 'near_only'. mllm: an ants.MllmClient, or
+    any object with describe(image: bytes, exclude_class: str | None) -> str | None and optionally
+    similar(class_name: str) -> list[str] | str | None (without it VSNL is off); its answers are
+    cleaned as a server's (mllm_parse), an exception or None is "no answer". negatives: a
+    negative-prompt file or an ants.TextBank instead of the NegLabel selection. preset:
+    'paper-far' or 'paper-near'. options: the `ants detect` options without '--', dashes as
+    underscores: eta, gamma0, ens_updates, min_candidates, queue_cap, groups, near_start,
+    near_interval, near_top, balance_repeats, near_template, no_permute, neglabel_init,
+    activation_aware, activation_count, activation_step, activation_gap, activation_history,
+    threshold_rule, lambda_rule, count, corpus, text_batch, cache_dir, no_cache.
+    """
+
+    def __init__(self, clip, classes, method="ants", mode=None, mllm=None, negatives=None, preset=None,
+                 text_encoder=None, logit_scale=100.0, mllm_sync=True, mllm_parse="lenient", preprocess="clip",
+                 infer_batch=32, progress=None, **options):
+        if text_encoder is not None and not isinstance(text_encoder, _ants.Clip):
+            text_encoder = _unit_rows(text_encoder)
+        self._d = _ants._Detector(clip, classes, method, mode, mllm, negatives, preset, text_encoder, logit_scale,
+                                  mllm_sync, mllm_parse, preprocess, infer_batch, progress, **options)
+
+    def score(self, inputs, batch=None, files=None, images=None, progress=None):
+        """Scores images (paths, bytes, uint8 arrays, PIL images) or features (float32 (N, D)).
+
+        One call is one detector batch (the ANTS update cadence) unless batch= splits it. With
+        features, files= (paths) or images= give the MLLM the pictures behind the rows. Returns
+        ants.Scores; an image that cannot be read gets score NaN, pred -1 and an entry in
+        Scores.errors while the others are scored.
+        """
+        if images is not None:
+            images = _images(images)
+        if not (isinstance(inputs, _np.ndarray) and inputs.dtype != _np.uint8):
+            inputs = _images(inputs)
+        return Scores(self._d.score(inputs, batch, files, images, progress))
+
+    state = property(lambda self: self._d.state,
+                     doc="Detector counters (dict): batches, images, ens_updates, vsnl_updates, gamma, lambda, "
+                         "far_rows, near_rows, pending_candidates, describe/similar requests and failures.")
+    ens_labels = property(lambda self: self._d.ens_labels, doc="Labels of the ENS (far) bank, newest update first.")
+    vsnl_labels = property(lambda self: self._d.vsnl_labels, doc="Labels of the VSNL (near) bank.")
+    classes = property(lambda self: self._d.classes, doc="The ID class names.")
+    method = property(lambda self: self._d.method, doc="'ants', 'neglabel' or 'mcm'.")
+    negatives = property(lambda self: self._d.negatives, doc="Rows of the negative bank.")
+    warnings = property(lambda self: self._d.warnings, doc="Problems met while building the banks (e.g. cache).")
+
+    def reset(self):
+        """Forgets the stream: banks, histories, threshold and counters as after construction."""
+        self._d.reset()
+
+    def snapshot(self, path):
+        """Saves the detector's whole state to path (atomically); restore() reads it back."""
+        self._d.snapshot(path)
+
+    def restore(self, path):
+        """Restores a snapshot of a detector of the same setup (ants.Error otherwise)."""
+        self._d.restore(path)

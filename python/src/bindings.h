@@ -7,5 +7,8 @@ namespace ants::python {
 
 void bind_clip(pybind11::module_& m);
 void bind_metrics(pybind11::module_& m);
+void bind_mllm(pybind11::module_& m);
+void bind_detector(pybind11::module_& m);
+void bind_eval(pybind11::module_& m);
 
 }  // namespace ants::python

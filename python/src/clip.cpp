@@ -1,28 +1,18 @@
-// ants.Clip: a loaded CLIP model; texts and image files in, float32 numpy rows out. The GIL is
+// ants.Clip: a loaded CLIP model; texts and images in, float32 numpy rows out. The GIL is
 // released while the engine runs, so other Python threads go on.
 #include <ants/clip.h>
 #include <ants/embed.h>
-#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "bindings.h"
-
-namespace py = pybind11;
+#include "convert.h"
 
 namespace ants::python {
 
 namespace {
-
-// The matrix's rows as an (N, D) float32 array that owns the data (moved, not copied).
-py::array_t<float> to_numpy(FeatureMatrix&& m) {
-  auto* data = new std::vector<float>(std::move(m.data));
-  py::capsule owner(data, [](void* p) { delete static_cast<std::vector<float>*>(p); });
-  const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(m.rows), static_cast<py::ssize_t>(m.dim)};
-  const std::vector<py::ssize_t> strides{shape[1] * static_cast<py::ssize_t>(sizeof(float)), sizeof(float)};
-  return py::array_t<float>(shape, strides, data->data(), owner);
-}
 
 std::unique_ptr<ClipModel> load(const std::string& model_dir, const std::string& precision, int threads) {
   ClipParams p = clip_default_params();
@@ -47,38 +37,64 @@ py::dict info(const ClipModel& model) {
   return d;
 }
 
-py::array_t<float> encode_texts(const ClipModel& model, const std::vector<std::string>& texts, int batch) {
+py::array_t<float> encode_texts(const ClipModel& model, const std::vector<std::string>& texts, int batch,
+                                const py::object& progress) {
+  const ProgressFn report = progress_fn(progress);
   FeatureMatrix out;
   {
     py::gil_scoped_release release;
-    out = model.encode_texts(texts, batch);
+    out = model.encode_texts(texts, batch, report);
   }
   return to_numpy(std::move(out));
 }
 
-// Image files or encoded bytes; the first that cannot be read is an ants.Error naming it.
-py::array_t<float> encode_images(const ClipModel& model, const py::list& images, const std::string& preprocess,
-                                 int batch) {
-  std::vector<ImageRef> refs;
-  for (size_t i = 0; i < images.size(); ++i) {
-    const py::handle item = images[i];
-    if (py::isinstance<py::bytes>(item)) {
-      refs.push_back(ImageRef::memory(item.cast<std::string>(), "image " + std::to_string(i)));
-    } else if (py::isinstance<py::str>(item) || py::hasattr(item, "__fspath__")) {
-      refs.push_back(ImageRef::file(py::module_::import("os").attr("fspath")(item).cast<std::string>()));
-    } else {
-      throw py::value_error("encode_images: item " + std::to_string(i) + " is not a path or bytes");
-    }
+// (N, 3, S, S) float32, already preprocessed: straight into the model, `batch` images per pass.
+FeatureMatrix encode_preprocessed(const ClipModel& model, const py::handle& images, int batch,
+                                  const ProgressFn& report, Interrupt& interrupt) {
+  const auto a = py::reinterpret_borrow<py::array>(images);
+  const int s = model.info().image_size;
+  if (!a.dtype().is(py::dtype::of<float>()) || a.ndim() != 4 || a.shape(1) != 3 || a.shape(2) != s || a.shape(3) != s) {
+    throw py::value_error("images: expected preprocessed float32 (N, 3, " + std::to_string(s) + ", " +
+                          std::to_string(s) + ") or uint8 RGB (N, H, W, 3), got " + std::string(py::str(a.dtype())) +
+                          " with " + std::to_string(a.ndim()) + " dimensions");
   }
+  const auto c = py::array_t<float, py::array::c_style>::ensure(a);  // a view when contiguous
+  const size_t n = static_cast<size_t>(c.shape(0)), per_image = 3 * static_cast<size_t>(s) * s;
+  FeatureMatrix out{n, model.info().embed_dim, std::vector<float>(n * model.info().embed_dim)};
+  const CancelFn cancel = interrupt.hook();
+  py::gil_scoped_release release;
+  for (size_t at = 0; at < n; at += static_cast<size_t>(batch)) {
+    if (cancel()) break;
+    const size_t k = std::min(n - at, static_cast<size_t>(batch));
+    model.encode_images(c.data() + at * per_image, static_cast<int>(k), out.row(at));
+    if (report) report(at + k, n);
+  }
+  return out;
+}
+
+FeatureMatrix encode_refs(const ClipModel& model, const py::handle& images, const std::string& preprocess, int batch,
+                          const ProgressFn& report, Interrupt& interrupt) {
+  const std::vector<ImageRef> refs = image_refs(images);
   const ImageEmbedOptions options = image_embed_options(model, preprocess, batch, CacheOptions{false, {}});
   FeatureMatrix out{refs.size(), model.info().embed_dim, {}};
-  {
-    py::gil_scoped_release release;
-    for (const auto& r : embed_images(model, refs, options)) {
-      if (!r.error.empty()) throw Error(ErrorCode::io, r.error);
-      out.data.insert(out.data.end(), r.embedding.begin(), r.embedding.end());
-    }
+  const CancelFn cancel = interrupt.hook();
+  py::gil_scoped_release release;
+  for (const auto& r : embed_images(model, refs, options, report, nullptr, cancel)) {
+    if (interrupt.raised()) break;
+    if (!r.error.empty()) throw Error(ErrorCode::io, r.error);
+    out.data.insert(out.data.end(), r.embedding.begin(), r.embedding.end());
   }
+  return out;
+}
+
+py::array_t<float> encode_images(const ClipModel& model, const py::object& images, const std::string& preprocess,
+                                 int batch, const py::object& progress) {
+  if (batch <= 0) throw py::value_error("batch must be positive");
+  const ProgressFn report = progress_fn(progress);
+  Interrupt interrupt;
+  FeatureMatrix out = is_preprocessed(images) ? encode_preprocessed(model, images, batch, report, interrupt)
+                                              : encode_refs(model, images, preprocess, batch, report, interrupt);
+  interrupt.rethrow();
   return to_numpy(std::move(out));
 }
 
@@ -86,7 +102,9 @@ py::array_t<float> encode_images(const ClipModel& model, const py::list& images,
 
 void bind_clip(py::module_& m) {
   py::class_<ClipModel>(m, "Clip",
-                        "A CLIP model (any ViT) loaded from a Hugging Face or open_clip safetensors directory.")
+                        "A CLIP model (any ViT) loaded from a Hugging Face or open_clip safetensors directory.\n\n"
+                        "Embeddings are L2-normalised float32 rows of length info['embed_dim']. The GIL is released\n"
+                        "while the model runs; one model may encode from several Python threads at once.")
       .def(py::init(&load), py::arg("model_dir"), py::arg("precision") = "auto", py::arg("threads") = 0,
            "precision: 'auto' (bf16 where the CPU has native bf16, else fp32), 'fp32' or 'bf16'; threads: 0 = all cores.")
       .def_property_readonly("info", &info, "The model's layout, sizes, dtype and precision (dict).")
@@ -98,12 +116,11 @@ void bind_clip(py::module_& m) {
             return ids;
           },
           py::arg("texts"), "CLIP token ids of each text, start and end tokens included (list of lists of int).")
-      .def("encode_texts", &encode_texts, py::arg("texts"), py::arg("batch") = 256,
-           "L2-normalised text embeddings: float32 array of shape (len(texts), embed_dim).")
-      .def("encode_images", &encode_images, py::arg("images"), py::arg("preprocess") = "clip", py::arg("batch") = 32,
-           "L2-normalised image embeddings of image files (paths) or encoded bytes (JPEG, PNG, WebP, BMP):\n"
-           "float32 array of shape (len(images), embed_dim). preprocess: 'clip' or 'openood'.\n"
-           "An image that cannot be read raises ants.Error naming it.");
+      .def("encode_texts", &encode_texts, py::arg("texts"), py::arg("batch") = 256, py::arg("progress") = py::none(),
+           "L2-normalised text embeddings: float32 array of shape (len(texts), embed_dim).\n"
+           "batch: texts per forward pass; progress: a callable (done, total) or None.")
+      .def("_encode_images", &encode_images, py::arg("images"), py::arg("preprocess") = "clip", py::arg("batch") = 32,
+           py::arg("progress") = py::none());
 }
 
 }  // namespace ants::python

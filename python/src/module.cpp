@@ -21,4 +21,7 @@ PYBIND11_MODULE(_ants, m) {
   });
   ants::python::bind_clip(m);
   ants::python::bind_metrics(m);
+  ants::python::bind_mllm(m);
+  ants::python::bind_detector(m);
+  ants::python::bind_eval(m);
 }

@@ -79,6 +79,14 @@ struct OodScorer::Impl {
     for (const auto& c : classes) prompts.push_back(apply_template(nl.id_template, c));
     id_texts = ood::embed_prompts_cached(model, prompts, cache, {}, nl.text_batch, warnings).features;
     if (opt.method == Method::mcm) return;
+    if (opt.negatives_bank) {
+      const FeatureMatrix& b = *opt.negatives_bank;
+      if (b.dim != model.embed_dim() || b.rows == 0 || b.data.size() != b.rows * static_cast<size_t>(b.dim))
+        core::fail(ErrorCode::invalid_argument, "negative bank", "needs rows of the model's width " +
+                                                                     std::to_string(model.embed_dim()));
+      negatives = *opt.negatives_bank;
+      return;
+    }
     if (!opt.negatives_file.empty()) {
       negatives = read_negatives_file(model, opt.negatives_file, nl.cache, progress, &warnings, nl.text_batch).features;
       return;

@@ -1,0 +1,92 @@
+// ants.eval: `ants eval` from Python (the OpenOOD v1.5 protocol over ID and OOD image sets),
+// returning the metrics dict it prints; the files and report are written when `out` is given.
+#include <ants/eval.h>
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+#include "convert.h"
+#include "options.h"
+
+namespace ants::python {
+
+namespace {
+
+// "NAME=LIST[:near|far]" strings, or a dict {name: list} (or {name: (list, split)}).
+std::vector<std::string> ood_specs(const py::handle& ood) {
+  std::vector<std::string> specs;
+  if (py::isinstance<py::str>(ood)) return {ood.cast<std::string>()};
+  if (!py::isinstance<py::dict>(ood)) return ood.cast<std::vector<std::string>>();
+  for (const auto& [name, value] : ood.cast<py::dict>()) {
+    std::string spec = py::str(name).cast<std::string>() + "=";
+    if (py::isinstance<py::tuple>(value)) {
+      const auto t = value.cast<py::tuple>();
+      spec += py::str(t[0]).cast<std::string>() + ":" + t[1].cast<std::string>();
+    } else {
+      spec += py::str(value).cast<std::string>();
+    }
+    specs.push_back(spec);
+  }
+  return specs;
+}
+
+std::string fspath(const py::object& p) {
+  return p.is_none() ? std::string() : py::module_::import("os").attr("fspath")(p).cast<std::string>();
+}
+
+py::object run(const ClipModel& model, const py::object& classes, const py::object& id, const py::object& ood,
+               const py::object& data_root, const py::object& out, const std::vector<uint32_t>& seeds,
+               const std::string& method, const py::object& mode, const py::object& preset, const py::object& mllm,
+               const py::object& negatives, size_t batch, const std::string& preprocess, int infer_batch,
+               bool mllm_sync, const std::string& mllm_parse, const py::object& progress, py::kwargs options) {
+  py::dict kw(options);
+  const ScorerOptions so = scorer_options(method, mode, preset, negatives, kw);
+  MllmBinding binding(mllm, mllm_sync, mllm_parse == "reference" ? MllmParse::reference : MllmParse::lenient);
+  const std::string classes_spec = py::isinstance<py::str>(classes) ? classes.cast<std::string>() : "(list)";
+  const std::string preset_name = preset.is_none() ? "" : preset.cast<std::string>();
+  const std::string root = fspath(data_root);
+  std::vector<OodSet> sets;
+  for (const auto& spec : ood_specs(ood)) sets.push_back(parse_ood_set(spec, root));
+  const std::vector<LabeledImage> id_images = read_image_set(fspath(id), root, false);
+  EvalOptions eo;
+  eo.seeds = seeds;
+  eo.batch = batch;
+  eo.features = image_embed_options(model, preprocess, infer_batch, so.neglabel.cache);
+  const std::vector<std::string> names = class_names(classes);
+  const ProgressFn report = progress_fn(progress);
+  Interrupt interrupt;
+  const CancelFn cancel = interrupt.hook();
+  std::string metrics;
+  {
+    py::gil_scoped_release release;
+    OodScorer scorer(model, names, so, binding.get());
+    const EvalResult r = run_eval(model, scorer, id_images, sets, eo,
+                                  [&](const std::string&, size_t done, size_t total) { if (report) report(done, total); },
+                                  cancel);
+    if (!r.cancelled) {
+      EvalFacts facts{model.info().weights_file.parent_path().string(), classes_spec, preprocess, preset_name, "",
+                      binding.get() != nullptr, {}};
+      if (auto* client = dynamic_cast<MllmClient*>(binding.get())) facts.mllm_stats = client->stats();
+      facts.mode = fusion_mode_name(so.detector.mode);
+      EvalRunInfo info = eval_run_info(model, scorer, facts);
+      info.warnings.insert(info.warnings.end(), r.warnings.begin(), r.warnings.end());
+      metrics = out.is_none() ? eval_metrics_json(r, sets, eo, info) : write_eval_outputs(fspath(out), r, sets, eo, info);
+    }
+  }
+  interrupt.rethrow();
+  return py::module_::import("json").attr("loads")(metrics);
+}
+
+}  // namespace
+
+void bind_eval(py::module_& m) {
+  m.def("eval", &run, py::arg("clip"), py::arg("classes"), py::arg("id"), py::arg("ood"), py::arg("data_root") = py::none(),
+        py::arg("out") = py::none(), py::arg("seeds") = std::vector<uint32_t>{0}, py::arg("method") = "ants",
+        py::arg("mode") = py::none(), py::arg("preset") = py::none(), py::arg("mllm") = py::none(),
+        py::arg("negatives") = py::none(), py::arg("batch") = 256, py::arg("preprocess") = "openood",
+        py::arg("infer_batch") = 32, py::arg("mllm_sync") = true, py::arg("mllm_parse") = "lenient", py::arg("progress") = py::none(),
+        "`ants eval`: OOD metrics (percent) of ID + OOD image sets, the OpenOOD v1.5 protocol. id: an image\n"
+        "list or folder; ood: ['NAME=LIST[:near|far]', ...] or {name: list}; out: write the files and report there.\n"
+        "Returns the metrics dict `ants eval` prints. Other keywords: the detector options of ants.Detector.");
+}
+
+}  // namespace ants::python

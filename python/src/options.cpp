@@ -1,0 +1,101 @@
+#include "options.h"
+
+#include <ants/inputs.h>
+#include <pybind11/stl.h>
+
+#include <functional>
+#include <map>
+#include <set>
+
+namespace ants::python {
+
+namespace {
+
+using Setter = std::function<void(ScorerOptions&, const py::handle&)>;
+
+template <typename T>
+Setter field(T DetectorOptions::*member) {
+  return [member](ScorerOptions& o, const py::handle& v) { o.detector.*member = v.cast<T>(); };
+}
+
+// The CLI's option names (apps/ants/scoring-options.cpp, cli-common.cpp), dashes as underscores.
+const std::map<std::string, Setter>& setters() {
+  static const std::map<std::string, Setter> table{
+      {"eta", field(&DetectorOptions::eta)},
+      {"gamma0", field(&DetectorOptions::gamma0)},
+      {"ens_updates", field(&DetectorOptions::ens_stop_step)},
+      {"min_candidates", field(&DetectorOptions::min_candidates)},
+      {"queue_cap", field(&DetectorOptions::queue_cap)},
+      {"groups", field(&DetectorOptions::group_num)},
+      {"near_start", field(&DetectorOptions::near_start_batch)},
+      {"near_interval", field(&DetectorOptions::near_interval)},
+      {"near_top", field(&DetectorOptions::similar_limit)},
+      {"balance_repeats", field(&DetectorOptions::balance_repeats)},
+      {"activation_aware", field(&DetectorOptions::activation_aware)},
+      {"activation_count", field(&DetectorOptions::activation_count)},
+      {"activation_step", field(&DetectorOptions::activation_step)},
+      {"activation_gap", field(&DetectorOptions::activation_gap)},
+      {"activation_history", field(&DetectorOptions::activation_history)},
+      {"near_template", field(&DetectorOptions::near_template)},
+      {"neglabel_init", field(&DetectorOptions::neglabel_init)},
+      {"no_permute", [](ScorerOptions& o, const py::handle& v) { o.detector.permute = !v.cast<bool>(); }},
+      {"threshold_rule",
+       [](ScorerOptions& o, const py::handle& v) { o.detector.threshold_rule = parse_threshold_rule(v.cast<std::string>()); }},
+      {"lambda_rule",
+       [](ScorerOptions& o, const py::handle& v) { o.detector.lambda_rule = parse_lambda_rule(v.cast<std::string>()); }},
+      {"count", [](ScorerOptions& o, const py::handle& v) { o.neglabel.count = v.cast<int>(); }},
+      {"corpus", [](ScorerOptions& o, const py::handle& v) { o.neglabel.corpus_dir = py::str(v).cast<std::string>(); }},
+      {"text_batch", [](ScorerOptions& o, const py::handle& v) { o.neglabel.text_batch = v.cast<int>(); }},
+      {"cache_dir", [](ScorerOptions& o, const py::handle& v) { o.neglabel.cache.dir = py::str(v).cast<std::string>(); }},
+      {"no_cache", [](ScorerOptions& o, const py::handle& v) { o.neglabel.cache.enabled = !v.cast<bool>(); }},
+  };
+  return table;
+}
+
+// The preset leaves alone what the caller gave (DetectorOptions field names, as apply_preset wants).
+const std::map<std::string, std::string> kPresetFields{{"mode", "mode"},
+                                                       {"ens_updates", "ens_stop_step"},
+                                                       {"activation_aware", "activation_aware"},
+                                                       {"activation_count", "activation_count"},
+                                                       {"near_start", "near_start_batch"}};
+
+}  // namespace
+
+ScorerOptions scorer_options(const std::string& method, const py::object& mode, const py::object& preset,
+                             const py::object& negatives, py::dict& options) {
+  ScorerOptions o;
+  o.method = parse_method(method);
+  std::set<std::string> keep;
+  if (!mode.is_none()) {  // given: a preset leaves it alone
+    o.detector.mode = parse_fusion_mode(mode.cast<std::string>());
+    keep.insert("mode");
+  }
+  for (const auto& [key, value] : options) {
+    const std::string name = py::str(key);
+    const auto it = setters().find(name);
+    if (it == setters().end()) throw py::type_error("unexpected keyword argument '" + name + "'");
+    if (value.is_none()) continue;
+    try {
+      it->second(o, value);
+    } catch (const py::cast_error&) {
+      throw py::type_error(name + ": " + std::string(py::str(py::type::of(value))) + " is not a valid value");
+    }
+    if (kPresetFields.count(name) != 0) keep.insert(kPresetFields.at(name));
+  }
+  options.clear();
+  if (!preset.is_none()) apply_preset(detector_preset(preset.cast<std::string>()), o.detector, keep);
+  if (py::isinstance<TextBank>(negatives)) {
+    o.negatives_bank = negatives.cast<const TextBank&>().features;
+  } else if (!negatives.is_none()) {
+    o.negatives_file = py::str(negatives).cast<std::string>();
+  }
+  return o;
+}
+
+std::vector<std::string> class_names(const py::handle& classes) {
+  if (py::isinstance<py::str>(classes) || py::hasattr(classes, "__fspath__"))
+    return load_classes(py::module_::import("os").attr("fspath")(classes).cast<std::string>());
+  return classes.cast<std::vector<std::string>>();
+}
+
+}  // namespace ants::python
