@@ -15,9 +15,9 @@ take an optional progress(done, total) callable, and stop on Ctrl-C (KeyboardInt
 import numpy as _np
 
 from . import _ants
-from ._ants import Error, MllmClient, TextBank, __version__, eval, metrics, negatives
+from ._ants import Error, MllmClient, TextBank, __version__, demo_images, eval, metrics, negatives
 
-__all__ = ["Clip", "Detector", "Error", "MllmClient", "Scores", "TextBank", "eval", "metrics", "negatives",
+__all__ = ["Clip", "Detector", "Error", "MllmClient", "Scores", "TextBank", "demo_images", "eval", "metrics", "negatives",
            "__version__"]
 
 

@@ -20,8 +20,10 @@ namespace {
 // its outputs have no known identity).
 class CallableTextModel final : public TextModel {
  public:
-  CallableTextModel(py::object fn, float logit_scale) : fn_(std::move(fn)), logit_scale_(logit_scale) {
-    dim_ = static_cast<int>(call({"a photo"}).dim);
+  // `probe`: a text the detector encodes anyway (its first ID prompt), to learn the width.
+  CallableTextModel(py::object fn, float logit_scale, const std::string& probe)
+      : fn_(std::move(fn)), logit_scale_(logit_scale) {
+    dim_ = call({probe}).dim;
   }
   FeatureMatrix encode_texts(const std::vector<std::string>& texts, int, const ProgressFn& progress) const override {
     FeatureMatrix out = call(texts);
@@ -57,11 +59,12 @@ class Detector {
     if (mllm_parse != "lenient" && mllm_parse != "reference")
       throw Error(ErrorCode::invalid_argument, "mllm_parse: '" + mllm_parse + "' is not lenient or reference");
     if (!clip.is_none()) clip_ = clip.cast<const ClipModel*>();
-    const TextModel* text = text_model(text_encoder, logit_scale);
-    dim_ = text->embed_dim();
     py::dict kw(options);
     const ScorerOptions so = scorer_options(method, mode, preset, negatives, kw);
     const std::vector<std::string> names = class_names(classes);
+    if (names.empty()) throw py::value_error("classes: no ID class names");
+    const TextModel* text = text_model(text_encoder, logit_scale, apply_template(so.neglabel.id_template, names[0]));
+    dim_ = text->embed_dim();
     const ProgressFn report = progress_fn(progress);
     {
       py::gil_scoped_release release;
@@ -116,10 +119,10 @@ class Detector {
   OodScorer& scorer() { return *scorer_; }
 
  private:
-  const TextModel* text_model(const py::object& text_encoder, float logit_scale) {
+  const TextModel* text_model(const py::object& text_encoder, float logit_scale, const std::string& probe) {
     if (!text_encoder.is_none()) {
       if (py::isinstance<ClipModel>(text_encoder)) return text_encoder.cast<const ClipModel*>();
-      own_text_ = std::make_unique<CallableTextModel>(text_encoder, logit_scale);
+      own_text_ = std::make_unique<CallableTextModel>(text_encoder, logit_scale, probe);
       return own_text_.get();
     }
     if (clip_ == nullptr) throw py::value_error("clip=None needs text_encoder= (a Clip or a callable texts -> (M, D))");
@@ -241,8 +244,8 @@ void bind_detector(py::module_& m) {
       .def(py::init([](std::vector<std::string> prompts, const py::object& features) {
              const auto f = float_rows(features, "features");
              if (static_cast<size_t>(f.shape(0)) != prompts.size()) throw py::value_error("one feature row per prompt");
-             return TextBank{std::move(prompts), FeatureMatrix{prompts.size(), static_cast<int>(f.shape(1)),
-                                                               {f.data(), f.data() + f.size()}}};
+             FeatureMatrix rows{prompts.size(), static_cast<int>(f.shape(1)), {f.data(), f.data() + f.size()}};
+             return TextBank{std::move(prompts), std::move(rows)};
            }),
            py::arg("prompts"), py::arg("features"))
       .def_readonly("prompts", &TextBank::prompts, "list[str]")

@@ -24,4 +24,5 @@ PYBIND11_MODULE(_ants, m) {
   ants::python::bind_mllm(m);
   ants::python::bind_detector(m);
   ants::python::bind_eval(m);
+  ants::python::bind_demo(m);
 }
