@@ -39,12 +39,14 @@ py::dict info(const ClipModel& model) {
 
 py::array_t<float> encode_texts(const ClipModel& model, const std::vector<std::string>& texts, int batch,
                                 const py::object& progress) {
-  const ProgressFn report = progress_fn(progress);
+  Interrupt interrupt;
+  const ProgressFn report = interrupt.progress(progress);
   FeatureMatrix out;
   {
     py::gil_scoped_release release;
     out = model.encode_texts(texts, batch, report);
   }
+  interrupt.rethrow();
   return to_numpy(std::move(out));
 }
 
@@ -90,8 +92,8 @@ FeatureMatrix encode_refs(const ClipModel& model, const py::handle& images, cons
 py::array_t<float> encode_images(const ClipModel& model, const py::object& images, const std::string& preprocess,
                                  int batch, const py::object& progress) {
   if (batch <= 0) throw py::value_error("batch must be positive");
-  const ProgressFn report = progress_fn(progress);
   Interrupt interrupt;
+  const ProgressFn report = interrupt.progress(progress);
   FeatureMatrix out = is_preprocessed(images) ? encode_preprocessed(model, images, batch, report, interrupt)
                                               : encode_refs(model, images, preprocess, batch, report, interrupt);
   interrupt.rethrow();

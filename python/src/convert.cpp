@@ -84,16 +84,17 @@ std::vector<ImageRef> image_refs(const py::handle& images) {
   return refs;
 }
 
-ProgressFn progress_fn(const py::object& callable) {
+ProgressFn Interrupt::progress(const py::object& callable) {
   if (callable.is_none()) return {};
-  auto fn = std::make_shared<py::object>(callable);
-  // The shared object is only touched under the GIL (here, and when the copy dies in Python code).
-  return [fn](size_t done, size_t total) {
+  auto fn = std::make_shared<py::object>(callable);  // the last copy dies in the binding, under the GIL
+  return [this, fn](size_t done, size_t total) {
+    if (raised_) return;
     py::gil_scoped_acquire gil;
     try {
       (*fn)(done, total);
     } catch (py::error_already_set& e) {
-      e.discard_as_unraisable("ants progress callback");
+      error_.emplace(std::move(e));
+      raised_ = true;
     }
   };
 }
@@ -107,8 +108,14 @@ CancelFn Interrupt::hook() {
   };
 }
 
-void Interrupt::rethrow() const {
-  if (raised_) throw py::error_already_set();
+void Interrupt::rethrow() {
+  if (!raised_) return;
+  if (error_) {
+    py::error_already_set e = std::move(*error_);
+    error_.reset();
+    throw e;
+  }
+  throw py::error_already_set();
 }
 
 }  // namespace ants::python

@@ -32,19 +32,21 @@ std::vector<ImageRef> image_refs(const py::handle& images);
 // True for a float32 array (N, 3, S, S): images already preprocessed.
 bool is_preprocessed(const py::handle& images);
 
-// Progress as (done, total) calls of a Python callable (None: none).
-ProgressFn progress_fn(const py::object& callable);
-
-// Polls Python's signal handlers (Ctrl-C) from C++ work running without the GIL. After the call,
-// rethrow() raises the KeyboardInterrupt (or whatever the handler raised) in Python.
+// What a long call hands to the library and raises afterwards: progress as (done, total) calls of
+// a Python callable, and a cancel hook that polls Python's signal handlers (Ctrl-C) from C++ work
+// running without the GIL. An exception from the callable (or the KeyboardInterrupt) stops the
+// work at the next batch boundary; rethrow() then raises it in Python. Lives in the binding
+// function's scope (its saved exception is released with the GIL held).
 class Interrupt {
  public:
+  ProgressFn progress(const py::object& callable);  // None: no progress
   CancelFn hook();
   bool raised() const { return raised_; }
-  void rethrow() const;  // with the GIL held
+  void rethrow();  // with the GIL held
 
  private:
   bool raised_ = false;
+  std::optional<py::error_already_set> error_;  // from the callable
 };
 
 }  // namespace ants::python

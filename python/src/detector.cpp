@@ -65,11 +65,13 @@ class Detector {
     if (names.empty()) throw py::value_error("classes: no ID class names");
     const TextModel* text = text_model(text_encoder, logit_scale, apply_template(so.neglabel.id_template, names[0]));
     dim_ = text->embed_dim();
-    const ProgressFn report = progress_fn(progress);
+    Interrupt interrupt;
+    const ProgressFn report = interrupt.progress(progress);
     {
       py::gil_scoped_release release;
       scorer_ = std::make_unique<OodScorer>(*text, names, so, mllm_.get(), report);
     }
+    interrupt.rethrow();
     if (clip_ != nullptr) {
       embed_ = image_embed_options(*clip_, preprocess, infer_batch, CacheOptions{false, {}});
       stream_ = std::make_unique<ImageStream>(*clip_, *scorer_, 1, embed_);
@@ -91,7 +93,7 @@ class Detector {
     if (py::isinstance<py::array>(inputs) && !py::reinterpret_borrow<py::array>(inputs).dtype().is(py::dtype::of<uint8_t>())) {
       rows = score_features(inputs, split, files, images, interrupt);
     } else {
-      rows = score_images(inputs, split, progress_fn(progress), interrupt);
+      rows = score_images(inputs, split, interrupt.progress(progress), interrupt);
     }
     interrupt.rethrow();
     return scores_dict(rows);
@@ -223,12 +225,14 @@ py::object negatives(const ClipModel& model, const py::object& classes, int coun
   if (!cache_dir.is_none()) o.cache.dir = py::str(cache_dir).cast<std::string>();
   o.cache.enabled = !no_cache;
   const std::vector<std::string> names = class_names(classes);
-  const ProgressFn report = progress_fn(progress);
+  Interrupt interrupt;
+  const ProgressFn report = interrupt.progress(progress);
   NegLabelBank bank;
   {
     py::gil_scoped_release release;
     bank = select_neglabel_bank(model, names, o, report);
   }
+  interrupt.rethrow();
   return py::cast(std::move(bank.bank));
 }
 

@@ -52,9 +52,10 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
   eo.batch = batch;
   eo.features = image_embed_options(model, preprocess, infer_batch, so.neglabel.cache);
   const std::vector<std::string> names = class_names(classes);
-  const ProgressFn report = progress_fn(progress);
   Interrupt interrupt;
+  const ProgressFn report = interrupt.progress(progress);
   const CancelFn cancel = interrupt.hook();
+  const std::string out_dir = fspath(out);
   std::string metrics;
   {
     py::gil_scoped_release release;
@@ -69,7 +70,7 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
       facts.mode = fusion_mode_name(so.detector.mode);
       EvalRunInfo info = eval_run_info(model, scorer, facts);
       info.warnings.insert(info.warnings.end(), r.warnings.begin(), r.warnings.end());
-      metrics = out.is_none() ? eval_metrics_json(r, sets, eo, info) : write_eval_outputs(fspath(out), r, sets, eo, info);
+      metrics = out_dir.empty() ? eval_metrics_json(r, sets, eo, info) : write_eval_outputs(out_dir, r, sets, eo, info);
     }
   }
   interrupt.rethrow();
