@@ -1,11 +1,14 @@
 // Cost of one ANTS state update (all scores, λ, threshold, ENS/VSNL bookkeeping) per image batch,
 // at the sizes of a real ImageNet run: 1000 ID prompts, 10,000 NegLabel rows, a full 10,000-row
 // ENS bank, a 200-row VSNL bank, 512-wide features. The MLLM and text encoder are instant fakes,
-// so the time is the detector's own.
-//   ants-ood-bench [--batch 256] [--reps 10] [--activation] [--threads N]
+// so the time is the detector's own. --scorer measures the same batch through OodScorer::score (the
+// call every front end makes: zero-shot prediction + the detector, rows in and out), the C++ side
+// of bench/python_overhead.py.
+//   ants-ood-bench [--batch 256] [--reps 10] [--activation] [--scorer] [--threads N]
 // Prints a JSON object on stdout.
 #include <ants/detector.h>
 #include <ants/mllm.h>
+#include <ants/scorer.h>
 
 #include <chrono>
 #include <cmath>
@@ -47,6 +50,23 @@ struct InstantMllm : ants::Mllm {
   bool supports_similar() const override { return true; }
 };
 
+// Random unit rows for any text: the detector's text encoder at no cost.
+class RandomTextModel : public ants::TextModel {
+ public:
+  explicit RandomTextModel(int dim) : dim_(dim) {}
+  ants::FeatureMatrix encode_texts(const std::vector<std::string>& texts, int, const ants::ProgressFn&) const override {
+    return random_rows(texts.size(), dim_, ++seed_);
+  }
+  const std::string& fingerprint() const override { return none_; }
+  float logit_scale() const override { return 100.f; }
+  int embed_dim() const override { return dim_; }
+
+ private:
+  int dim_;
+  mutable uint32_t seed_ = 100;
+  std::string none_;
+};
+
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -55,7 +75,7 @@ double now_s() {
 
 int main(int argc, char** argv) {
   size_t batch = 256, reps = 10;
-  bool activation = false;
+  bool activation = false, scorer = false;
   int threads = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -63,8 +83,9 @@ int main(int argc, char** argv) {
     else if (a == "--reps" && i + 1 < argc) reps = std::stoul(argv[++i]);
     else if (a == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
     else if (a == "--activation") activation = true;
+    else if (a == "--scorer") scorer = true;
     else {
-      std::fprintf(stderr, "usage: %s [--batch N] [--reps N] [--activation] [--threads N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--batch N] [--reps N] [--activation] [--scorer] [--threads N]\n", argv[0]);
       return 2;
     }
   }
@@ -82,13 +103,21 @@ int main(int argc, char** argv) {
   uint32_t seed = 100;
   ants::AntsDetector det(random_rows(1000, kDim, 1), random_rows(10000, kDim, 2), 100.f, names,
                          [&](const std::vector<std::string>& t) { return random_rows(t.size(), kDim, ++seed); }, &mllm, o);
+  RandomTextModel text(kDim);
+  ants::ScorerOptions so;
+  so.detector = o;
+  so.negatives_bank = random_rows(10000, kDim, 2);
+  ants::OodScorer through(text, names, so, &mllm);
   std::vector<ants::ImageRef> files(batch);
   for (size_t i = 0; i < batch; ++i) files[i] = ants::ImageRef::file("img" + std::to_string(i) + ".jpg");
   std::vector<double> secs;
   for (size_t r = 0; r <= reps; ++r) {
     const ants::FeatureMatrix images = random_rows(batch, kDim, 1000 + static_cast<uint32_t>(r));
+    std::vector<ants::ImageEmbedding> rows(batch);
+    for (size_t i = 0; i < batch; ++i) rows[i] = {files[i].name, images.row_vector(i), {}};
     const double t0 = now_s();
-    det.process(images, files);
+    if (scorer) through.score(rows, files);
+    else det.process(images, files);
     if (r > 0) secs.push_back(now_s() - t0);  // batch 1 builds the VSNL bank: warm-up
     std::fprintf(stderr, "\rood-bench: batch %zu/%zu", r + 1, reps + 1);
   }
@@ -98,8 +127,9 @@ int main(int argc, char** argv) {
   mean /= static_cast<double>(secs.size());
   for (double s : secs) sd += (s - mean) * (s - mean);
   sd = secs.size() > 1 ? std::sqrt(sd / static_cast<double>(secs.size() - 1)) : 0;
-  const ants::DetectorStats st = det.stats();
+  const ants::DetectorStats st = scorer ? through.stats() : det.stats();
   nlohmann::json j = {{"batch", batch},
+                      {"through", scorer ? "OodScorer::score" : "AntsDetector::process"},
                       {"activation_aware", activation},
                       {"id_rows", 1000},
                       {"neglabel_rows", 10000},

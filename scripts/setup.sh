@@ -18,6 +18,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev                          # tests, benchmarks
   chromium               # the test that renders report.html headless
   python3-dev python3-numpy python3-pytest pybind11-dev  # the Python module (import ants) and its tests
+  python3-venv python3-pip python3-setuptools python3-wheel ninja-build python3-pil  # its wheel (pip wheel .), PIL inputs
 )
 
 install_packages() {

@@ -3,7 +3,7 @@
 # render, slow; see tests/CMakeLists.txt) and the Python module's pytest suite, an ASan+UBSan
 # build running the unit and cli tests (the ones that find memory bugs; the slow and render tests
 # are not run twice), then `cmake --install` and an outside project built against it with
-# find_package(ants).
+# find_package(ants), and the Python package installed the three ways (scripts/test-python-package.sh).
 #   bash scripts/test.sh            # all of it
 #   bash scripts/test.sh --quick    # Release build + ctest only
 set -euo pipefail
@@ -41,4 +41,8 @@ build/ants make-random-model --arch tiny --out build/consumer/tiny 2>/dev/null
 build/consumer/zero-shot build/consumer/tiny examples/images/shapes.jpg "a photo of a cat" "a photo of shapes"
 ANTS_CACHE_DIR=build/consumer/cache build/consumer/ood-stream build/consumer/tiny cifar10 examples/images neglabel
 echo "install + find_package: ok" >&2
+if [ -d build/python/ants ]; then
+  step "Python package: cmake --install, pip wheel (in a fresh venv), pip install"
+  bash scripts/test-python-package.sh
+fi
 step "done"
