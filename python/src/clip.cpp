@@ -14,12 +14,13 @@ namespace ants::python {
 
 namespace {
 
-std::unique_ptr<ClipModel> load(const std::string& model_dir, const std::string& precision, int threads) {
+std::unique_ptr<ClipModel> load(const py::object& model_dir, const std::string& precision, const py::object& threads) {
   ClipParams p = clip_default_params();
   if (precision != "auto") p.precision = parse_precision(precision);
-  p.n_threads = threads;
+  p.n_threads = threads.is_none() ? 0 : threads.cast<int>();
+  const std::string dir = py::module_::import("os").attr("fspath")(model_dir).cast<std::string>();
   py::gil_scoped_release release;
-  return ClipModel::load(model_dir, p);
+  return ClipModel::load(dir, p);
 }
 
 py::dict info(const ClipModel& model) {
@@ -107,8 +108,10 @@ void bind_clip(py::module_& m) {
                         "A CLIP model (any ViT) loaded from a Hugging Face or open_clip safetensors directory.\n\n"
                         "Embeddings are L2-normalised float32 rows of length info['embed_dim']. The GIL is released\n"
                         "while the model runs; one model may encode from several Python threads at once.")
-      .def(py::init(&load), py::arg("model_dir"), py::arg("precision") = "auto", py::arg("threads") = 0,
-           "precision: 'auto' (bf16 where the CPU has native bf16, else fp32), 'fp32' or 'bf16'; threads: 0 = all cores.")
+      .def(py::init(&load), py::arg("model_dir"), py::arg("precision") = "auto", py::arg("threads") = py::none(),
+           "model_dir: a Hugging Face (config.json + model.safetensors) or open_clip directory.\n"
+           "precision: 'auto' (bf16 where the CPU has native bf16, else fp32), 'fp32' or 'bf16'.\n"
+           "threads: compute threads (None: all cores).")
       .def_property_readonly("info", &info, "The model's layout, sizes, dtype and precision (dict).")
       .def(
           "tokenize",
