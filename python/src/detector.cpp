@@ -82,8 +82,7 @@ class Detector {
     py::gil_scoped_release release;  // a Python MLLM's thread may need the GIL to finish
     stream_.reset();
     scorer_.reset();
-    own_text_.reset();
-  }
+  }  // then the members that hold Python objects, with the GIL again
 
   py::dict score(const py::object& inputs, const py::object& batch, const py::object& files, const py::object& images,
                  const py::object& progress) {

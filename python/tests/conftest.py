@@ -1,4 +1,5 @@
 """Where the tests find the shared fixtures and the CLI they compare against."""
+import json
 import os
 import pathlib
 
@@ -14,6 +15,17 @@ BUILD = pathlib.Path(os.environ.get("ANTS_BUILD_DIR", REPO / "build"))
 @pytest.fixture(scope="session")
 def tiny_dir():
     return SHARED / "testdata" / "clip-tiny"
+
+
+@pytest.fixture(scope="session")
+def clip(tiny_dir):
+    return ants.Clip(str(tiny_dir / "model"), precision="fp32", threads=2)
+
+
+@pytest.fixture(scope="session")
+def expected(tiny_dir):
+    """Reference token ids and embeddings of an independent PyTorch implementation."""
+    return json.loads((tiny_dir / "expected.json").read_text())
 
 
 @pytest.fixture(scope="session")

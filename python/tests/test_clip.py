@@ -8,16 +8,6 @@ import pytest
 import ants
 
 
-@pytest.fixture(scope="module")
-def clip(tiny_dir):
-    return ants.Clip(str(tiny_dir / "model"), precision="fp32", threads=2)
-
-
-@pytest.fixture(scope="module")
-def expected(tiny_dir):
-    return json.loads((tiny_dir / "expected.json").read_text())
-
-
 def cosine(a, b):
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))

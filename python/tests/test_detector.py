@@ -10,12 +10,6 @@ import ants
 from scripted_server import ScriptedMllm, ScriptedServer
 
 
-
-@pytest.fixture(scope="module")
-def clip(tiny_dir):
-    return ants.Clip(str(tiny_dir / "model"), precision="fp32", threads=2)
-
-
 @pytest.fixture(scope="module")
 def goldens():
     from conftest import REPO

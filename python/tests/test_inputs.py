@@ -1,20 +1,6 @@
 """Every kind of image Clip.encode_images accepts, and the errors for what it does not."""
-import json
-
 import numpy as np
 import pytest
-
-import ants
-
-
-@pytest.fixture(scope="module")
-def clip(tiny_dir):
-    return ants.Clip(str(tiny_dir / "model"), precision="fp32", threads=2)
-
-
-@pytest.fixture(scope="module")
-def expected(tiny_dir):
-    return json.loads((tiny_dir / "expected.json").read_text())
 
 
 def decoded(path):

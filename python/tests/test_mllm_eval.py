@@ -4,16 +4,10 @@ import json
 import subprocess
 import time
 
-import numpy as np
 import pytest
 
 import ants
 from scripted_server import ScriptedMllm, ScriptedServer
-
-
-@pytest.fixture(scope="module")
-def clip(tiny_dir):
-    return ants.Clip(str(tiny_dir / "model"), precision="fp32", threads=2)
 
 
 def test_the_http_client_describes_lists_and_counts(demo, tmp_path):

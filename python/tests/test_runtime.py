@@ -6,16 +6,10 @@ import signal
 import threading
 import time
 
-import numpy as np
 import pytest
 
 import ants
 from scripted_server import ScriptedMllm
-
-
-@pytest.fixture(scope="module")
-def clip(tiny_dir):
-    return ants.Clip(str(tiny_dir / "model"), precision="fp32", threads=2)
 
 
 def rss_mib():
