@@ -128,6 +128,8 @@ class ANTS_API AntsDetector {
   // the original images the MLLM describes; without them ENS never updates.
   std::vector<DetectorScore> process(const FeatureMatrix& images, const std::vector<ImageRef>& image_refs = {});
 
+  // reset() and restore() drop the MLLM's late answers waiting to be polled (they belong to the
+  // stream before); answers still in flight arrive later, so reproducible runs use a sync MLLM.
   void reset();
   // The whole state (banks and labels, histories, threshold, counters, VSNL cache) to `path`,
   // written to a temporary name and renamed; restore() refuses a snapshot of another setup.

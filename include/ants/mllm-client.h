@@ -107,6 +107,7 @@ class ANTS_API MllmClient : public Mllm {
   // GET /v1/models: the model ids the server offers. Throws ants::Error naming the URL.
   virtual std::vector<std::string> models() = 0;
   virtual MllmStats stats() const = 0;
+  virtual bool sync() const = 0;  // MllmOptions::sync
   // Waits (bounded by the workers' own timeouts) until no request is in flight.
   virtual void drain() = 0;
 };

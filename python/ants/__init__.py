@@ -12,6 +12,9 @@ an ants.Error (a RuntimeError) with the library's one-line message. Long calls r
 take an optional progress(done, total) callable, and stop on Ctrl-C (KeyboardInterrupt).
 """
 
+import atexit as _atexit
+import weakref as _weakref
+
 import numpy as _np
 
 from . import _ants
@@ -78,6 +81,15 @@ def _unit_rows(fn):
     return encode
 
 
+_async_detectors = _weakref.WeakSet()
+
+
+@_atexit.register
+def _close_async_detectors():
+    for d in list(_async_detectors):
+        d._d._close()
+
+
 class Detector:
     """Zero-shot OOD scores of images in a stream: method 'ants' (default), 'neglabel' or 'mcm'.
 
@@ -98,6 +110,9 @@ class Detector:
     near_interval, near_top, balance_repeats, near_template, no_permute, neglabel_init,
     activation_aware, activation_count, activation_step, activation_gap, activation_history,
     threshold_rule, lambda_rule, count, corpus, text_batch, cache_dir, no_cache.
+
+    One Detector may be shared by several threads: their calls take turns (the GIL is free
+    meanwhile). reset() and restore() drop asynchronous MLLM answers not yet used.
     """
 
     def __init__(self, clip, classes, method="ants", mode=None, mllm=None, negatives=None, preset=None,
@@ -107,6 +122,8 @@ class Detector:
             text_encoder = _unit_rows(text_encoder)
         self._d = _ants._Detector(clip, classes, method, mode, mllm, negatives, preset, text_encoder, logit_scale,
                                   mllm_sync, mllm_parse, preprocess, infer_batch, progress, **options)
+        if mllm is not None and not mllm_sync and not isinstance(mllm, MllmClient):
+            _async_detectors.add(self)  # its MLLM thread calls Python: stopped before Python exits
 
     def score(self, inputs, batch=None, files=None, images=None, progress=None):
         """Scores images (paths, bytes, uint8 arrays, PIL images) or features (float32 (N, D)).

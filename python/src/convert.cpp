@@ -26,7 +26,7 @@ bool is_array(const py::handle& h) { return py::isinstance<py::array>(h); }
 
 ImageRef array_image(const py::handle& item, const std::string& name) {
   const auto a = py::reinterpret_borrow<py::array>(item);
-  if (!a.dtype().is(py::dtype::of<uint8_t>()) || a.ndim() != 3 || a.shape(2) != 3) {
+  if (!a.dtype().is(py::dtype::of<uint8_t>()) || a.ndim() != 3 || a.shape(2) != 3 || a.shape(0) == 0 || a.shape(1) == 0) {
     throw py::value_error(name + ": expected a uint8 RGB array of shape (H, W, 3), got " +
                           std::string(py::str(a.dtype())) + " " + shape_of(a));
   }
@@ -100,10 +100,10 @@ ProgressFn Interrupt::progress(const py::object& callable) {
 }
 
 CancelFn Interrupt::hook() {
-  return [this] {
+  return [this]() -> bool {
     if (raised_) return true;
     py::gil_scoped_acquire gil;
-    raised_ = PyErr_CheckSignals() != 0;  // leaves the exception set for rethrow()
+    if (PyErr_CheckSignals() != 0) raised_ = true;  // leaves the exception set for rethrow()
     return raised_;
   };
 }

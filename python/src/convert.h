@@ -8,6 +8,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,11 +42,11 @@ class Interrupt {
  public:
   ProgressFn progress(const py::object& callable);  // None: no progress
   CancelFn hook();
-  bool raised() const { return raised_; }
+  bool raised() const { return raised_.load(); }
   void rethrow();  // with the GIL held
 
  private:
-  bool raised_ = false;
+  std::atomic<bool> raised_{false};  // set by the hooks on the library's threads
   std::optional<py::error_already_set> error_;  // from the callable
 };
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <mutex>
 
 #include "bindings.h"
 #include "convert.h"
@@ -54,10 +55,7 @@ class Detector {
            const py::object& mllm, const py::object& negatives, const py::object& preset, const py::object& text_encoder,
            float logit_scale, bool mllm_sync, const std::string& mllm_parse, const std::string& preprocess,
            int infer_batch, const py::object& progress, py::kwargs options)
-      : clip_object_(clip), text_object_(text_encoder),
-        mllm_(mllm, mllm_sync, mllm_parse == "reference" ? MllmParse::reference : MllmParse::lenient) {
-    if (mllm_parse != "lenient" && mllm_parse != "reference")
-      throw Error(ErrorCode::invalid_argument, "mllm_parse: '" + mllm_parse + "' is not lenient or reference");
+      : clip_object_(clip), text_object_(text_encoder), mllm_(mllm, mllm_sync, parse_mode(mllm_parse)) {
     if (!clip.is_none()) clip_ = clip.cast<const ClipModel*>();
     py::dict kw(options);
     const ScorerOptions so = scorer_options(method, mode, preset, negatives, kw);
@@ -84,6 +82,17 @@ class Detector {
     scorer_.reset();
   }  // then the members that hold Python objects, with the GIL again
 
+  // Runs f(scorer) without the GIL and with the detector to itself: one Python thread's score()
+  // never meets another's, and a Python MLLM called inside can still take the GIL. `f` must not
+  // touch Python objects.
+  template <typename F>
+  auto locked(F&& f) {
+    py::gil_scoped_release release;
+    std::lock_guard lock(mu_);
+    if (!scorer_) throw Error(ErrorCode::invalid_argument, "this ants.Detector is closed");
+    return f(*scorer_);
+  }
+
   py::dict score(const py::object& inputs, const py::object& batch, const py::object& files, const py::object& images,
                  const py::object& progress) {
     const size_t split = batch.is_none() ? 0 : batch.cast<size_t>();
@@ -98,8 +107,8 @@ class Detector {
     return scores_dict(rows);
   }
 
-  py::dict state() const {
-    const DetectorStats s = scorer_->stats();
+  py::dict state() {
+    const DetectorStats s = locked([](OodScorer& sc) { return sc.stats(); });
     py::dict d;
     d["batches"] = s.batches;
     d["images"] = s.images;
@@ -117,7 +126,16 @@ class Detector {
     return d;
   }
 
-  OodScorer& scorer() { return *scorer_; }
+  // At interpreter exit: stops a Python MLLM's thread before Python goes away.
+  void close() {
+    {
+      py::gil_scoped_release release;
+      std::lock_guard lock(mu_);
+      stream_.reset();
+      scorer_.reset();
+    }
+    mllm_.close();
+  }
 
  private:
   const TextModel* text_model(const py::object& text_encoder, float logit_scale, const std::string& probe) {
@@ -144,22 +162,24 @@ class Detector {
       batch[i].embedding.assign(f.data() + i * dim, f.data() + (i + 1) * dim);
     }
     const CancelFn cancel = interrupt.hook();
-    py::gil_scoped_release release;
-    return in_chunks(n, split, cancel, [&](size_t at, size_t k) {
-      const std::vector<ImageEmbedding> part(batch.begin() + at, batch.begin() + at + k);
-      return scorer_->score(part, {refs.begin() + at, refs.begin() + at + k});
+    return locked([&](OodScorer& scorer) {
+      return in_chunks(n, split, cancel, [&](size_t at, size_t k) {
+        const std::vector<ImageEmbedding> part(batch.begin() + at, batch.begin() + at + k);
+        return scorer.score(part, {refs.begin() + at, refs.begin() + at + k});
+      });
     });
   }
 
   std::vector<ScoredImage> score_images(const py::object& inputs, size_t split, const ProgressFn& report,
                                         Interrupt& interrupt) {
-    if (!stream_) throw py::value_error("this Detector has no Clip (clip=None): give features, not images");
+    if (clip_ == nullptr) throw py::value_error("this Detector has no Clip (clip=None): give features, not images");
     const std::vector<ImageRef> refs = image_refs(inputs);
     const CancelFn cancel = interrupt.hook();
-    py::gil_scoped_release release;
-    return in_chunks(refs.size(), split, cancel, [&](size_t at, size_t k) {
-      return stream_->score_batch({refs.begin() + at, refs.begin() + at + k},
-                                  [&](size_t done, size_t) { if (report) report(at + done, refs.size()); });
+    return locked([&](OodScorer&) {
+      return in_chunks(refs.size(), split, cancel, [&](size_t at, size_t k) {
+        return stream_->score_batch({refs.begin() + at, refs.begin() + at + k},
+                                    [&](size_t done, size_t) { if (report) report(at + done, refs.size()); });
+      });
     });
   }
 
@@ -176,7 +196,7 @@ class Detector {
   }
 
 
-  py::dict scores_dict(const std::vector<ScoredImage>& rows) const {
+  py::dict scores_dict(const std::vector<ScoredImage>& rows) {
     const size_t n = rows.size();
     const float nan = std::numeric_limits<float>::quiet_NaN();
     py::array_t<float> score(n), prob(n), far(n), near(n);
@@ -197,7 +217,7 @@ class Detector {
     d["score"] = score;
     d["pred"] = pred;
     d["prob"] = prob;
-    if (scorer_->method() == Method::ants) {
+    if (locked([](OodScorer& sc) { return sc.method(); }) == Method::ants) {
       d["far"] = far;
       d["near"] = near;
     }
@@ -214,6 +234,7 @@ class Detector {
   std::unique_ptr<OodScorer> scorer_;
   ImageEmbedOptions embed_;
   std::unique_ptr<ImageStream> stream_;
+  std::mutex mu_;
 };
 
 py::object negatives(const ClipModel& model, const py::object& classes, int count, const py::object& corpus,
@@ -236,8 +257,10 @@ py::object negatives(const ClipModel& model, const py::object& classes, int coun
 }
 
 py::array_t<float> features_view(const TextBank& b, const py::object& self) {
-  return py::array_t<float>({static_cast<py::ssize_t>(b.features.rows), static_cast<py::ssize_t>(b.features.dim)},
-                            b.features.data.data(), self);  // a read-only view kept alive by the bank
+  py::array_t<float> view({static_cast<py::ssize_t>(b.features.rows), static_cast<py::ssize_t>(b.features.dim)},
+                          b.features.data.data(), self);  // kept alive by the bank
+  py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return view;
 }
 
 }  // namespace
@@ -275,17 +298,26 @@ void bind_detector(py::module_& m) {
       .def("score", &Detector::score, py::arg("inputs"), py::arg("batch") = py::none(), py::arg("files") = py::none(),
            py::arg("images") = py::none(), py::arg("progress") = py::none())
       .def_property_readonly("state", &Detector::state)
-      .def_property_readonly("ens_labels", [](Detector& d) { return d.scorer().far_labels(); })
-      .def_property_readonly("vsnl_labels", [](Detector& d) { return d.scorer().near_labels(); })
-      .def_property_readonly("classes", [](Detector& d) { return d.scorer().classes(); })
-      .def_property_readonly("method", [](Detector& d) { return method_name(d.scorer().method()); })
-      .def_property_readonly("negatives", [](Detector& d) { return d.scorer().negatives(); })
-      .def_property_readonly("warnings", [](Detector& d) { return d.scorer().warnings(); })
-      .def("reset", [](Detector& d) { d.scorer().reset(); })
-      .def("snapshot", [](Detector& d, const py::object& path) { d.scorer().snapshot(py::str(path).cast<std::string>()); },
+      .def_property_readonly("ens_labels", [](Detector& d) { return d.locked([](OodScorer& s) { return s.far_labels(); }); })
+      .def_property_readonly("vsnl_labels", [](Detector& d) { return d.locked([](OodScorer& s) { return s.near_labels(); }); })
+      .def_property_readonly("classes", [](Detector& d) { return d.locked([](OodScorer& s) { return s.classes(); }); })
+      .def_property_readonly("method", [](Detector& d) { return d.locked([](OodScorer& s) { return method_name(s.method()); }); })
+      .def_property_readonly("negatives", [](Detector& d) { return d.locked([](OodScorer& s) { return s.negatives(); }); })
+      .def_property_readonly("warnings", [](Detector& d) { return d.locked([](OodScorer& s) { return s.warnings(); }); })
+      .def("reset", [](Detector& d) { d.locked([](OodScorer& s) { s.reset(); }); })
+      .def("snapshot",
+           [](Detector& d, const py::object& path) {
+             const std::string p = py::str(path);
+             d.locked([&](OodScorer& s) { s.snapshot(p); });
+           },
            py::arg("path"))
-      .def("restore", [](Detector& d, const py::object& path) { d.scorer().restore(py::str(path).cast<std::string>()); },
-           py::arg("path"));
+      .def("restore",
+           [](Detector& d, const py::object& path) {
+             const std::string p = py::str(path);
+             d.locked([&](OodScorer& s) { s.restore(p); });
+           },
+           py::arg("path"))
+      .def("_close", &Detector::close);
 }
 
 }  // namespace ants::python

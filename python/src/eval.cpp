@@ -37,10 +37,12 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
                const py::object& data_root, const py::object& out, const std::vector<uint32_t>& seeds,
                const std::string& method, const py::object& mode, const py::object& preset, const py::object& mllm,
                const py::object& negatives, size_t batch, const std::string& preprocess, int infer_batch,
-               bool mllm_sync, const std::string& mllm_parse, const py::object& progress, py::kwargs options) {
+               const std::string& mllm_parse, const py::object& progress, py::kwargs options) {
   py::dict kw(options);
   const ScorerOptions so = scorer_options(method, mode, preset, negatives, kw);
-  MllmBinding binding(mllm, mllm_sync, mllm_parse == "reference" ? MllmParse::reference : MllmParse::lenient);
+  // Each set and seed is a stream of its own: answers must not cross from one to the next.
+  MllmBinding binding(mllm, /*sync=*/true, parse_mode(mllm_parse));
+  if (!binding.sync()) throw py::value_error("eval: the MllmClient must be synchronous (sync=True), as in `ants eval`");
   const std::string classes_spec = py::isinstance<py::str>(classes) ? classes.cast<std::string>() : "(list)";
   const std::string preset_name = preset.is_none() ? "" : preset.cast<std::string>();
   const std::string root = fspath(data_root);
@@ -84,7 +86,7 @@ void bind_eval(py::module_& m) {
         py::arg("out") = py::none(), py::arg("seeds") = std::vector<uint32_t>{0}, py::arg("method") = "ants",
         py::arg("mode") = py::none(), py::arg("preset") = py::none(), py::arg("mllm") = py::none(),
         py::arg("negatives") = py::none(), py::arg("batch") = 256, py::arg("preprocess") = "openood",
-        py::arg("infer_batch") = 32, py::arg("mllm_sync") = true, py::arg("mllm_parse") = "lenient", py::arg("progress") = py::none(),
+        py::arg("infer_batch") = 32, py::arg("mllm_parse") = "lenient", py::arg("progress") = py::none(),
         "`ants eval`: OOD metrics (percent) of ID + OOD image sets, the OpenOOD v1.5 protocol. id: an image\n"
         "list or folder; ood: ['NAME=LIST[:near|far]', ...] or {name: list}; out: write the files and report there.\n"
         "Returns the metrics dict `ants eval` prints. Other keywords: the detector options of ants.Detector.");

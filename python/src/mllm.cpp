@@ -14,6 +14,13 @@ namespace ants::python {
 
 namespace {
 
+// "No answer", unless the call was interrupted (Ctrl-C while the MLLM ran on the main thread):
+// then the interrupt is raised again, for the scoring call's cancel hook.
+std::nullopt_t no_answer(const py::error_already_set& e) {
+  if (e.matches(PyExc_KeyboardInterrupt)) PyErr_SetInterrupt();
+  return std::nullopt;
+}
+
 // A list of names becomes the numbered list a server would send, so it is parsed the same way.
 std::optional<std::string> similar_text(const py::object& answer) {
   if (answer.is_none()) return std::nullopt;
@@ -34,8 +41,8 @@ MllmCallbacks python_callbacks(PyObject* object) {
       const py::object answer = py::handle(object).attr("describe")(py::bytes(bytes), cls.empty() ? py::object(py::none()) : py::object(py::str(cls)));
       if (answer.is_none()) return std::nullopt;
       return answer.cast<std::string>();
-    } catch (py::error_already_set&) {
-      return std::nullopt;
+    } catch (py::error_already_set& e) {
+      return no_answer(e);
     } catch (const py::cast_error&) {
       return std::nullopt;
     }
@@ -46,19 +53,13 @@ MllmCallbacks python_callbacks(PyObject* object) {
     py::gil_scoped_acquire gil;
     try {
       return similar_text(py::handle(object).attr("similar")(cls));
-    } catch (py::error_already_set&) {
-      return std::nullopt;
+    } catch (py::error_already_set& e) {
+      return no_answer(e);
     } catch (const py::cast_error&) {
       return std::nullopt;
     }
   };
   return fns;
-}
-
-MllmParse parse_mode(const std::string& name) {
-  if (name == "lenient") return MllmParse::lenient;
-  if (name == "reference") return MllmParse::reference;
-  throw Error(ErrorCode::invalid_argument, "parse: '" + name + "' is not lenient or reference");
 }
 
 std::optional<std::string> opt_path(const py::object& v) {
@@ -113,21 +114,33 @@ py::dict stats(const MllmClient& c) {
 
 }  // namespace
 
+MllmParse parse_mode(const std::string& name) {
+  if (name == "lenient") return MllmParse::lenient;
+  if (name == "reference") return MllmParse::reference;
+  throw Error(ErrorCode::invalid_argument, "parse: '" + name + "' is not lenient or reference");
+}
+
 MllmBinding::MllmBinding(py::object mllm, bool sync, MllmParse parse) : object_(std::move(mllm)) {
   if (object_.is_none()) return;
   if (py::isinstance<MllmClient>(object_)) {
-    mllm_ = object_.cast<MllmClient*>();
+    auto* client = object_.cast<MllmClient*>();
+    mllm_ = client;
+    sync_ = client->sync();
     return;
   }
   if (!py::hasattr(object_, "describe"))
     throw py::type_error("mllm: expected an ants.MllmClient or an object with describe(image, exclude_class)");
   own_ = make_callback_mllm(python_callbacks(object_.ptr()), parse, sync);
   mllm_ = own_.get();
+  sync_ = sync;
 }
 
-MllmBinding::~MllmBinding() {
+MllmBinding::~MllmBinding() { close(); }
+
+void MllmBinding::close() {
   py::gil_scoped_release release;  // its thread may be waiting for the GIL inside describe()
   own_.reset();
+  mllm_ = nullptr;
 }
 
 void bind_mllm(py::module_& m) {

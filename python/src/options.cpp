@@ -53,8 +53,7 @@ const std::map<std::string, Setter>& setters() {
 }
 
 // The preset leaves alone what the caller gave (DetectorOptions field names, as apply_preset wants).
-const std::map<std::string, std::string> kPresetFields{{"mode", "mode"},
-                                                       {"ens_updates", "ens_stop_step"},
+const std::map<std::string, std::string> kPresetFields{{"ens_updates", "ens_stop_step"},
                                                        {"activation_aware", "activation_aware"},
                                                        {"activation_count", "activation_count"},
                                                        {"near_start", "near_start_batch"}};

@@ -23,6 +23,9 @@ ScorerOptions scorer_options(const std::string& method, const py::object& mode, 
 // classes: a list of names, a built-in list name ("imagenet", "cifar10", "cifar100") or a file.
 std::vector<std::string> class_names(const py::handle& classes);
 
+// "lenient" or "reference" (ants.Error otherwise).
+MllmParse parse_mode(const std::string& name);
+
 // The MLLM of a detector: none, an ants.MllmClient (used as it is), or a Python object whose
 // describe(image: bytes, exclude_class: str | None) and optional similar(class_name) are called
 // with the GIL taken (their answers parsed with `parse`; sync unless `sync` is false).
@@ -33,11 +36,15 @@ class MllmBinding {
   MllmBinding(const MllmBinding&) = delete;
   MllmBinding& operator=(const MllmBinding&) = delete;
   Mllm* get() const { return mllm_; }
+  bool sync() const { return sync_; }  // answers come back within the call that asks
+  // Stops a Python MLLM's thread (waiting for the call in progress); get() is null after.
+  void close();
 
  private:
   py::object object_;
   std::unique_ptr<Mllm> own_;
   Mllm* mllm_ = nullptr;
+  bool sync_ = true;
 };
 
 

@@ -188,6 +188,7 @@ def test_negatives_build_the_neglabel_bank_once_for_several_detectors(clip, demo
     assert len(bank) == 300 and bank.features.shape == (300, clip.info["embed_dim"])
     assert bank.features.dtype == np.float32 and len(bank.prompts) == 300
     np.testing.assert_allclose(np.linalg.norm(bank.features, axis=1), 1, atol=1e-5)
+    assert not bank.features.flags["WRITEABLE"]  # a view of the bank, not a copy
     files = ood_files[:4] + id_files[:4]
     given = ants.Detector(clip, classes, method="neglabel", negatives=bank).score(files).score
     mined = ants.Detector(clip, classes, method="neglabel", count=300, cache_dir=text_cache).score(files).score

@@ -50,6 +50,8 @@ def test_wrong_dtype_or_shape_is_a_value_error_naming_the_expected_shape(clip):
         clip.encode_images(np.zeros((2, 3, 5, 5), np.float32))
     with pytest.raises(ValueError, match=r"\(N, H, W, 3\)"):
         clip.encode_images(np.zeros((2, 2, 8, 8, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
+        clip.encode_images([np.zeros((0, 8, 3), np.uint8)])
     with pytest.raises(ValueError, match="list of images"):
         clip.encode_images("one/path.png")
 

@@ -78,3 +78,11 @@ def test_eval_returns_what_ants_eval_prints_and_writes_its_files(clip, cli, tiny
     assert run["ants_version"] == ants.__version__ and run["mllm"] is None
     with pytest.raises(ants.Error, match="missing.txt"):
         ants.eval(clip, classes, tmp_path / "missing.txt", [f"textures={ood_list}"])
+
+
+def test_eval_refuses_an_asynchronous_client(clip, demo, tmp_path):
+    id_files, ood_files, classes = demo
+    with pytest.raises(ValueError, match="synchronous"):
+        ants.eval(clip, classes, tmp_path, [f"t={tmp_path}"], mllm=ants.MllmClient(url="http://127.0.0.1:9", sync=False))
+    with pytest.raises(ants.Error, match="parse"):
+        ants.eval(clip, classes, tmp_path, [f"t={tmp_path}"], mllm_parse="Reference")

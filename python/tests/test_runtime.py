@@ -95,3 +95,37 @@ def test_repeated_scoring_keeps_memory_flat(clip, demo, text_cache):
     print(f"\nRSS {before:.1f} MiB -> {before + grown:.1f} MiB over 2000 score calls")
     assert len(s) == 16
     assert grown < 8, f"RSS grew {grown:.1f} MiB over 2000 score calls"
+
+
+def test_one_detector_shared_by_threads_takes_turns(clip, demo, text_cache):
+    id_files, ood_files, classes = demo
+    det = ants.Detector(clip, classes, mllm=ScriptedMllm(), cache_dir=text_cache, count=300, min_candidates=5)
+    errors = []
+
+    def work():
+        try:
+            for _ in range(5):
+                det.score(ood_files[:8])
+                det.state, det.ens_labels
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and det.state["batches"] == 15
+
+
+def test_ctrl_c_inside_a_python_mllm_stops_the_call(clip, demo, text_cache):
+    id_files, ood_files, classes = demo
+
+    class Interrupted(ScriptedMllm):
+        def describe(self, image, exclude_class):
+            raise KeyboardInterrupt
+
+    det = ants.Detector(clip, classes, mllm=Interrupted(), cache_dir=text_cache, count=300, min_candidates=5)
+    with pytest.raises(KeyboardInterrupt):
+        det.score(ood_files + id_files, batch=8)
+    assert 1 <= det.state["batches"] < 5

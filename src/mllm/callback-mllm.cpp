@@ -2,6 +2,8 @@
 // (sync) or on one background thread whose answers poll() hands over (async).
 #include <ants/mllm.h>
 
+#include <cxxabi.h>
+
 #include <memory>
 #include <mutex>
 #include <set>
@@ -35,14 +37,16 @@ class CallbackMllm final : public Mllm {
       const std::string cls = i < classes.size() ? classes[i] : std::string();
       if (sync_) {
         out[i] = describe_one(images[i], cls);
-      } else if (claim(key('d', safe_hash(images[i]), cls))) {
-        pool_.submit([this, image = images[i], cls](int worker) {
-          auto text = worker < 0 ? std::nullopt : describe_one(image, cls);
-          std::lock_guard lock(mu_);
-          in_flight_.erase(key('d', safe_hash(image), cls));
-          if (text) late_.descriptions.push_back(std::move(*text));
-        });
+        continue;
       }
+      std::string k = key('d', safe_hash(images[i]), cls);
+      if (!claim(k)) continue;
+      pool_.submit([this, image = images[i], cls, k = std::move(k)](int worker) {
+        auto text = worker < 0 ? std::nullopt : describe_one(image, cls);
+        std::lock_guard lock(mu_);
+        in_flight_.erase(k);
+        if (text) late_.descriptions.push_back(std::move(*text));
+      });
     }
     return out;
   }
@@ -53,14 +57,16 @@ class CallbackMllm final : public Mllm {
     for (size_t i = 0; i < classes.size(); ++i) {
       if (sync_) {
         out[i] = similar_one(classes[i]);
-      } else if (claim(key('s', classes[i], {}))) {
-        pool_.submit([this, cls = classes[i]](int worker) {
-          auto labels = worker < 0 ? std::nullopt : similar_one(cls);
-          std::lock_guard lock(mu_);
-          in_flight_.erase(key('s', cls, {}));
-          if (labels) late_.similar.emplace_back(cls, std::move(*labels));
-        });
+        continue;
       }
+      std::string k = key('s', classes[i], {});
+      if (!claim(k)) continue;
+      pool_.submit([this, cls = classes[i], k = std::move(k)](int worker) {
+        auto labels = worker < 0 ? std::nullopt : similar_one(cls);
+        std::lock_guard lock(mu_);
+        in_flight_.erase(k);
+        if (labels) late_.similar.emplace_back(cls, std::move(*labels));
+      });
     }
     return out;
   }
@@ -91,6 +97,8 @@ class CallbackMllm final : public Mllm {
     try {
       const auto raw = fns_.describe ? fns_.describe(image, cls) : std::nullopt;
       return raw ? mllm::parse_description(*raw, parse_) : std::nullopt;
+    } catch (const abi::__forced_unwind&) {
+      throw;  // a thread being cancelled (e.g. by the interpreter's exit) must unwind
     } catch (...) {
       return std::nullopt;
     }
@@ -100,6 +108,8 @@ class CallbackMllm final : public Mllm {
     try {
       const auto raw = fns_.similar(cls);
       return raw ? mllm::parse_similar(*raw, parse_, cls) : std::nullopt;
+    } catch (const abi::__forced_unwind&) {
+      throw;
     } catch (...) {
       return std::nullopt;
     }

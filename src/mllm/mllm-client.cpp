@@ -93,6 +93,7 @@ class HttpMllm final : public MllmClient {
   std::vector<std::string> models() override;
   MllmStats stats() const override { return stats_.snapshot(breaker_.trips(), breaker_.open()); }
   void drain() override { pool_.wait_idle(); }
+  bool sync() const override { return opt_.sync; }
 
  private:
   std::vector<Item> describe_items(const std::vector<ImageRef>& images, const std::vector<std::string>& classes);

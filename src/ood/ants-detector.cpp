@@ -309,7 +309,10 @@ std::vector<DetectorScore> AntsDetector::process(const FeatureMatrix& images,
   return impl_->process(images, files);
 }
 
-void AntsDetector::reset() { impl_->init_state(); }
+void AntsDetector::reset() {
+  if (impl_->mllm != nullptr) impl_->mllm->poll();  // late answers belong to the stream before
+  impl_->init_state();
+}
 
 const DetectorOptions& AntsDetector::options() const { return impl_->opt; }
 

@@ -174,6 +174,7 @@ void AntsDetector::restore_bytes(std::string_view bytes, const std::string& wher
   read_banks(env.payload, impl_->id_texts.dim, s, where);
   if (s.far_labels.size() != s.far.rows || s.near_labels.size() != s.near.rows)
     core::fail(ErrorCode::format, where, "snapshot bank and label counts differ");
+  if (impl_->mllm != nullptr) impl_->mllm->poll();  // late answers belong to the stream before
   impl_->s = std::move(s);
 }
 

@@ -66,7 +66,9 @@ class Embedder {
         preprocess_image(ref.pixels ? *ref.pixels : img, pp, b.pixels.data() + b.pixels.size() - per_image);
         b.to_encode.push_back(i);
       } catch (const std::exception& e) {  // one bad image never stops the batch
-        r.error = e.what();
+        const std::string why = e.what();  // decoding errors name the image already
+        r.error = why.starts_with(ref.name) ? why : ref.name + ": " + why;
+        b.pixels.resize(b.to_encode.size() * per_image);  // drop a slot its preprocessing left half-made
       }
     }
     return b;

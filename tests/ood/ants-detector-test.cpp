@@ -164,6 +164,24 @@ TEST(AntsDetector, AThrowingMllmNeverStopsTheStream) {
   EXPECT_GT(f.det.stats().similar_failures, 0);
 }
 
+// Late answers of the stream before a reset (or a restore) are dropped, not mixed into the next one.
+TEST(AntsDetector, ResetAndRestoreDropTheLateAnswersOfTheStreamBefore) {
+  Fixture f(quick_options());
+  f.mllm.describe_fn = [](const std::filesystem::path&, const std::string&) { return std::nullopt; };
+  f.run("OOOOI", 1);
+  const std::filesystem::path snap = test::temp_dir() / "fresh.ants";
+  f.det.reset();
+  f.det.snapshot(snap);
+  f.mllm.late.descriptions = {"a late boat."};
+  f.det.reset();
+  f.run("OOOI", 1);
+  EXPECT_TRUE(f.det.far_labels().empty());
+  f.mllm.late.descriptions = {"a late boat."};
+  f.det.restore(snap);
+  f.run("OOOI", 1);
+  EXPECT_TRUE(f.det.far_labels().empty());
+}
+
 // An asynchronous MLLM answers after describe()/similar() returned: its late answers reach the
 // banks at the start of the next batch, and score that batch.
 TEST(AntsDetector, LateAnswersLandAtTheNextBatch) {

@@ -63,6 +63,17 @@ TEST_F(PipelineModel, CacheWarningsAreCappedAndEveryImageIsStillEmbedded) {
   EXPECT_NE(report.warnings.back().find("more image-cache warnings"), std::string::npos) << report.warnings.back();
 }
 
+// An image whose preprocessing fails leaves no trace in its batch: the next ones keep their own rows.
+TEST_F(PipelineModel, AnImageThatFailsPreprocessingDoesNotShiftTheOthers) {
+  const ImageEmbedOptions o = eval_options().features;
+  const auto alone = embed_image_files(*model_, {id_[0].file, id_[1].file}, o);
+  const auto got = embed_images(*model_, {ImageRef::decoded(ImageRGB8{}, "empty"), ImageRef::file(id_[0].file),
+                                          ImageRef::file(id_[1].file)}, o);
+  EXPECT_EQ(got[0].error.rfind("empty: ", 0), 0u) << got[0].error;
+  EXPECT_EQ(got[1].embedding, alone[0].embedding);
+  EXPECT_EQ(got[2].embedding, alone[1].embedding);
+}
+
 // Pixels handed over as an array embed as the file they were decoded from (no second decode).
 TEST_F(PipelineModel, DecodedPixelsEmbedAsTheirFile) {
   const ImageEmbedOptions o = eval_options().features;
