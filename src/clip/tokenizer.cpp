@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <queue>
 #include <cctype>
 #include <climits>
 #include <nlohmann/json.hpp>
@@ -156,7 +157,6 @@ struct Tokenizer::Impl {
   static std::unique_ptr<Impl> build(const Vocab& vocab, const MergeList& merges, const std::string& where);
   static std::unique_ptr<Impl> from_merge_text(std::string_view text, const std::string& where);
   void bpe(std::string_view bytes, std::vector<int32_t>& out) const;
-  static void merge_pair(std::vector<int32_t>& word, int32_t first, int32_t second, int32_t merged);
 };
 
 std::unique_ptr<Tokenizer::Impl> Tokenizer::Impl::build(const Vocab& vocab, const MergeList& merges,
@@ -183,42 +183,64 @@ std::unique_ptr<Tokenizer::Impl> Tokenizer::Impl::build(const Vocab& vocab, cons
   return impl;
 }
 
-// Python's merge step: left to right, every non-overlapping (first, second) becomes `merged`.
-void Tokenizer::Impl::merge_pair(std::vector<int32_t>& word, int32_t first, int32_t second, int32_t merged) {
-  size_t out = 0;
-  for (size_t i = 0; i < word.size(); ++out) {
-    if (word[i] == first && i + 1 < word.size() && word[i + 1] == second) {
-      word[out] = merged;
-      i += 2;
-    } else {
-      word[out] = word[i++];
-    }
-  }
-  word.resize(out);
-}
-
-// SimpleTokenizer.bpe on ids: repeatedly merge the lowest-ranked adjacent pair.
+// SimpleTokenizer.bpe on ids, in O(n log n): Python merges, round after round, every
+// non-overlapping occurrence (left to right) of the lowest-ranked adjacent pair. Here the word is a
+// linked list of symbols and the candidate pairs wait in a min-heap by (rank, position); a round
+// takes every entry of the lowest rank (one rank is one pair), merges those still valid in position
+// order, and only then offers the pairs the merges made, exactly as Python's next min() would see
+// them. A 10 MB word costs seconds, not the quadratic hours of rescanning the word per merge.
 void Tokenizer::Impl::bpe(std::string_view bytes, std::vector<int32_t>& out) const {
-  std::vector<int32_t> word;
-  word.reserve(bytes.size());
-  for (size_t i = 0; i < bytes.size(); ++i) {
+  const size_t n = bytes.size();
+  if (n == 0) return;
+  std::vector<int32_t> sym(n);
+  std::vector<size_t> prev(n), next(n);  // next == n: the end; prev of 0 is unused
+  std::vector<bool> alive(n, true);
+  for (size_t i = 0; i < n; ++i) {
     const auto b = static_cast<uint8_t>(bytes[i]);
-    word.push_back(i + 1 == bytes.size() ? byte_end_id[b] : byte_id[b]);
+    sym[i] = i + 1 == n ? byte_end_id[b] : byte_id[b];
+    prev[i] = i - 1;
+    next[i] = i + 1;
   }
-  while (word.size() > 1) {
-    const Merge* best = nullptr;
-    size_t best_at = 0;
-    for (size_t i = 0; i + 1 < word.size(); ++i) {
-      const auto it = merges.find(key(word[i], word[i + 1]));
-      if (it != merges.end() && (best == nullptr || it->second.rank < best->rank)) {
-        best = &it->second;
-        best_at = i;
-      }
+  struct Candidate {
+    int32_t rank;
+    size_t at;
+    int32_t left, right;
+    bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : at > o.at; }
+  };
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> heap;
+  const auto offer = [&](size_t at) {
+    if (at >= n || !alive[at] || next[at] >= n) return;
+    const auto it = merges.find(key(sym[at], sym[next[at]]));
+    if (it != merges.end()) heap.push({it->second.rank, at, sym[at], sym[next[at]]});
+  };
+  for (size_t i = 0; i + 1 < n; ++i) offer(i);
+  std::vector<Candidate> round;
+  std::vector<size_t> merged_at;
+  while (!heap.empty()) {
+    round.clear();
+    const int32_t rank = heap.top().rank;
+    while (!heap.empty() && heap.top().rank == rank) {
+      round.push_back(heap.top());  // in position order: the heap breaks rank ties by position
+      heap.pop();
     }
-    if (best == nullptr) break;
-    merge_pair(word, word[best_at], word[best_at + 1], best->id);
+    merged_at.clear();
+    const int32_t merged = merges.find(key(round.front().left, round.front().right))->second.id;
+    for (const Candidate& c : round) {
+      const size_t r = next[c.at];
+      if (!alive[c.at] || r >= n || sym[c.at] != c.left || sym[r] != c.right) continue;  // overlapped
+      sym[c.at] = merged;
+      alive[r] = false;
+      next[c.at] = next[r];
+      if (next[r] < n) prev[next[r]] = c.at;
+      merged_at.push_back(c.at);
+    }
+    for (size_t at : merged_at) {
+      if (!alive[at]) continue;
+      if (prev[at] < n) offer(prev[at]);
+      offer(at);
+    }
   }
-  out.insert(out.end(), word.begin(), word.end());
+  for (size_t i = 0; i < n; i = next[i]) out.push_back(sym[i]);
 }
 
 namespace {

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <climits>
+#include <algorithm>
+#include <random>
+#include <map>
 #include <fstream>
 #include <functional>
 #include <thread>
@@ -215,6 +218,72 @@ TEST(TokenizerErrors, CorruptBpeGz) {
   expect_error([&] { Tokenizer::from_bpe_gz(dir / "truncated.gz"); }, ErrorCode::format,
                (dir / "truncated.gz").string());
   expect_error([&] { Tokenizer::from_bpe_gz(dir / "missing.gz"); }, ErrorCode::io, (dir / "missing.gz").string());
+}
+
+// simple_tokenizer.bpe as written in Python, on strings: round after round, every non-overlapping
+// occurrence (left to right) of the lowest-ranked adjacent pair.
+std::vector<std::string> python_bpe(const std::string& word, const std::map<std::pair<std::string, std::string>, int>& ranks) {
+  std::vector<std::string> w;
+  for (size_t i = 0; i < word.size(); ++i) w.push_back(std::string(1, word[i]) + (i + 1 == word.size() ? "</w>" : ""));
+  for (;;) {
+    const std::pair<std::string, std::string>* best = nullptr;
+    int best_rank = INT_MAX;
+    for (size_t i = 0; i + 1 < w.size(); ++i) {
+      const auto it = ranks.find({w[i], w[i + 1]});
+      if (it != ranks.end() && it->second < best_rank) best = &it->first, best_rank = it->second;
+    }
+    if (best == nullptr) break;
+    const auto [first, second] = *best;
+    std::vector<std::string> merged;
+    for (size_t i = 0; i < w.size();) {
+      if (w[i] == first && i + 1 < w.size() && w[i + 1] == second) merged.push_back(first + second), i += 2;
+      else merged.push_back(w[i++]);
+    }
+    w = merged;
+  }
+  return w;
+}
+
+// The heap-based BPE merges exactly as Python does, also for merge lists whose ranks are not in
+// creation order and for runs of one letter (overlapping pairs), on random words over "abc".
+TEST(Tokenizer, BpeMergesInPythonsOrderOnRandomWordsAndMerges) {
+  const auto dir = test::temp_dir();
+  auto vocab = test::read_json(test::tiny_model_dir() / "vocab.json");
+  int next_id = 0;
+  for (const auto& [token, id] : vocab.items()) next_id = std::max(next_id, id.get<int>() + 1);
+  std::mt19937 rng(7);
+  std::vector<std::string> left{"a", "b", "c"}, any{"a", "b", "c", "a</w>", "b</w>", "c</w>"};
+  std::vector<std::pair<std::string, std::string>> merges;
+  for (const auto& l : left)
+    for (const auto& r : any) merges.emplace_back(l, r);
+  const size_t first_level = merges.size();
+  for (int k = 0; k < 200; ++k) {  // merges of merged symbols, some ranked before their parts exist
+    const auto& x = merges[rng() % first_level];
+    const auto& y = merges[rng() % first_level];
+    if (x.second.ends_with("</w>")) continue;
+    merges.emplace_back(x.first + x.second, rng() % 2 ? y.first + y.second : any[rng() % any.size()]);
+  }
+  std::shuffle(merges.begin(), merges.end(), rng);
+  std::string text = "#version: 0.2\n";
+  std::map<std::pair<std::string, std::string>, int> ranks;
+  for (const auto& [a, b] : merges) {
+    if (!vocab.contains(a + b)) vocab[a + b] = next_id++;
+    if (!ranks.count({a, b})) ranks[{a, b}] = static_cast<int>(ranks.size());
+    else continue;
+    text += a + " " + b + "\n";
+  }
+  write(dir / "vocab.json", vocab.dump());
+  write(dir / "merges.txt", text);
+  const auto tok = Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt");
+  for (int n = 0; n < 2000; ++n) {
+    std::string word;
+    const size_t len = 1 + rng() % 40;
+    const std::string alphabet = n % 4 == 0 ? "a" : "abc";  // every fourth: one letter, all overlaps
+    for (size_t i = 0; i < len; ++i) word += alphabet[rng() % alphabet.size()];
+    std::vector<int32_t> want;
+    for (const auto& token : python_bpe(word, ranks)) want.push_back(vocab.at(token).get<int32_t>());
+    ASSERT_EQ(tok->encode_raw(word), want) << word;
+  }
 }
 
 }  // namespace
