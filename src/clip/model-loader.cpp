@@ -279,6 +279,7 @@ class Converter {
     const TensorView& t = *st_.find(r.name);
     std::vector<float> out = t.to_f32();
     st_.release(t);
+    check_finite(out, r.name);
     return out;
   }
   Norm norm(const NormRef& n) const { return {floats(n.gain), floats(n.bias)}; }
@@ -311,6 +312,20 @@ class Converter {
   }
 
  private:
+  // A NaN or Inf weight makes every embedding NaN: a damaged or hostile file, refused by name.
+  void check_finite(const std::vector<float>& v, const std::string& name) const {
+    uint32_t all_ones = 0;  // exponent bits all set: Inf or NaN (a branch-free loop that vectorises)
+    for (const float x : v) {
+      uint32_t u;
+      std::memcpy(&u, &x, 4);
+      all_ones |= static_cast<uint32_t>((u & 0x7f800000u) == 0x7f800000u);
+    }
+    if (all_ones == 0) return;
+    const size_t at = static_cast<size_t>(std::find_if(v.begin(), v.end(), [](float x) { return !std::isfinite(x); }) - v.begin());
+    core::fail(ErrorCode::format, st_.path().string(),
+               "tensor '" + name + "' holds " + (std::isnan(v[at]) ? "NaN" : "Inf") + " (element " + std::to_string(at) + ")");
+  }
+
   static std::vector<float> transpose(const std::vector<float>& a, int64_t rows, int64_t cols) {
     std::vector<float> t(a.size());
     for (int64_t r = 0; r < rows; ++r) {
@@ -377,11 +392,14 @@ ClipInfo make_info(const ModelFiles& f, const ConfigHints& h, const Dims& d) {
 float read_logit_scale(const SafetensorsFile& st) {
   const TensorView* t = st.find("logit_scale");
   if (t == nullptr || t->numel() != 1 || t->dtype == Dtype::i64 || t->dtype == Dtype::boolean) return 100.f;
+  float v = 0;
   try {
-    return std::exp(t->to_f32()[0]);
+    v = t->to_f32()[0];
   } catch (const Error&) {
     return 100.f;
   }
+  if (!std::isfinite(v)) core::fail(ErrorCode::format, st.path().string(), "tensor 'logit_scale' holds NaN or Inf");
+  return std::exp(v);
 }
 
 }  // namespace

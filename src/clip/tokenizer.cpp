@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <array>
-#include <queue>
 #include <cctype>
 #include <climits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
@@ -185,62 +185,57 @@ std::unique_ptr<Tokenizer::Impl> Tokenizer::Impl::build(const Vocab& vocab, cons
 
 // SimpleTokenizer.bpe on ids, in O(n log n): Python merges, round after round, every
 // non-overlapping occurrence (left to right) of the lowest-ranked adjacent pair. Here the word is a
-// linked list of symbols and the candidate pairs wait in a min-heap by (rank, position); a round
-// takes every entry of the lowest rank (one rank is one pair), merges those still valid in position
-// order, and only then offers the pairs the merges made, exactly as Python's next min() would see
-// them. A 10 MB word costs seconds, not the quadratic hours of rescanning the word per merge.
+// linked list of symbols and the positions of candidate pairs wait in buckets by rank (an ordered
+// map: few distinct ranks, hot in cache); a round takes the lowest rank's bucket (one rank is one
+// pair), merges its still-valid positions in order, and only then offers the pairs the merges
+// made, exactly as Python's next min() would see them. A 10 MB word costs seconds, not the hours
+// of rescanning the word after every merge.
 void Tokenizer::Impl::bpe(std::string_view bytes, std::vector<int32_t>& out) const {
-  const size_t n = bytes.size();
+  const uint32_t n = static_cast<uint32_t>(bytes.size());  // words are bounded by the text limit
   if (n == 0) return;
+  constexpr uint32_t kNone = UINT32_MAX;
   std::vector<int32_t> sym(n);
-  std::vector<size_t> prev(n), next(n);  // next == n: the end; prev of 0 is unused
-  std::vector<bool> alive(n, true);
-  for (size_t i = 0; i < n; ++i) {
+  std::vector<uint32_t> prev(n), next(n);  // kNone: no neighbour
+  for (uint32_t i = 0; i < n; ++i) {
     const auto b = static_cast<uint8_t>(bytes[i]);
     sym[i] = i + 1 == n ? byte_end_id[b] : byte_id[b];
-    prev[i] = i - 1;
-    next[i] = i + 1;
+    prev[i] = i == 0 ? kNone : i - 1;
+    next[i] = i + 1 == n ? kNone : i + 1;
   }
-  struct Candidate {
-    int32_t rank;
-    size_t at;
-    int32_t left, right;
-    bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : at > o.at; }
-  };
-  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> heap;
-  const auto offer = [&](size_t at) {
-    if (at >= n || !alive[at] || next[at] >= n) return;
+  std::map<int32_t, std::vector<uint32_t>> waiting;  // rank -> positions of its pair
+  const auto rank_at = [&](uint32_t at) -> const Merge* {
+    if (at == kNone || next[at] == kNone) return nullptr;
     const auto it = merges.find(key(sym[at], sym[next[at]]));
-    if (it != merges.end()) heap.push({it->second.rank, at, sym[at], sym[next[at]]});
+    return it == merges.end() ? nullptr : &it->second;
   };
-  for (size_t i = 0; i + 1 < n; ++i) offer(i);
-  std::vector<Candidate> round;
-  std::vector<size_t> merged_at;
-  while (!heap.empty()) {
-    round.clear();
-    const int32_t rank = heap.top().rank;
-    while (!heap.empty() && heap.top().rank == rank) {
-      round.push_back(heap.top());  // in position order: the heap breaks rank ties by position
-      heap.pop();
-    }
+  const auto offer = [&](uint32_t at) {
+    if (const Merge* m = rank_at(at)) waiting[m->rank].push_back(at);
+  };
+  for (uint32_t i = 0; i + 1 < n; ++i) offer(i);
+  std::vector<uint32_t> merged_at;
+  while (!waiting.empty()) {
+    const int32_t rank = waiting.begin()->first;
+    std::vector<uint32_t> round = std::move(waiting.begin()->second);
+    waiting.erase(waiting.begin());
+    std::sort(round.begin(), round.end());  // offered at different rounds: restore word order
     merged_at.clear();
-    const int32_t merged = merges.find(key(round.front().left, round.front().right))->second.id;
-    for (const Candidate& c : round) {
-      const size_t r = next[c.at];
-      if (!alive[c.at] || r >= n || sym[c.at] != c.left || sym[r] != c.right) continue;  // overlapped
-      sym[c.at] = merged;
-      alive[r] = false;
-      next[c.at] = next[r];
-      if (next[r] < n) prev[next[r]] = c.at;
-      merged_at.push_back(c.at);
+    for (const uint32_t at : round) {
+      const Merge* m = sym[at] < 0 ? nullptr : rank_at(at);
+      if (m == nullptr || m->rank != rank) continue;  // overlapped by a merge of this round, or gone
+      const uint32_t r = next[at];
+      sym[at] = m->id;
+      sym[r] = -1;  // removed
+      next[at] = next[r];
+      if (next[r] != kNone) prev[next[r]] = at;
+      merged_at.push_back(at);
     }
-    for (size_t at : merged_at) {
-      if (!alive[at]) continue;
-      if (prev[at] < n) offer(prev[at]);
+    for (const uint32_t at : merged_at) {
+      if (sym[at] < 0) continue;
+      offer(prev[at]);
       offer(at);
     }
   }
-  for (size_t i = 0; i < n; i = next[i]) out.push_back(sym[i]);
+  for (uint32_t i = 0; i != kNone; i = next[i]) out.push_back(sym[i]);
 }
 
 namespace {

@@ -3,7 +3,10 @@
 #include <ants/error.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "clip/encoder.h"
@@ -180,6 +183,26 @@ TEST_F(LoaderTest, UnsupportedActivation) {
 TEST_F(LoaderTest, NoModelInDirectory) {
   fs::remove(dir_ / "model.safetensors");
   expect_error(dir_.string(), "no model found");
+}
+
+// A weight that is NaN or Inf would make every embedding NaN: refused by name. A buffer that
+// holds -inf by design (a causal attn_mask) is not a weight and is not checked.
+TEST_F(LoaderTest, NonFiniteWeightsAreRefusedByName) {
+  const std::string name = "vision_model.encoder.layers.0.mlp.fc1.bias";
+  const uint64_t at = raw_.header[name]["data_offsets"][0].get<uint64_t>() + 4 * 3;  // element 3 (F32)
+  for (const float bad : {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::infinity()}) {
+    RawSafetensors r = raw_;
+    std::memcpy(r.data.data() + at, &bad, 4);
+    write_weights(r.bytes());
+    expect_error(weights_file(), "tensor '" + name + "' holds " + (std::isnan(bad) ? "NaN" : "Inf") + " (element 3)");
+  }
+  RawSafetensors r = raw_;
+  const uint64_t end = r.data.size();
+  const float minus_inf = -std::numeric_limits<float>::infinity();
+  r.data.append(reinterpret_cast<const char*>(&minus_inf), 4);
+  r.header["text_model.attn_mask"] = {{"dtype", "F32"}, {"shape", {1}}, {"data_offsets", {end, end + 4}}};
+  write_weights(r.bytes());
+  EXPECT_NO_THROW(load_model_weights(dir_, DType::f32, nullptr));
 }
 
 TEST_F(LoaderTest, UnknownTensorIsIgnoredWithWarning) {
