@@ -161,4 +161,12 @@ void Progress::finish() {
   if (!quiet_ && (sec >= 1.0 || tty_)) print(true);
 }
 
+void add_max_pixels_option(CLI::App& cmd, uint64_t& max_pixels) {
+  max_pixels = kDefaultMaxPixels;
+  cmd.add_option("--max-pixels", max_pixels,
+                 "largest image decoded, width x height, judged from its header (default: 268435456 = 2^28); "
+                 "larger ones are error rows")
+      ->check(CLI::Range(uint64_t{1}, kMaxPixelsLimit));
+}
+
 }  // namespace ants::cli

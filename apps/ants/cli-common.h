@@ -25,6 +25,9 @@ struct ModelOptions {
 };
 // --model (required), --precision, --threads.
 void add_model_options(CLI::App& cmd, ModelOptions& opts, bool with_precision = true);
+// --max-pixels: the largest image decoded (width × height, judged from its header); larger ones
+// are error rows. Every image command has it, with one default (ants::kDefaultMaxPixels).
+void add_max_pixels_option(CLI::App& cmd, uint64_t& max_pixels);
 // Loads the model; warnings go to stderr.
 std::unique_ptr<ClipModel> load_model(const ModelOptions& opts);
 

@@ -49,16 +49,19 @@ void add_embed_image(CLI::App& app, int& rc) {
   auto files = std::make_shared<std::vector<std::string>>();
   auto batch = std::make_shared<int>(32);
   auto preset = std::make_shared<std::string>("clip");
+  auto max_pixels = std::make_shared<uint64_t>(kDefaultMaxPixels);
   add_model_options(*cmd, *opts);
+  add_max_pixels_option(*cmd, *max_pixels);
   cmd->add_option("--batch,--infer-batch", *batch, "images per forward pass (default: 32)")->check(CLI::PositiveNumber);
   cmd->add_option("--preprocess", *preset,
                   "clip: resize the shorter side to the model's size and centre-crop; openood: resize to 256/224 "
                   "of it first (the ANTS/OpenOOD evaluation)")
       ->check(CLI::IsMember({"clip", "openood"}));
   cmd->add_option("file", *files, "image files (JPEG, PNG, WebP, BMP)")->required();
-  cmd->callback([opts, files, batch, preset, &rc] {
+  cmd->callback([opts, files, batch, preset, max_pixels, &rc] {
     auto model = load_model(*opts);
-    const ImageEmbedOptions options = image_embed_options(*model, *preset, *batch, CacheOptions{false, {}});
+    ImageEmbedOptions options = image_embed_options(*model, *preset, *batch, CacheOptions{false, {}});
+    options.max_pixels = *max_pixels;
     Progress progress("embedded images", files->size(), "images");
     size_t failed = 0;
     // Rows appear as they are computed, a few forward passes at a time, and memory stays flat.

@@ -34,6 +34,7 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
       ->check(CLI::IsMember({"clip", "openood"}));
   cmd.add_option("--batch", o.batch, "detector batch: images per ANTS state update (default: 256)")->check(CLI::PositiveNumber);
   cmd.add_option("--infer-batch", o.infer_batch, "images per CLIP forward pass (default: 32)")->check(CLI::PositiveNumber);
+  add_max_pixels_option(cmd, o.max_pixels);
   cmd.add_flag("--quiet,-q", o.quiet, "no progress or warnings on stderr (errors still)");
   cmd.add_option("--eta", d.eta, "η: percentile of the threshold rule (default: 0.5)");
   cmd.add_option("--gamma0", d.gamma0, "initial candidate threshold γ0 (default: 0.8)");
@@ -76,7 +77,9 @@ ScorerOptions to_scorer_options(ScoringCliOptions& o) {
 }
 
 ImageEmbedOptions to_embed_options(const ScoringCliOptions& o, const ClipModel& model) {
-  return image_embed_options(model, o.preprocess, o.infer_batch, cache_options(o.bank));
+  ImageEmbedOptions e = image_embed_options(model, o.preprocess, o.infer_batch, cache_options(o.bank));
+  e.max_pixels = o.max_pixels;
+  return e;
 }
 
 }  // namespace ants::cli

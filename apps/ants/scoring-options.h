@@ -17,6 +17,7 @@ struct ScoringCliOptions {
   std::string method = "ants", mode = "ada", preset, preprocess, negatives;
   std::string threshold_rule = "head", lambda_rule = "head";
   int infer_batch = 32;
+  uint64_t max_pixels = kDefaultMaxPixels;
   size_t batch = 256;
   bool quiet = false;
   DetectorOptions detector;

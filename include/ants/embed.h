@@ -25,6 +25,7 @@ struct ImageEmbedOptions {
   PreprocessParams preprocess;   // e.g. model.preprocess_params() or preprocess_preset(model, name)
   std::string preprocess_name;   // part of the cache key ("clip", "openood")
   CacheOptions cache;            // per image: model, precision, preprocessing and content hash
+  uint64_t max_pixels = kDefaultMaxPixels;  // larger images are error rows (decoded or given as pixels)
 };
 
 // The model's preprocessing under a preset name: "clip" (resize to the input size, centre crop)

@@ -54,10 +54,19 @@ struct ANTS_API ImageRef {
   std::string content_hash() const;
 };
 
-// Throws ants::Error (code io for unreadable files, format/unsupported for bad or unknown data)
-// whose message starts with `name` (the path for decode_image_file).
-ANTS_API ImageRGB8 decode_image_file(const std::filesystem::path& path);
-ANTS_API ImageRGB8 decode_image_memory(std::span<const uint8_t> bytes, const std::string& name);
+// The largest image decoded, in pixels (width × height), judged from the header before any
+// pixel is decoded: `--max-pixels` of every image command. The default is far above any photo
+// (16384 × 16384) and bounds one image's memory at 768 MiB; kMaxPixelsLimit is the most it may be
+// raised to.
+inline constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 28;
+inline constexpr uint64_t kMaxPixelsLimit = uint64_t{1} << 30;
+
+// Throws ants::Error (code io for unreadable files, format/unsupported for bad or unknown data,
+// unsupported for an image over `max_pixels`) whose message starts with `name` (the path for
+// decode_image_file).
+ANTS_API ImageRGB8 decode_image_file(const std::filesystem::path& path, uint64_t max_pixels = kDefaultMaxPixels);
+ANTS_API ImageRGB8 decode_image_memory(std::span<const uint8_t> bytes, const std::string& name,
+                                       uint64_t max_pixels = kDefaultMaxPixels);
 
 // Resize to exactly width x height with PIL's antialiased bicubic filter (a = -0.5), using
 // PIL's fixed-point 8-bit arithmetic (horizontal pass, then vertical), so the result is

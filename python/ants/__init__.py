@@ -40,17 +40,18 @@ def _images(images):
 class Clip(_ants.Clip):
     __doc__ = _ants.Clip.__doc__
 
-    def encode_images(self, images, preprocess="clip", batch=32, progress=None):
+    def encode_images(self, images, preprocess="clip", batch=32, progress=None, max_pixels=1 << 28):
         """L2-normalised image embeddings: float32 array (N, embed_dim).
 
         images: a list of paths, encoded bytes (JPEG, PNG, WebP, BMP), uint8 RGB arrays (H, W, 3)
         or PIL images; a uint8 array (N, H, W, 3); or a float32 array (N, 3, S, S) already
         preprocessed (S = info['image_size'], read without a copy when C-contiguous).
         preprocess: 'clip' or 'openood' (resize 256/224 of S, then centre crop). batch: images per
-        forward pass. An image that cannot be read raises ants.Error naming it; a wrong dtype or
-        shape raises ValueError naming the expected one.
+        forward pass. max_pixels: the largest image decoded (width x height, from its header; the
+        CLI's --max-pixels). An image that cannot be read (or is larger) raises ants.Error naming
+        it; a wrong dtype or shape raises ValueError naming the expected one.
         """
-        return self._encode_images(_images(images), preprocess, batch, progress)
+        return self._encode_images(_images(images), preprocess, batch, progress, max_pixels)
 
 
 class Scores:
@@ -109,7 +110,7 @@ class Detector:
     underscores: eta, gamma0, ens_updates, min_candidates, queue_cap, groups, near_start,
     near_interval, near_top, balance_repeats, near_template, no_permute, neglabel_init,
     activation_aware, activation_count, activation_step, activation_gap, activation_history,
-    threshold_rule, lambda_rule, count, corpus, text_batch, cache_dir, no_cache.
+    threshold_rule, lambda_rule, count, corpus, text_batch, cache_dir, no_cache, max_pixels.
 
     One Detector may be shared by several threads: their calls take turns (the GIL is free
     meanwhile). reset() and restore() drop asynchronous MLLM answers not yet used.

@@ -76,9 +76,10 @@ FeatureMatrix encode_preprocessed(const ClipModel& model, const py::handle& imag
 }
 
 FeatureMatrix encode_refs(const ClipModel& model, const py::handle& images, const std::string& preprocess, int batch,
-                          const ProgressFn& report, Interrupt& interrupt) {
+                          uint64_t max_pixels, const ProgressFn& report, Interrupt& interrupt) {
   const std::vector<ImageRef> refs = image_refs(images);
-  const ImageEmbedOptions options = image_embed_options(model, preprocess, batch, CacheOptions{false, {}});
+  ImageEmbedOptions options = image_embed_options(model, preprocess, batch, CacheOptions{false, {}});
+  options.max_pixels = max_pixels;
   FeatureMatrix out{refs.size(), model.info().embed_dim, {}};
   const CancelFn cancel = interrupt.hook();
   py::gil_scoped_release release;
@@ -91,12 +92,12 @@ FeatureMatrix encode_refs(const ClipModel& model, const py::handle& images, cons
 }
 
 py::array_t<float> encode_images(const ClipModel& model, const py::object& images, const std::string& preprocess,
-                                 int batch, const py::object& progress) {
+                                 int batch, const py::object& progress, uint64_t max_pixels) {
   if (batch <= 0) throw py::value_error("batch must be positive");
   Interrupt interrupt;
   const ProgressFn report = interrupt.progress(progress);
   FeatureMatrix out = is_preprocessed(images) ? encode_preprocessed(model, images, batch, report, interrupt)
-                                              : encode_refs(model, images, preprocess, batch, report, interrupt);
+                                              : encode_refs(model, images, preprocess, batch, max_pixels, report, interrupt);
   interrupt.rethrow();
   return to_numpy(std::move(out));
 }
@@ -125,7 +126,7 @@ void bind_clip(py::module_& m) {
            "L2-normalised text embeddings: float32 array of shape (len(texts), embed_dim).\n"
            "batch: texts per forward pass; progress: a callable (done, total) or None.")
       .def("_encode_images", &encode_images, py::arg("images"), py::arg("preprocess") = "clip", py::arg("batch") = 32,
-           py::arg("progress") = py::none());
+           py::arg("progress") = py::none(), py::arg("max_pixels") = kDefaultMaxPixels);
 }
 
 }  // namespace ants::python

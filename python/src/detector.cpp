@@ -58,6 +58,7 @@ class Detector {
       : clip_object_(clip), text_object_(text_encoder), mllm_(mllm, mllm_sync, parse_mode(mllm_parse)) {
     if (!clip.is_none()) clip_ = clip.cast<const ClipModel*>();
     py::dict kw(options);
+    const uint64_t max_pixels = take_max_pixels(kw);
     const ScorerOptions so = scorer_options(method, mode, preset, negatives, kw);
     const std::vector<std::string> names = class_names(classes);
     if (names.empty()) throw py::value_error("classes: no ID class names");
@@ -72,6 +73,7 @@ class Detector {
     interrupt.rethrow();
     if (clip_ != nullptr) {
       embed_ = image_embed_options(*clip_, preprocess, infer_batch, CacheOptions{false, {}});
+      embed_.max_pixels = max_pixels;
       stream_ = std::make_unique<ImageStream>(*clip_, *scorer_, 1, embed_);
     }
   }

@@ -39,6 +39,7 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
                const py::object& negatives, size_t batch, const std::string& preprocess, int infer_batch,
                const std::string& mllm_parse, const py::object& progress, py::kwargs options) {
   py::dict kw(options);
+  const uint64_t max_pixels = take_max_pixels(kw);
   const ScorerOptions so = scorer_options(method, mode, preset, negatives, kw);
   // Each set and seed is a stream of its own: answers must not cross from one to the next.
   MllmBinding binding(mllm, /*sync=*/true, parse_mode(mllm_parse));
@@ -53,6 +54,7 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
   eo.seeds = seeds;
   eo.batch = batch;
   eo.features = image_embed_options(model, preprocess, infer_batch, so.neglabel.cache);
+  eo.features.max_pixels = max_pixels;
   const std::vector<std::string> names = class_names(classes);
   Interrupt interrupt;
   const ProgressFn report = interrupt.progress(progress);

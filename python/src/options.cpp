@@ -91,6 +91,14 @@ ScorerOptions scorer_options(const std::string& method, const py::object& mode, 
   return o;
 }
 
+uint64_t take_max_pixels(py::dict& options) {
+  const py::object v = options.attr("pop")("max_pixels", py::none());
+  if (v.is_none()) return kDefaultMaxPixels;
+  const auto n = v.cast<uint64_t>();
+  if (n == 0 || n > kMaxPixelsLimit) throw py::value_error("max_pixels must be in 1.." + std::to_string(kMaxPixelsLimit));
+  return n;
+}
+
 std::vector<std::string> class_names(const py::handle& classes) {
   if (py::isinstance<py::str>(classes) || py::hasattr(classes, "__fspath__"))
     return load_classes(py::module_::import("os").attr("fspath")(classes).cast<std::string>());

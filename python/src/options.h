@@ -20,6 +20,9 @@ namespace py = pybind11;
 ScorerOptions scorer_options(const std::string& method, const py::object& mode, const py::object& preset,
                              const py::object& negatives, py::dict& options);
 
+// max_pixels (the CLI's --max-pixels; consumed from `options`): the largest image decoded.
+uint64_t take_max_pixels(py::dict& options);
+
 // classes: a list of names, a built-in list name ("imagenet", "cifar10", "cifar100") or a file.
 std::vector<std::string> class_names(const py::handle& classes);
 

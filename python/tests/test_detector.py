@@ -116,6 +116,9 @@ def test_an_unreadable_image_is_an_error_entry_and_the_others_are_scored(clip, d
     assert len(s) == 3 and s.far is None
     assert np.isnan(s.score[1]) and s.pred[1] == -1 and not np.isnan(s.score[[0, 2]]).any()
     assert len(s.errors) == 1 and s.errors[0][0] == 1 and "broken.png" in s.errors[0][2]
+    small = ants.Detector(clip, classes, method="neglabel", cache_dir=text_cache, count=300, max_pixels=96 * 96 - 1)
+    s = small.score([id_files[0], ood_files[0]])  # the demo images are 96x96
+    assert len(s.errors) == 2 and "--max-pixels" in s.errors[0][2]
     with pytest.raises(ValueError, match=r"\(N, 24\)"):
         det.score(np.zeros((2, 7), np.float32))
     with pytest.raises(TypeError, match="unexpected keyword argument 'no_such_option'"):

@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 
+import ants
+
 
 def decoded(path):
     """The file's RGB pixels as the library decodes them (PIL agrees on these PNGs)."""
@@ -62,3 +64,11 @@ def test_progress_counts_images(clip, tiny_dir):
     clip.encode_images(files, batch=2, progress=lambda done, total: seen.append((done, total)))
     assert seen and seen[-1] == (5, 5)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_max_pixels_refuses_larger_images(clip, tiny_dir):
+    f = str(tiny_dir / "images" / "gradient.png")
+    h, w = decoded(f).shape[:2]
+    with pytest.raises(ants.Error, match=f"limit {h * w - 1}"):
+        clip.encode_images([f], max_pixels=h * w - 1)
+    assert clip.encode_images([f], max_pixels=h * w).shape[0] == 1

@@ -49,14 +49,13 @@ namespace {
 
 using core::fail;
 
-// Far above any photo, low enough that width * height * 3 cannot overflow anything.
-constexpr uint64_t kMaxPixels = uint64_t{1} << 28;
-
-ImageRGB8 new_image(uint64_t width, uint64_t height, const std::string& name) {
+// Judged from the header, before any pixel is decoded (a decompression bomb costs nothing).
+ImageRGB8 new_image(uint64_t width, uint64_t height, const std::string& name, uint64_t max_pixels) {
   if (width == 0 || height == 0) fail(ErrorCode::format, name, "image has zero width or height");
-  if (width * height > kMaxPixels) {
+  if (width > kMaxPixelsLimit || height > kMaxPixelsLimit || width * height > std::min(max_pixels, kMaxPixelsLimit)) {
     fail(ErrorCode::unsupported, name,
-         "image too large (" + std::to_string(width) + "x" + std::to_string(height) + " pixels, limit 2^28)");
+         "image too large (" + std::to_string(width) + "x" + std::to_string(height) + " pixels, limit " +
+             std::to_string(std::min(max_pixels, kMaxPixelsLimit)) + ": --max-pixels)");
   }
   ImageRGB8 img;
   img.width = static_cast<int>(width);
@@ -158,7 +157,7 @@ bool jpeg_decode_guarded(JpegDecoder& d, uint8_t* out, uint8_t* scratch) {
   fail(ErrorCode::format, name, msg == kTruncatedJpeg ? msg : "corrupt JPEG data: " + msg);
 }
 
-ImageRGB8 decode_jpeg(std::span<const uint8_t> bytes, const std::string& name) {
+ImageRGB8 decode_jpeg(std::span<const uint8_t> bytes, const std::string& name, uint64_t max_pixels) {
   JpegDecoder d;
   if (!jpeg_read_header_guarded(d, bytes.data(), bytes.size())) fail_jpeg(d, name);
   // PIL's mode follows the component count (L, RGB, CMYK) and libjpeg converts to it.
@@ -170,7 +169,7 @@ ImageRGB8 decode_jpeg(std::span<const uint8_t> bytes, const std::string& name) {
       fail(ErrorCode::unsupported, name,
            "JPEG with " + std::to_string(d.cinfo.num_components) + " components is not supported");
   }
-  ImageRGB8 img = new_image(d.cinfo.image_width, d.cinfo.image_height, name);
+  ImageRGB8 img = new_image(d.cinfo.image_width, d.cinfo.image_height, name, max_pixels);
   std::vector<uint8_t> scratch(d.cinfo.num_components == 4 ? static_cast<size_t>(img.width) * 4 : 0);
   if (!jpeg_decode_guarded(d, img.data.data(), scratch.data())) fail_jpeg(d, name);
   return img;
@@ -278,7 +277,7 @@ void png_rows_to_rgb(const PngDecoder& d, const std::vector<png_bytep>& rows, Im
   }
 }
 
-ImageRGB8 decode_png(std::span<const uint8_t> bytes, const std::string& name) {
+ImageRGB8 decode_png(std::span<const uint8_t> bytes, const std::string& name, uint64_t max_pixels) {
   PngDecoder d;
   d.data = bytes.data();
   d.size = bytes.size();
@@ -290,7 +289,7 @@ ImageRGB8 decode_png(std::span<const uint8_t> bytes, const std::string& name) {
     fail(ErrorCode::format, name, msg == kTruncatedPng ? msg : "corrupt PNG data: " + msg);
   };
   if (!png_read_header_guarded(d)) failed();
-  ImageRGB8 img = new_image(png_get_image_width(d.png, d.info), png_get_image_height(d.png, d.info), name);
+  ImageRGB8 img = new_image(png_get_image_width(d.png, d.info), png_get_image_height(d.png, d.info), name, max_pixels);
   const size_t row_bytes = png_get_rowbytes(d.png, d.info);
   std::vector<uint8_t> pixels(row_bytes * img.height);
   std::vector<png_bytep> rows(img.height);
@@ -303,14 +302,14 @@ ImageRGB8 decode_png(std::span<const uint8_t> bytes, const std::string& name) {
 // ---------------------------------------------------------------------------------------------
 // WebP and BMP
 
-ImageRGB8 decode_webp(std::span<const uint8_t> bytes, const std::string& name) {
+ImageRGB8 decode_webp(std::span<const uint8_t> bytes, const std::string& name, uint64_t max_pixels) {
   WebPDecoderConfig config;
   if (!WebPInitDecoderConfig(&config)) fail(ErrorCode::internal, name, "libwebp version mismatch");
   VP8StatusCode status = WebPGetFeatures(bytes.data(), bytes.size(), &config.input);
   if (status == VP8_STATUS_NOT_ENOUGH_DATA) fail(ErrorCode::format, name, "truncated WebP data");
   if (status != VP8_STATUS_OK) fail(ErrorCode::format, name, "corrupt WebP data");
   if (config.input.has_animation) fail(ErrorCode::unsupported, name, "animated WebP is not supported");
-  ImageRGB8 img = new_image(config.input.width, config.input.height, name);
+  ImageRGB8 img = new_image(config.input.width, config.input.height, name, max_pixels);
   config.output.colorspace = MODE_RGB;  // alpha dropped, as convert("RGB") does
   config.output.is_external_memory = 1;
   config.output.u.RGBA.rgba = img.data.data();
@@ -349,14 +348,14 @@ bool bmp_pixels_truncated(std::span<const uint8_t> bytes) {
   return read_le(bytes, 10, 4) + row_bytes * height > bytes.size();
 }
 
-ImageRGB8 decode_bmp(std::span<const uint8_t> bytes, const std::string& name) {
+ImageRGB8 decode_bmp(std::span<const uint8_t> bytes, const std::string& name, uint64_t max_pixels) {
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) fail(ErrorCode::unsupported, name, "BMP file too large");
   const int len = static_cast<int>(bytes.size());
   int width = 0, height = 0, comp = 0;
   if (!stbi_info_from_memory(bytes.data(), len, &width, &height, &comp)) {
     fail(ErrorCode::format, name, std::string("corrupt or unsupported BMP data: ") + stbi_failure_reason());
   }
-  ImageRGB8 img = new_image(static_cast<uint64_t>(width), static_cast<uint64_t>(height), name);
+  ImageRGB8 img = new_image(static_cast<uint64_t>(width), static_cast<uint64_t>(height), name, max_pixels);
   if (bmp_pixels_truncated(bytes)) fail(ErrorCode::format, name, "truncated BMP data");
   stbi_uc* pixels = stbi_load_from_memory(bytes.data(), len, &width, &height, &comp, 3);
   if (!pixels) fail(ErrorCode::format, name, std::string("corrupt or unsupported BMP data: ") + stbi_failure_reason());
@@ -382,21 +381,21 @@ const char* other_format(std::span<const uint8_t> bytes) {
 
 }  // namespace
 
-ImageRGB8 decode_image_memory(std::span<const uint8_t> bytes, const std::string& name) {
+ImageRGB8 decode_image_memory(std::span<const uint8_t> bytes, const std::string& name, uint64_t max_pixels) {
   if (bytes.empty()) fail(ErrorCode::format, name, "empty file");
-  if (starts_with(bytes, "\xFF\xD8\xFF")) return decode_jpeg(bytes, name);
-  if (starts_with(bytes, "\x89PNG\r\n\x1A\n")) return decode_png(bytes, name);
-  if (starts_with(bytes, "RIFF") && starts_with(bytes, "WEBP", 8)) return decode_webp(bytes, name);
-  if (starts_with(bytes, "BM")) return decode_bmp(bytes, name);
+  if (starts_with(bytes, "\xFF\xD8\xFF")) return decode_jpeg(bytes, name, max_pixels);
+  if (starts_with(bytes, "\x89PNG\r\n\x1A\n")) return decode_png(bytes, name, max_pixels);
+  if (starts_with(bytes, "RIFF") && starts_with(bytes, "WEBP", 8)) return decode_webp(bytes, name, max_pixels);
+  if (starts_with(bytes, "BM")) return decode_bmp(bytes, name, max_pixels);
   if (const char* other = other_format(bytes)) {
     fail(ErrorCode::unsupported, name, std::string(other) + " images are not supported (JPEG, PNG, WebP or BMP)");
   }
   fail(ErrorCode::format, name, "not a recognised image (JPEG, PNG, WebP or BMP expected)");
 }
 
-ImageRGB8 decode_image_file(const std::filesystem::path& path) {
+ImageRGB8 decode_image_file(const std::filesystem::path& path, uint64_t max_pixels) {
   const std::string data = core::read_file(path);
-  return decode_image_memory({reinterpret_cast<const uint8_t*>(data.data()), data.size()}, path.string());
+  return decode_image_memory({reinterpret_cast<const uint8_t*>(data.data()), data.size()}, path.string(), max_pixels);
 }
 
 }  // namespace ants

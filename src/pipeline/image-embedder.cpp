@@ -60,8 +60,10 @@ class Embedder {
             continue;
           }
         }
+        if (ref.pixels && static_cast<uint64_t>(ref.pixels->width) * static_cast<uint64_t>(ref.pixels->height) > opt_.max_pixels)
+          core::fail(ErrorCode::unsupported, ref.name, "image too large (limit " + std::to_string(opt_.max_pixels) + " pixels: --max-pixels)");
         const ImageRGB8 img = ref.pixels ? ImageRGB8{} : decode_image_memory(
-            {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, ref.name);
+            {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, ref.name, opt_.max_pixels);
         b.pixels.resize(b.pixels.size() + per_image);
         preprocess_image(ref.pixels ? *ref.pixels : img, pp, b.pixels.data() + b.pixels.size() - per_image);
         b.to_encode.push_back(i);

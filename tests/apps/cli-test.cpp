@@ -69,6 +69,17 @@ TEST(Cli, EmbedImageKeepsGoodFilesWhenOneFails) {
   EXPECT_NE(r.err.find(bad.string()), std::string::npos);
 }
 
+// --max-pixels: the same option in every image command; a larger image is one error row.
+TEST(Cli, MaxPixelsMakesLargerImagesErrorRows) {
+  const json e = expected();
+  const std::string good = (test::shared_dir() / "testdata/clip-tiny" / e["images"][0]["file"].get<std::string>()).string();
+  RunResult r = run_cli({"embed-image", "--model", model(), "--max-pixels", "100", good});
+  EXPECT_EQ(r.code, 1);
+  ASSERT_EQ(r.json_lines().size(), 1u);
+  EXPECT_NE(r.json_lines()[0]["error"].get<std::string>().find("limit 100"), std::string::npos);
+  EXPECT_EQ(run_cli({"embed-image", "--model", model(), "--max-pixels", "0", good}).code, 2);
+}
+
 TEST(Cli, InfoDescribesModel) {
   RunResult r = run_cli({"info", "--model", model()});
   ASSERT_EQ(r.code, 0) << r.err;

@@ -197,5 +197,24 @@ TEST(ImageDecodeErrors, HugeDimensionsAreRejectedBeforeAllocating) {
                "huge.png", "too large");
 }
 
+// --max-pixels: every format is judged from its header, before any pixel is decoded.
+TEST(ImageDecodeErrors, ImagesOverMaxPixelsAreRefusedInEveryFormat) {
+  for (const char* file : {"photo.jpg", "rgb16.png", "lossless.webp", "palette8.bmp"}) {
+    SCOPED_TRACE(file);
+    const ImageRGB8 img = decode_image_file(image_data_dir() / file);
+    const uint64_t pixels = static_cast<uint64_t>(img.width) * static_cast<uint64_t>(img.height);
+    EXPECT_EQ(decode_image_file(image_data_dir() / file, pixels).data, img.data);
+    try {
+      decode_image_file(image_data_dir() / file, pixels - 1);
+      ADD_FAILURE() << "decoded an image over the limit";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::unsupported);
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find(file), std::string::npos) << msg;
+      EXPECT_NE(msg.find("limit " + std::to_string(pixels - 1)), std::string::npos) << msg;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ants::test

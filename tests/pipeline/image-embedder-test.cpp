@@ -88,5 +88,18 @@ TEST_F(PipelineModel, DecodedPixelsEmbedAsTheirFile) {
   EXPECT_EQ(again.cache_hits, 1u);  // cached under the pixels' own identity
 }
 
+// A limit on pixels turns larger images (files or arrays) into error rows; the rest are embedded.
+TEST_F(PipelineModel, ImagesOverMaxPixelsAreErrorRows) {
+  ImageEmbedOptions o = eval_options().features;
+  o.cache.enabled = false;
+  const ImageRGB8 pixels = decode_image_file(id_[0].file);
+  o.max_pixels = static_cast<uint64_t>(pixels.width) * static_cast<uint64_t>(pixels.height) - 1;
+  const auto got = embed_images(*model_, {ImageRef::file(id_[0].file), ImageRef::decoded(pixels, "array 0")}, o);
+  for (const auto& r : got) EXPECT_NE(r.error.find("--max-pixels"), std::string::npos) << r.error;
+  o.max_pixels += 1;
+  for (const auto& r : embed_images(*model_, {ImageRef::file(id_[0].file), ImageRef::decoded(pixels, "array 0")}, o))
+    EXPECT_TRUE(r.error.empty()) << r.error;
+}
+
 }  // namespace
 }  // namespace ants
