@@ -18,7 +18,7 @@ std::unique_ptr<ClipModel> load(const py::object& model_dir, const std::string& 
   ClipParams p = clip_default_params();
   if (precision != "auto") p.precision = parse_precision(precision);
   p.n_threads = threads.is_none() ? 0 : threads.cast<int>();
-  const std::string dir = py::module_::import("os").attr("fspath")(model_dir).cast<std::string>();
+  const std::string dir = path_of(model_dir);
   py::gil_scoped_release release;
   return ClipModel::load(dir, p);
 }

@@ -14,6 +14,10 @@ py::array_t<float> to_numpy(FeatureMatrix&& m) {
   return py::array_t<float>(shape, strides, data->data(), owner);
 }
 
+std::string path_of(const py::handle& path) {
+  return py::module_::import("os").attr("fspath")(path).cast<std::string>();
+}
+
 namespace {
 
 std::string shape_of(const py::array& a) {
@@ -39,7 +43,7 @@ ImageRef array_image(const py::handle& item, const std::string& name) {
 ImageRef one_image(const py::handle& item, size_t i) {
   if (py::isinstance<py::bytes>(item)) return ImageRef::memory(item.cast<std::string>(), "image " + std::to_string(i));
   if (py::isinstance<py::str>(item) || py::hasattr(item, "__fspath__"))
-    return ImageRef::file(py::module_::import("os").attr("fspath")(item).cast<std::string>());
+    return ImageRef::file(path_of(item));
   if (is_array(item)) return array_image(item, "array " + std::to_string(i));
   throw py::value_error("item " + std::to_string(i) + " is not an image: expected a path, bytes, a uint8 (H, W, 3) "
                         "array or a PIL image, got " + std::string(py::str(py::type::of(item))));

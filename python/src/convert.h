@@ -17,6 +17,9 @@ namespace ants::python {
 
 namespace py = pybind11;
 
+// A path argument as os.fspath gives it (str or os.PathLike).
+std::string path_of(const py::handle& path);
+
 // The matrix's rows as an (N, D) float32 array that owns the data (moved, not copied).
 py::array_t<float> to_numpy(FeatureMatrix&& m);
 

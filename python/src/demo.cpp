@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
+#include "convert.h"
 
 namespace ants::python {
 
@@ -11,7 +12,7 @@ void bind_demo(py::module_& m) {
   m.def(
       "demo_images",
       [](const py::object& dir, int n_id, int n_ood) {
-        const std::string root = py::module_::import("os").attr("fspath")(dir).cast<std::string>();
+        const std::string root = path_of(dir);
         std::vector<std::pair<std::string, int>> id;
         for (const auto& im : write_demo_images(root, n_id, n_ood)) id.emplace_back(im.file, im.label);
         return py::make_tuple(id, demo_class_names());

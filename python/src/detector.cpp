@@ -243,8 +243,8 @@ py::object negatives(const ClipModel& model, const py::object& classes, int coun
                      const py::object& cache_dir, bool no_cache, const py::object& progress) {
   NegLabelOptions o;
   o.count = count;
-  if (!corpus.is_none()) o.corpus_dir = py::str(corpus).cast<std::string>();
-  if (!cache_dir.is_none()) o.cache.dir = py::str(cache_dir).cast<std::string>();
+  if (!corpus.is_none()) o.corpus_dir = path_of(corpus);
+  if (!cache_dir.is_none()) o.cache.dir = path_of(cache_dir);
   o.cache.enabled = !no_cache;
   const std::vector<std::string> names = class_names(classes);
   Interrupt interrupt;
@@ -309,13 +309,13 @@ void bind_detector(py::module_& m) {
       .def("reset", [](Detector& d) { d.locked([](OodScorer& s) { s.reset(); }); })
       .def("snapshot",
            [](Detector& d, const py::object& path) {
-             const std::string p = py::str(path);
+             const std::string p = path_of(path);
              d.locked([&](OodScorer& s) { s.snapshot(p); });
            },
            py::arg("path"))
       .def("restore",
            [](Detector& d, const py::object& path) {
-             const std::string p = py::str(path);
+             const std::string p = path_of(path);
              d.locked([&](OodScorer& s) { s.restore(p); });
            },
            py::arg("path"))

@@ -30,7 +30,7 @@ std::vector<std::string> ood_specs(const py::handle& ood) {
 }
 
 std::string fspath(const py::object& p) {
-  return p.is_none() ? std::string() : py::module_::import("os").attr("fspath")(p).cast<std::string>();
+  return p.is_none() ? std::string() : path_of(p);
 }
 
 py::object run(const ClipModel& model, const py::object& classes, const py::object& id, const py::object& ood,

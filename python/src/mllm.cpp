@@ -64,7 +64,7 @@ MllmCallbacks python_callbacks(PyObject* object) {
 
 std::optional<std::string> opt_path(const py::object& v) {
   if (v.is_none()) return std::nullopt;
-  return py::module_::import("os").attr("fspath")(v).cast<std::string>();
+  return path_of(v);
 }
 
 std::unique_ptr<MllmClient> make_client(const py::object& url, const py::object& model, double timeout, int retries,

@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "convert.h"
+
 namespace ants::python {
 
 namespace {
@@ -44,9 +46,9 @@ const std::map<std::string, Setter>& setters() {
       {"lambda_rule",
        [](ScorerOptions& o, const py::handle& v) { o.detector.lambda_rule = parse_lambda_rule(v.cast<std::string>()); }},
       {"count", [](ScorerOptions& o, const py::handle& v) { o.neglabel.count = v.cast<int>(); }},
-      {"corpus", [](ScorerOptions& o, const py::handle& v) { o.neglabel.corpus_dir = py::str(v).cast<std::string>(); }},
+      {"corpus", [](ScorerOptions& o, const py::handle& v) { o.neglabel.corpus_dir = path_of(v); }},
       {"text_batch", [](ScorerOptions& o, const py::handle& v) { o.neglabel.text_batch = v.cast<int>(); }},
-      {"cache_dir", [](ScorerOptions& o, const py::handle& v) { o.neglabel.cache.dir = py::str(v).cast<std::string>(); }},
+      {"cache_dir", [](ScorerOptions& o, const py::handle& v) { o.neglabel.cache.dir = path_of(v); }},
       {"no_cache", [](ScorerOptions& o, const py::handle& v) { o.neglabel.cache.enabled = !v.cast<bool>(); }},
   };
   return table;
@@ -101,7 +103,7 @@ uint64_t take_max_pixels(py::dict& options) {
 
 std::vector<std::string> class_names(const py::handle& classes) {
   if (py::isinstance<py::str>(classes) || py::hasattr(classes, "__fspath__"))
-    return load_classes(py::module_::import("os").attr("fspath")(classes).cast<std::string>());
+    return load_classes(path_of(classes));
   return classes.cast<std::vector<std::string>>();
 }
 
