@@ -4,6 +4,7 @@
 
 #include <cxxabi.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -39,13 +40,11 @@ class CallbackMllm final : public Mllm {
         out[i] = describe_one(images[i], cls);
         continue;
       }
-      std::string k = key('d', safe_hash(images[i]), cls);
-      if (!claim(k)) continue;
-      pool_.submit([this, image = images[i], cls, k = std::move(k)](int worker) {
-        auto text = worker < 0 ? std::nullopt : describe_one(image, cls);
-        std::lock_guard lock(mu_);
-        in_flight_.erase(k);
-        if (text) late_.descriptions.push_back(std::move(*text));
+      ask_later(key('d', safe_hash(images[i]), cls), [this, image = images[i], cls] {
+        auto text = describe_one(image, cls);
+        return [text = std::move(text)](MllmLateAnswers& late) {
+          if (text) late.descriptions.push_back(*text);
+        };
       });
     }
     return out;
@@ -59,13 +58,11 @@ class CallbackMllm final : public Mllm {
         out[i] = similar_one(classes[i]);
         continue;
       }
-      std::string k = key('s', classes[i], {});
-      if (!claim(k)) continue;
-      pool_.submit([this, cls = classes[i], k = std::move(k)](int worker) {
-        auto labels = worker < 0 ? std::nullopt : similar_one(cls);
-        std::lock_guard lock(mu_);
-        in_flight_.erase(k);
-        if (labels) late_.similar.emplace_back(cls, std::move(*labels));
+      ask_later(key('s', classes[i], {}), [this, cls = classes[i]] {
+        auto labels = similar_one(cls);
+        return [cls, labels = std::move(labels)](MllmLateAnswers& late) {
+          if (labels) late.similar.emplace_back(cls, *labels);
+        };
       });
     }
     return out;
@@ -87,9 +84,20 @@ class CallbackMllm final : public Mllm {
     }
   }
 
-  bool claim(const std::string& key) {
-    std::lock_guard lock(mu_);
-    return in_flight_.insert(key).second;
+  // Async: `ask` runs on the background thread (unless the item is already waiting) and returns
+  // what to add to the late answers; the item stops waiting once that is added.
+  template <typename Ask>
+  void ask_later(std::string key, Ask ask) {
+    {
+      std::lock_guard lock(mu_);
+      if (!in_flight_.insert(key).second) return;
+    }
+    pool_.submit([this, key = std::move(key), ask = std::move(ask)](int worker) {
+      auto deliver = worker < 0 ? nullptr : std::function<void(MllmLateAnswers&)>(ask());
+      std::lock_guard lock(mu_);
+      in_flight_.erase(key);
+      if (deliver) deliver(late_);
+    });
   }
 
   // The caller's function may throw anything: that is "no answer", as a failed request is.
