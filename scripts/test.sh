@@ -2,8 +2,9 @@
 # The test suite: a Release build running every GoogleTest through ctest (all labels: unit, cli,
 # render, slow; see tests/CMakeLists.txt) and the Python module's pytest suite, an ASan+UBSan
 # build running the unit and cli tests (the ones that find memory bugs; the slow and render tests
-# are not run twice), then `cmake --install` and an outside project built against it with
-# find_package(ants), and the Python package installed the three ways (scripts/test-python-package.sh).
+# are not run twice), every libFuzzer target for 15 s (scripts/fuzz.sh), then `cmake --install`
+# and an outside project built against it with find_package(ants), and the Python package
+# installed the three ways (scripts/test-python-package.sh).
 #   bash scripts/test.sh            # all of it
 #   bash scripts/test.sh --quick    # Release build + ctest only
 set -euo pipefail
@@ -31,6 +32,10 @@ cmake --build build-asan -j"$JOBS"
 step "ASan+UBSan tests (labels unit and cli)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L 'unit|cli'
+
+step "Fuzz: every parser under libFuzzer + ASan + UBSan (clang), 15 s per target (scripts/fuzz.sh)"
+bash scripts/fuzz.sh build >/dev/null
+bash scripts/fuzz.sh run 15
 
 step "install + find_package(ants) from an outside project"
 rm -rf build/install build/consumer

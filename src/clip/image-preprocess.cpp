@@ -2,10 +2,12 @@
 // Resize(int, BICUBIC) -> CenterCrop -> ToTensor -> Normalize.
 #include <ants/image.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
 
+#include "clip/image-resize.h"
 #include "core/error.h"
 
 namespace ants {
@@ -26,7 +28,8 @@ std::pair<int, int> resized_size(int width, int height, int size) {
   const int shorter = portrait ? width : height;
   const int longer = portrait ? height : width;
   const double new_long_exact = static_cast<double>(int64_t{size} * longer) / shorter;
-  if (new_long_exact * size > static_cast<double>(uint64_t{1} << 28)) {
+  // Only the crop is resized (resize_bicubic_window), so the resized extent needs only to fit an int.
+  if (new_long_exact >= static_cast<double>(INT32_MAX)) {
     core::fail(ErrorCode::invalid_argument, "preprocess_image",
                "image of " + std::to_string(width) + "x" + std::to_string(height) +
                    " pixels is too elongated to resize");
@@ -84,14 +87,19 @@ PreprocessParams preprocess_params_openood(int image_size) {
 void preprocess_image(const ImageRGB8& image, const PreprocessParams& params, float* out_chw) {
   check_params(image, params);
   const auto [width, height] = resized_size(image.width, image.height, params.resize_size);
-  ImageRGB8 resized;
-  const bool same = width == image.width && height == image.height;  // torchvision skips it
-  if (!same) resized = resize_bicubic(image, width, height);
-  const ImageRGB8& src = same ? image : resized;
-
   const int crop = params.crop_size;
-  const int left = crop_origin(src.width, crop);
-  const int top = crop_origin(src.height, crop);
+  const int left = crop_origin(width, crop);
+  const int top = crop_origin(height, crop);
+  // Only the part of the resized image inside the crop is computed (torchvision resizes it all,
+  // which for an elongated image is far larger than the crop; the pixels are the same).
+  const int x0 = std::max(left, 0), y0 = std::max(top, 0);
+  const int x1 = std::min(left + crop, width), y1 = std::min(top + crop, height);
+  const bool same = width == image.width && height == image.height;  // torchvision skips the resize
+  ImageRGB8 window;
+  if (!same) window = resize_bicubic_window(image, width, height, x0, y0, x1 - x0, y1 - y0);
+  const ImageRGB8& src = same ? image : window;
+  const int src_x0 = same ? 0 : x0, src_y0 = same ? 0 : y0;
+
   const size_t plane = static_cast<size_t>(crop) * crop;
   for (int c = 0; c < 3; ++c) {
     // ToTensor divides by 255 and Normalize subtracts then divides, all in float32.
@@ -102,8 +110,9 @@ void preprocess_image(const ImageRGB8& image, const PreprocessParams& params, fl
       const int sy = top + y;
       for (int x = 0; x < crop; ++x) {
         const int sx = left + x;
-        const bool inside = sy >= 0 && sy < src.height && sx >= 0 && sx < src.width;
-        const uint8_t v = inside ? src.data[(static_cast<size_t>(sy) * src.width + sx) * 3 + c] : 0;
+        const bool inside = sy >= 0 && sy < height && sx >= 0 && sx < width;
+        const uint8_t v =
+            inside ? src.data[(static_cast<size_t>(sy - src_y0) * src.width + (sx - src_x0)) * 3 + c] : 0;
         out[static_cast<size_t>(y) * crop + x] = (static_cast<float>(v) / 255.0f - mean) / std;
       }
     }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "clip/image-resize.h"
 #include "core/error.h"
 
 namespace ants {
@@ -44,18 +45,21 @@ int32_t to_fixed(double w) {
   return static_cast<int32_t>(w < 0 ? -0.5 + scaled : 0.5 + scaled);
 }
 
-// Pillow's precompute_coeffs for the box [0, in_size), which Pillow passes as floats.
-Coefficients precompute_coeffs(int in_size, int out_size) {
+// Pillow's precompute_coeffs for the box [0, in_size), which Pillow passes as floats, for the
+// outputs [out_first, out_first + out_count) of `out_size` only: each output's weights depend on
+// its index alone, so a window of them is what Pillow computes for those indices.
+Coefficients precompute_coeffs(int in_size, int out_size, int out_first, int out_count) {
   const double scale = static_cast<double>(static_cast<float>(in_size) - 0.0f) / out_size;
   const double filterscale = scale < 1.0 ? 1.0 : scale;
   const double support = kBicubicSupport * filterscale;
   Coefficients c;
   c.ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
-  c.first.resize(out_size);
-  c.count.resize(out_size);
-  c.weights.assign(static_cast<size_t>(out_size) * c.ksize, 0);
+  c.first.resize(out_count);
+  c.count.resize(out_count);
+  c.weights.assign(static_cast<size_t>(out_count) * c.ksize, 0);
   std::vector<double> k(c.ksize);
-  for (int xx = 0; xx < out_size; ++xx) {
+  for (int i = 0; i < out_count; ++i) {
+    const int xx = out_first + i;
     const double center = 0.0 + (xx + 0.5) * scale;
     const double ss = 1.0 / filterscale;
     const int xmin = std::max(static_cast<int>(center - support + 0.5), 0);
@@ -66,10 +70,10 @@ Coefficients precompute_coeffs(int in_size, int out_size) {
       ww += k[x];
     }
     for (int x = 0; x < xmax; ++x) {
-      c.weights[static_cast<size_t>(xx) * c.ksize + x] = to_fixed(ww != 0.0 ? k[x] / ww : k[x]);
+      c.weights[static_cast<size_t>(i) * c.ksize + x] = to_fixed(ww != 0.0 ? k[x] / ww : k[x]);
     }
-    c.first[xx] = xmin;
-    c.count[xx] = xmax;
+    c.first[i] = xmin;
+    c.count[i] = xmax;
   }
   return c;
 }
@@ -79,12 +83,13 @@ inline uint8_t clip8(int32_t sum) {
   return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
-// Big enough that OpenMP's fork/join is worth it.
-constexpr int64_t kParallelWork = 1 << 16;
+// Big enough that OpenMP's fork/join is worth it. (maybe_unused: builds without OpenMP, such as
+// the clang fuzz build, ignore the pragmas that read it.)
+[[maybe_unused]] constexpr int64_t kParallelWork = 1 << 16;
 
 // Resamples rows [row0, row0 + out.height) of `in` horizontally into `out`.
 void resample_horizontal(const ImageRGB8& in, int row0, const Coefficients& c, ImageRGB8& out) {
-  const int64_t work = int64_t{out.width} * out.height * c.ksize;
+  [[maybe_unused]] const int64_t work = int64_t{out.width} * out.height * c.ksize;
 #pragma omp parallel for schedule(static) if (work > kParallelWork)
   for (int y = 0; y < out.height; ++y) {
     const uint8_t* src = in.data.data() + static_cast<size_t>(row0 + y) * in.width * 3;
@@ -109,7 +114,7 @@ void resample_horizontal(const ImageRGB8& in, int row0, const Coefficients& c, I
 // not depend on the order of the terms, so a row-at-a-time accumulation gives Pillow's result.
 void resample_vertical(const ImageRGB8& in, int row0, const Coefficients& c, ImageRGB8& out) {
   const size_t row_len = static_cast<size_t>(out.width) * 3;
-  const int64_t work = int64_t{out.width} * out.height * c.ksize;
+  [[maybe_unused]] const int64_t work = int64_t{out.width} * out.height * c.ksize;
 #pragma omp parallel for schedule(static) if (work > kParallelWork)
   for (int yy = 0; yy < out.height; ++yy) {
     std::vector<int32_t> acc(row_len, 1 << (kPrecisionBits - 1));
@@ -132,34 +137,55 @@ ImageRGB8 blank(int width, int height) {
   return img;
 }
 
-}  // namespace
+// Columns [x, x + width) of rows [row0, row0 + out.height) of `in`, when no horizontal pass is needed.
+void copy_columns(const ImageRGB8& in, int row0, int x, ImageRGB8& out) {
+  const size_t row_len = static_cast<size_t>(out.width) * 3;
+  for (int y = 0; y < out.height; ++y) {
+    const uint8_t* src = in.data.data() + (static_cast<size_t>(row0 + y) * in.width + x) * 3;
+    std::copy(src, src + row_len, out.data.data() + static_cast<size_t>(y) * row_len);
+  }
+}
 
-ImageRGB8 resize_bicubic(const ImageRGB8& image, int width, int height) {
+void check_resize(const ImageRGB8& image, int width, int height, int x, int y, int w, int h) {
   if (image.width <= 0 || image.height <= 0 ||
       image.data.size() != static_cast<size_t>(image.width) * image.height * 3) {
     core::fail(ErrorCode::invalid_argument, "resize_bicubic", "input image is empty or its data size is wrong");
   }
-  if (width <= 0 || height <= 0 || static_cast<uint64_t>(width) * height > (uint64_t{1} << 28)) {
+  if (width <= 0 || height <= 0 || x < 0 || y < 0 || w <= 0 || h <= 0 || x > width - w || y > height - h ||
+      static_cast<uint64_t>(w) * h > (uint64_t{1} << 28)) {
     core::fail(ErrorCode::invalid_argument, "resize_bicubic",
-               "invalid output size " + std::to_string(width) + "x" + std::to_string(height));
+               "invalid output window " + std::to_string(w) + "x" + std::to_string(h) + " at " + std::to_string(x) +
+                   "," + std::to_string(y) + " of " + std::to_string(width) + "x" + std::to_string(height));
   }
-  const Coefficients horiz = precompute_coeffs(image.width, width);
-  const Coefficients vert = precompute_coeffs(image.height, height);
-  // Pillow resamples horizontally only the rows the vertical pass will read.
-  const int row_first = vert.first.front();
-  const int row_last = vert.first.back() + vert.count.back();
+}
+
+}  // namespace
+
+ImageRGB8 resize_bicubic(const ImageRGB8& image, int width, int height) {
+  return resize_bicubic_window(image, width, height, 0, 0, width, height);
+}
+
+ImageRGB8 resize_bicubic_window(const ImageRGB8& image, int width, int height, int x, int y, int w, int h) {
+  check_resize(image, width, height, x, y, w, h);
   const bool need_horizontal = width != image.width;
   const bool need_vertical = height != image.height;
-  if (!need_horizontal && !need_vertical) return image;
-  ImageRGB8 temp;
-  if (need_horizontal) {
-    temp = blank(width, need_vertical ? row_last - row_first : image.height);
-    resample_horizontal(image, need_vertical ? row_first : 0, horiz, temp);
-    if (!need_vertical) return temp;
+  // Pillow resamples horizontally only the rows the vertical pass will read.
+  Coefficients vert;
+  int row_first = y, row_last = y + h;
+  if (need_vertical) {
+    vert = precompute_coeffs(image.height, height, y, h);
+    row_first = vert.first.front();
+    row_last = vert.first.back() + vert.count.back();
   }
-  const ImageRGB8& source = need_horizontal ? temp : image;
-  ImageRGB8 out = blank(width, height);
-  resample_vertical(source, need_horizontal ? row_first : 0, vert, out);
+  ImageRGB8 temp = blank(w, row_last - row_first);
+  if (need_horizontal) {
+    resample_horizontal(image, row_first, precompute_coeffs(image.width, width, x, w), temp);
+  } else {
+    copy_columns(image, row_first, x, temp);
+  }
+  if (!need_vertical) return temp;
+  ImageRGB8 out = blank(w, h);
+  resample_vertical(temp, row_first, vert, out);
   return out;
 }
 

@@ -3,16 +3,23 @@
 // and OS support AVX-512 F/BW/DQ/VL. This file deliberately uses no std:: templates: an inline
 // template instantiated here would carry AVX-512 code and could be the copy the linker keeps
 // for the whole library.
+#if !defined(__clang__)
 #pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,fma")
 // GCC 12 warns inside its own avx512fintrin.h (the _mm512_undefined_* placeholders of the
 // masked intrinsics); nothing here reads an uninitialised value.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include <immintrin.h>
 
 #include <cstdint>
 
 #include "clip/ops-avx512.h"
+
+// clang (the fuzz build) has no `#pragma GCC target`; it takes the same target per function.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma"))), apply_to = function)
+#endif
 
 namespace ants::clip::avx512 {
 
@@ -126,3 +133,7 @@ void to_bf16(const float* x, int64_t n, uint16_t* y) {
 }
 
 }  // namespace ants::clip::avx512
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif

@@ -3,6 +3,8 @@
 // holds the setup fingerprint, scalars, histories, labels and VSNL cache; the payload the ENS and
 // VSNL bank rows as raw float32 (their row counts are in the head). Version 1 files (the same head
 // and payload without the envelope's lengths and checksum) are still read.
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -148,6 +150,39 @@ void read_banks(std::string_view payload, int dim, ood::DetectorState& s, const 
   }
 }
 
+bool all_finite(const std::vector<float>& v) {
+  return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+}
+
+// What the detector relies on about its state, which a file made by hand, or damaged behind a
+// recomputed checksum, may break: class indices in range, counts that agree, finite numbers.
+void check_state(const ood::DetectorState& s, size_t n_classes, size_t queue_cap, const std::string& where) {
+  const auto bad = [&](const std::string& what) { core::fail(ErrorCode::format, where, "corrupt snapshot: " + what); };
+  const auto is_class = [&](int c) { return c >= 0 && static_cast<size_t>(c) < n_classes; };
+  if (s.t < 0 || s.e < 0 || s.images < 0 || s.vsnl_updates < 0 || s.fused_count < 0 || s.describe_requests < 0 ||
+      s.describe_failures < 0 || s.similar_requests < 0 || s.similar_failures < 0)
+    bad("negative counter");
+  if (!std::isfinite(s.gamma) || !std::isfinite(s.lambda) || !std::isfinite(s.far_sum) || !std::isfinite(s.near_sum) ||
+      !all_finite(s.base_history) || !all_finite(s.activation_history))
+    bad("a score or statistic is not finite");
+  const auto& p = s.predictions;
+  if (p.counts.size() > n_classes) bad("prediction counts for more classes than the detector has");
+  std::vector<bool> seen(n_classes, false);
+  for (int c : p.order) {
+    if (!is_class(c) || seen[static_cast<size_t>(c)] || static_cast<size_t>(c) >= p.counts.size() ||
+        p.counts[static_cast<size_t>(c)] <= 0)
+      bad("prediction order and counts disagree");
+    seen[static_cast<size_t>(c)] = true;
+  }
+  for (size_t c = 0; c < p.counts.size(); ++c)
+    if (p.counts[c] < 0 || (p.counts[c] > 0 && !seen[c])) bad("prediction order and counts disagree");
+  if (s.cand_preds.size() != s.cand_files.size() || !std::all_of(s.cand_preds.begin(), s.cand_preds.end(), is_class))
+    bad("candidate images and predictions disagree");
+  for (const auto& [cls, labels] : s.cache)
+    if (!is_class(cls)) bad("VSNL cache names class " + std::to_string(cls));
+  if (s.far.rows > queue_cap) bad("ENS bank larger than its capacity");
+}
+
 }  // namespace
 
 std::string AntsDetector::snapshot_bytes() const {
@@ -174,6 +209,7 @@ void AntsDetector::restore_bytes(std::string_view bytes, const std::string& wher
   read_banks(env.payload, impl_->id_texts.dim, s, where);
   if (s.far_labels.size() != s.far.rows || s.near_labels.size() != s.near.rows)
     core::fail(ErrorCode::format, where, "snapshot bank and label counts differ");
+  check_state(s, impl_->class_names.size(), impl_->opt.queue_cap, where);
   if (impl_->mllm != nullptr) impl_->mllm->poll();  // late answers belong to the stream before
   impl_->s = std::move(s);
 }

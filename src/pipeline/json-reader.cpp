@@ -18,8 +18,9 @@ json read_json(const fs::path& file) {
   const std::string text = core::read_file(file);
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
-    // The message starts with nlohmann's "[json.exception.parse_error.101] " tag, noise here.
+  } catch (const json::exception& e) {
+    // A syntax error, or a number out of range (1e999). The message starts with nlohmann's
+    // "[json.exception.parse_error.101] " tag, noise here.
     std::string what = e.what();
     if (const size_t at = what.find("] "); at != std::string::npos) what.erase(0, at + 2);
     malformed(file, "not valid JSON: " + what);

@@ -5,9 +5,12 @@
 #include <ants/image.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <iostream>
+#include <random>
 #include <thread>
 
+#include "clip/image-resize.h"
 #include "clip/image-test-util.h"
 #include "test-paths.h"
 
@@ -42,6 +45,66 @@ TEST(ImageResize, RejectsInvalidSizes) {
   ImageRGB8 broken = src;
   broken.data.pop_back();
   EXPECT_THROW(resize_bicubic(broken, 4, 4), Error);
+}
+
+ImageRGB8 region(const ImageRGB8& img, int x, int y, int w, int h) {
+  ImageRGB8 out;
+  out.width = w;
+  out.height = h;
+  for (int r = y; r < y + h; ++r) {
+    const auto row = img.data.begin() + (static_cast<ptrdiff_t>(r) * img.width + x) * 3;
+    out.data.insert(out.data.end(), row, row + static_cast<ptrdiff_t>(w) * 3);
+  }
+  return out;
+}
+
+ImageRGB8 noise_image(int width, int height, unsigned seed) {
+  std::mt19937 rng(seed);
+  ImageRGB8 img;
+  img.width = width;
+  img.height = height;
+  img.data.resize(static_cast<size_t>(width) * height * 3);
+  for (auto& v : img.data) v = static_cast<uint8_t>(rng());
+  return img;
+}
+
+// Preprocessing computes only the crop of the resize: every window must be that region of the
+// whole resize, byte for byte (up- and downscaling, one axis or both, edges included).
+TEST(ImageResize, WindowIsTheSameRegionOfTheWholeResize) {
+  const ImageRGB8 src = decode_image_file(image_data_dir() / "photo.jpg");
+  for (auto [w, h] : {std::pair{298, 224}, {37, 23}, {src.width, 61}, {83, src.height}, {src.width, src.height}}) {
+    const ImageRGB8 whole = resize_bicubic(src, w, h);
+    for (auto [x, y, ww, hh] : {std::array{0, 0, w, h}, {w / 3, h / 4, w / 2, h / 2}, {w - 1, h - 1, 1, 1},
+                                {0, h / 2, w, h - h / 2}}) {
+      SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h) + " window " + std::to_string(x) + "," +
+                   std::to_string(y) + " " + std::to_string(ww) + "x" + std::to_string(hh));
+      const ImageRGB8 got = resize_bicubic_window(src, w, h, x, y, ww, hh);
+      ASSERT_EQ(got.width, ww);
+      ASSERT_EQ(got.height, hh);
+      EXPECT_EQ(got.data, region(whole, x, y, ww, hh).data);
+    }
+  }
+  EXPECT_THROW(resize_bicubic_window(src, 40, 40, 30, 0, 11, 5), Error);
+  EXPECT_THROW(resize_bicubic_window(src, 40, 40, -1, 0, 5, 5), Error);
+}
+
+// torchvision resizes the whole elongated image then crops; ants resizes only the crop. Same
+// floats; and a thin strip whose whole resize would be ~1 G pixels is scored, not refused.
+TEST(ImagePreprocess, ElongatedImagesEqualWholeResizeThenCrop) {
+  for (auto [w, h] : {std::pair{5, 4000}, {3000, 7}}) {
+    const ImageRGB8 img = noise_image(w, h, 7);
+    const PreprocessParams p = preprocess_params_clip(32);
+    const int rw = w < h ? 32 : static_cast<int>(32.0 * w / h), rh = w < h ? static_cast<int>(32.0 * h / w) : 32;
+    const ImageRGB8 whole = resize_bicubic(img, rw, rh);
+    // torchvision's center crop offsets: int(round((size - crop) / 2.0)); both are even here.
+    const ImageRGB8 crop = region(whole, (rw - 32) / 2, (rh - 32) / 2, 32, 32);
+    std::vector<float> want(3 * 32 * 32);
+    for (int c = 0; c < 3; ++c)
+      for (int i = 0; i < 32 * 32; ++i)
+        want[c * 1024 + i] = (static_cast<float>(crop.data[i * 3 + c]) / 255.0f - p.mean[c]) / p.std[c];
+    EXPECT_EQ(preprocess(img, p), want) << w << "x" << h;
+  }
+  EXPECT_EQ(preprocess(noise_image(1, 4'000'000, 3), preprocess_params_clip(224)).size(), 3u * 224 * 224);
 }
 
 // OpenMP inside, several callers outside: results must not depend on either.
@@ -146,10 +209,10 @@ TEST(ImagePreprocess, RejectsBadArguments) {
   p.resize_size = 0;
   EXPECT_THROW(preprocess_image(img, p, out.data()), Error);
   EXPECT_THROW(preprocess_image(ImageRGB8{}, preprocess_params_clip(16), out.data()), Error);
-  ImageRGB8 sliver;  // 1 x 20000 -> 16 x 320000: too many pixels to resize
+  ImageRGB8 sliver;  // 1 x 600000 -> 4096 x 2.46e9: the resized extent does not fit an int
   sliver.width = 1;
-  sliver.height = 20000;
-  sliver.data.assign(3 * 20000, 0);
+  sliver.height = 600000;
+  sliver.data.assign(3 * 600000, 0);
   p = preprocess_params_clip(16);
   p.resize_size = 4096;
   EXPECT_THROW(preprocess_image(sliver, p, out.data()), Error);

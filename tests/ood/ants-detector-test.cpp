@@ -357,6 +357,35 @@ TEST(AntsDetector, AFlippedPayloadByteIsAFormatErrorNamingTheFile) {
   }
 }
 
+// A snapshot with a valid checksum whose state breaks what the detector relies on (found by the
+// snapshot fuzz target: a class index past the class list read out of bounds in the next batch)
+// is refused as corrupt, and the detector keeps its own state.
+TEST(AntsDetector, RestoreRefusesAnInconsistentStateBehindAValidChecksum) {
+  Fixture a(quick_options());
+  a.run("OOIJ", 1);
+  const core::EnvelopeFormat format{"ANTSSNAP", 2, 1, "snapshot"};
+  const std::string good = a.det.snapshot_bytes();
+  const core::Envelope env = core::decode_envelope(good, format, "snapshot");
+  const std::vector<std::pair<std::string, nlohmann::json>> breaks = {
+      {"/state/pred_order", {0, 7}},       {"/state/pred_order", {0, 0}},
+      {"/state/pred_counts", {-1, 2, 0}},  {"/state/cand_preds", {9}},
+      {"/state/t", -3},                    {"/state/far_rows", 1u << 20},
+      {"/state/cache", {{{"class", 5}, {"labels", {"tiger"}}}}}};
+  for (const auto& [pointer, value] : breaks) {
+    nlohmann::json head = env.head;
+    head[nlohmann::json::json_pointer(pointer)] = value;
+    try {
+      a.det.restore_bytes(core::encode_envelope(format, head, env.payload), "hand-made.snap");
+      ADD_FAILURE() << pointer << " = " << value.dump() << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::format) << e.what();
+      EXPECT_TRUE(std::string(e.what()).starts_with("hand-made.snap: ")) << e.what();
+    }
+  }
+  EXPECT_EQ(a.det.snapshot_bytes(), good);
+  a.run("OIOJ", 2);
+}
+
 // File names are bytes: a pending ENS candidate whose name is not UTF-8 is described after a
 // restore under exactly its own name, and the label made from it survives the next snapshot.
 TEST(AntsDetector, SnapshotsKeepFileNamesThatAreNotUtf8ByteExactly) {

@@ -422,6 +422,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Corruption{"MetricsMissing", "metrics.json", nullptr, "cannot open", ErrorCode::io},
         Corruption{"MetricsNotJson", "metrics.json", "{\"sets\": [", "not valid JSON"},
+        // Found by the eval-files fuzz target: a number too large for a double escaped as
+        // nlohmann's out_of_range, not as a parse error.
+        Corruption{"MetricsNumberOutOfRange", "metrics.json", "{\"sets\": [], \"seeds\": [1e999]}", "not valid JSON"},
         Corruption{"MetricsNoSets", "metrics.json", "{\"seeds\": [0]}", "'sets' is missing"},
         Corruption{"MetricsSetsNotArray", "metrics.json", "{\"sets\": {}}", "sets: expected an array"},
         Corruption{"MetricsValueNotNumber", "metrics.json",
