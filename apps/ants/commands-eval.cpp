@@ -41,7 +41,7 @@ std::vector<uint32_t> parse_seeds(const std::string& text, uint32_t single) {
 int run_eval_command(EvalArgs& a) {
   const ScorerOptions so = configure([&] { return to_scorer_options(a.scoring); });
   auto model = configure([&] { return load_model(a.scoring.model); });
-  auto mllm = configure([&] { return make_mllm(a.mllm, /*sync=*/true); });
+  auto mllm = configure([&] { return make_mllm(a.mllm, /*sync=*/true, a.scoring.bank.cache_dir); });
   if (so.method == Method::ants && !mllm && !a.scoring.quiet)
     std::cerr << "ants: note: no MLLM (--mllm-url / --mllm-replay): ANTS runs without adaptive banks (= NegLabel)\n";
   std::vector<OodSet> sets;

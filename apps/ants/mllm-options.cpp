@@ -64,9 +64,11 @@ MllmOptions to_mllm_options(const MllmCliOptions& o, bool sync) {
   return m;
 }
 
-std::unique_ptr<MllmClient> make_mllm(const MllmCliOptions& o, bool sync) {
+std::unique_ptr<MllmClient> make_mllm(const MllmCliOptions& o, bool sync, const std::string& cache_dir) {
   if (o.url.empty() && o.replay.empty()) return nullptr;
-  return make_mllm_client(to_mllm_options(o, sync));
+  MllmOptions m = to_mllm_options(o, sync);
+  if (m.cache && !m.cache_path && !cache_dir.empty()) m.cache_path = std::filesystem::path(cache_dir) / "mllm-answers.sqlite";
+  return make_mllm_client(m);
 }
 
 void print_mllm_summary(const MllmClient& client) {

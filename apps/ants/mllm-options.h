@@ -31,8 +31,10 @@ void add_mllm_options(CLI::App& cmd, MllmCliOptions& o, bool with_sync = true);
 MllmOptions to_mllm_options(const MllmCliOptions& o, bool sync);
 
 // The client with the given scheduling (detect passes o.sync, eval true), or nullptr when neither
-// --mllm-url nor --mllm-replay was given. Throws ants::Error for bad options.
-std::unique_ptr<MllmClient> make_mllm(const MllmCliOptions& o, bool sync);
+// --mllm-url nor --mllm-replay was given. Its answer cache is `cache_dir`/mllm-answers.sqlite
+// when the command has a --cache-dir and --mllm-cache is not given. Throws ants::Error for bad
+// options.
+std::unique_ptr<MllmClient> make_mllm(const MllmCliOptions& o, bool sync, const std::string& cache_dir = "");
 
 // One line on stderr: calls, requests, retries, cache and replay hits, failures with the last
 // error, and whether the circuit is open.

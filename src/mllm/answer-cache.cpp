@@ -4,10 +4,15 @@
 
 #include <chrono>
 #include <mutex>
+#include <thread>
 
 #include "core/error.h"
 
 namespace ants::mllm {
+
+namespace {
+constexpr int kBusyTimeoutMs = 5000;
+}  // namespace
 
 struct AnswerCache::Impl {
   std::filesystem::path path;
@@ -34,16 +39,27 @@ struct AnswerCache::Impl {
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
     check(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr),
           "cannot open the MLLM answer cache");
-    check(sqlite3_busy_timeout(db, 5000), "busy timeout");
-    check(sqlite3_exec(db,
-                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                       "CREATE TABLE IF NOT EXISTS answers(key TEXT PRIMARY KEY, kind TEXT NOT NULL, model TEXT NOT NULL,"
-                       " answer TEXT NOT NULL, created INTEGER NOT NULL);",
-                       nullptr, nullptr, nullptr),
-          "cannot set up the MLLM answer cache");
+    check(sqlite3_busy_timeout(db, kBusyTimeoutMs), "busy timeout");
+    check(set_up(), "cannot set up the MLLM answer cache");
     check(sqlite3_prepare_v2(db, "SELECT answer FROM answers WHERE key = ?1", -1, &select, nullptr), "prepare");
     check(sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO answers VALUES (?1, ?2, ?3, ?4, ?5)", -1, &insert, nullptr),
           "prepare");
+  }
+
+  // Switching to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once, without
+  // its busy handler, when two processes set the same new file up together (two evals sharing a
+  // cache directory): retry for as long as the busy timeout.
+  int set_up() {
+    constexpr const char* kSchema =
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        "CREATE TABLE IF NOT EXISTS answers(key TEXT PRIMARY KEY, kind TEXT NOT NULL, model TEXT NOT NULL,"
+        " answer TEXT NOT NULL, created INTEGER NOT NULL);";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    for (;;) {
+      const int rc = sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr);
+      if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline) return rc;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
 
   void note(const char* what) { error = path.string() + ": " + what + ": " + sqlite3_errmsg(db); }

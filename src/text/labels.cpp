@@ -32,10 +32,20 @@ std::string_view strip(std::string_view s) {
   return s;
 }
 
+// At most kMaxLabelBytes, cut before a UTF-8 continuation byte so no character is split.
+std::string_view cap_length(std::string_view s) {
+  if (s.size() <= kMaxLabelBytes) return s;
+  size_t end = kMaxLabelBytes;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return s.substr(0, end);
+}
+
 std::string normalize_one(std::string_view item) {
   std::string_view s = strip(item);
   while (!s.empty() && s.back() == '.') s.remove_suffix(1);
-  return collapse_whitespace(s);
+  std::string label = collapse_whitespace(s);
+  if (label.size() > kMaxLabelBytes) label = collapse_whitespace(cap_length(label));
+  return label;
 }
 
 template <typename Get>

@@ -9,8 +9,14 @@
 
 namespace ants::text {
 
-// Per item: skip missing; strip; drop trailing '.'; collapse whitespace runs; skip empty; drop
-// repeats by Unicode case folding (first spelling and position win).
+// The longest label kept from an MLLM answer, in bytes: longer ones are cut at a character
+// boundary. CLIP reads at most 75 tokens of a label (a few hundred bytes of text), so this only
+// bounds what a misbehaving server can make ants tokenize, embed and store (answers may be 4 MiB).
+constexpr size_t kMaxLabelBytes = 1024;
+
+// Per item: skip missing; strip; drop trailing '.'; collapse whitespace runs; cut to
+// kMaxLabelBytes; skip empty; drop repeats by Unicode case folding (first spelling and position
+// win).
 std::vector<std::string> normalize_labels(const std::vector<std::optional<std::string>>& items);
 std::vector<std::string> normalize_labels(const std::vector<std::string>& items);
 

@@ -101,6 +101,17 @@ TEST_F(LoaderTest, HeaderLargerThanFile) {
   expect_error(weights_file(), "larger than the file");
 }
 
+// The header is read into memory whole, so its length is capped (100 MiB; a CLIP header is a few
+// tens of KB). A sparse file makes the over-long header without writing 100 MiB.
+TEST_F(LoaderTest, HeaderOverTheCapIsRefusedBeforeItIsRead) {
+  const uint64_t n = (100ull << 20) + 1;
+  std::string b(8, '\0');
+  for (int i = 0; i < 8; ++i) b[static_cast<size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xff);
+  write_weights(b);
+  fs::resize_file(weights_file(), 8 + n + 16);
+  expect_error(weights_file(), "implausibly large");
+}
+
 TEST_F(LoaderTest, HeaderNotJson) {
   write_weights(raw_.bytes("{\"a\": [1, 2"));
   expect_error(weights_file(), "not a valid JSON");

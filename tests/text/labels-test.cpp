@@ -26,5 +26,25 @@ TEST(Labels, CasefoldIsUnicode) {
   EXPECT_EQ(normalize_labels(S{"Éclair", "éCLAIR"}), (S{"Éclair"}));
 }
 
+// A server answering megabytes (a description in reference mode is the whole answer) yields
+// labels of at most kMaxLabelBytes, cut between characters; short labels are untouched.
+TEST(Labels, LongLabelsAreCutAtACharacterBoundary) {
+  std::string long_label;
+  while (long_label.size() < (1u << 20)) long_label += "\xC3\xA9t\xC3\xA9 ";  // "été "
+  const S out = normalize_labels(S{long_label, "x" + long_label});
+  ASSERT_EQ(out.size(), 2u);
+  for (const auto& label : out) {
+    EXPECT_LE(label.size(), kMaxLabelBytes);
+    EXPECT_GE(label.size(), kMaxLabelBytes - 4);
+    EXPECT_NE(static_cast<unsigned char>(label.back()), 0xC3u);  // not the first byte of a split "é"
+    EXPECT_NE(label.back(), ' ');
+  }
+  EXPECT_TRUE(long_label.starts_with(out[0]));
+  const S numbered = parse_numbered("1. " + std::string(5000, 'a') + "\n2. fox");
+  EXPECT_EQ(numbered, (S{std::string(kMaxLabelBytes, 'a'), "fox"}));
+  const std::string exact(kMaxLabelBytes, 'b');
+  EXPECT_EQ(normalize_labels(S{exact}), (S{exact}));
+}
+
 }  // namespace
 }  // namespace ants::text
