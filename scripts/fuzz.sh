@@ -36,7 +36,7 @@ build() {
 run_one() {
   local t=$1; shift
   local work="$BUILD/corpus/$t" dict
-  mkdir -p "$work" "$BUILD/artifacts" "$BUILD/logs"
+  mkdir -p "$work" "$CORPUS/$t" "$BUILD/artifacts" "$BUILD/logs"
   rm -f "$BUILD/artifacts/$t-"*
   dict=$(dict_of "$t")
   local args=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/$t-")
@@ -48,9 +48,10 @@ run_one() {
 report_one() {
   local t=$1 rc=$2 log="$BUILD/logs/$1.log"
   local execs cov corpus
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-  corpus=$(find "$BUILD/corpus/$t" "$CORPUS/$t" -type f | wc -l)
+  # A target that stopped before fuzzing (no binary, a bad flag) has none of these lines.
+  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1 || true)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}' || true)
+  corpus=$(find "$BUILD/corpus/$t" "$CORPUS/$t" -type f 2>/dev/null | wc -l || true)
   printf '%-14s %10s execs  %6s edges  %5s inputs  %s\n' "$t" "${execs:-?}" "${cov:-?}" "$corpus" \
     "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)"
   if [ "$rc" -ne 0 ]; then
@@ -63,14 +64,15 @@ report_one() {
   fi
 }
 
-# run_all FLAGS...: every target (or $ONLY), two at a time; returns non-zero when one failed.
+# run_all FLAGS...: every target (or $ONLY), two at a time (each may use 2 GiB); returns non-zero
+# when one failed.
 run_all() {
   local failed=0 pids=() names=() t i
   local list=("${TARGETS[@]}")
   [ -n "${ONLY:-}" ] && list=("$ONLY")
   for t in "${list[@]}"; do
     run_one "$t" "$@" & pids+=($!); names+=("$t")
-    if [ ${#pids[@]} -ge "$(nproc)" ]; then
+    if [ ${#pids[@]} -ge 2 ]; then
       wait "${pids[0]}" && rc=0 || rc=$?; report_one "${names[0]}" "$rc"; [ "$rc" -eq 0 ] || failed=1
       pids=("${pids[@]:1}"); names=("${names[@]:1}")
     fi

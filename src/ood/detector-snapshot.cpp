@@ -156,7 +156,7 @@ bool all_finite(const std::vector<float>& v) {
 
 // What the detector relies on about its state, which a file made by hand, or damaged behind a
 // recomputed checksum, may break: class indices in range, counts that agree, finite numbers.
-void check_state(const ood::DetectorState& s, size_t n_classes, size_t queue_cap, const std::string& where) {
+void check_state(const ood::DetectorState& s, size_t n_classes, const std::string& where) {
   const auto bad = [&](const std::string& what) { core::fail(ErrorCode::format, where, "corrupt snapshot: " + what); };
   const auto is_class = [&](int c) { return c >= 0 && static_cast<size_t>(c) < n_classes; };
   if (s.t < 0 || s.e < 0 || s.images < 0 || s.vsnl_updates < 0 || s.fused_count < 0 || s.describe_requests < 0 ||
@@ -180,7 +180,6 @@ void check_state(const ood::DetectorState& s, size_t n_classes, size_t queue_cap
     bad("candidate images and predictions disagree");
   for (const auto& [cls, labels] : s.cache)
     if (!is_class(cls)) bad("VSNL cache names class " + std::to_string(cls));
-  if (s.far.rows > queue_cap) bad("ENS bank larger than its capacity");
 }
 
 }  // namespace
@@ -209,7 +208,7 @@ void AntsDetector::restore_bytes(std::string_view bytes, const std::string& wher
   read_banks(env.payload, impl_->id_texts.dim, s, where);
   if (s.far_labels.size() != s.far.rows || s.near_labels.size() != s.near.rows)
     core::fail(ErrorCode::format, where, "snapshot bank and label counts differ");
-  check_state(s, impl_->class_names.size(), impl_->opt.queue_cap, where);
+  check_state(s, impl_->class_names.size(), where);
   if (impl_->mllm != nullptr) impl_->mllm->poll();  // late answers belong to the stream before
   impl_->s = std::move(s);
 }

@@ -32,11 +32,12 @@ std::string_view strip(std::string_view s) {
   return s;
 }
 
-// At most kMaxLabelBytes, cut before a UTF-8 continuation byte so no character is split.
+// At most kMaxLabelBytes, cut before a UTF-8 continuation byte so no character is split (at most
+// 3 steps back: invalid UTF-8 is cut where it is).
 std::string_view cap_length(std::string_view s) {
   if (s.size() <= kMaxLabelBytes) return s;
   size_t end = kMaxLabelBytes;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  for (int back = 0; back < 3 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80; ++back) --end;
   return s.substr(0, end);
 }
 
@@ -44,7 +45,8 @@ std::string normalize_one(std::string_view item) {
   std::string_view s = strip(item);
   while (!s.empty() && s.back() == '.') s.remove_suffix(1);
   std::string label = collapse_whitespace(s);
-  if (label.size() > kMaxLabelBytes) label = collapse_whitespace(cap_length(label));
+  // The cut may leave a trailing space or '.': normalised again (it is short now).
+  if (label.size() > kMaxLabelBytes) label = normalize_one(cap_length(label));
   return label;
 }
 

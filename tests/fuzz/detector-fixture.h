@@ -20,7 +20,10 @@ inline FeatureMatrix random_rows(size_t rows, int dim, uint32_t seed) {
   FeatureMatrix m{rows, dim, std::vector<float>(rows * static_cast<size_t>(dim))};
   for (size_t r = 0; r < rows; ++r) {
     float norm = 0;
-    for (int c = 0; c < dim; ++c) norm += (m.row(r)[c] = normal(rng)) * m.row(r)[c];
+    for (int c = 0; c < dim; ++c) {
+      m.row(r)[c] = normal(rng);
+      norm += m.row(r)[c] * m.row(r)[c];
+    }
     for (int c = 0; c < dim; ++c) m.row(r)[c] /= std::sqrt(norm);
   }
   return m;

@@ -386,6 +386,22 @@ TEST(AntsDetector, RestoreRefusesAnInconsistentStateBehindAValidChecksum) {
   a.run("OIOJ", 2);
 }
 
+// With --neglabel-init the ENS bank starts as the whole NegLabel bank, which may exceed the
+// capacity: such a snapshot is the detector's own and must restore.
+TEST(AntsDetector, ANegLabelInitialisedBankLargerThanTheCapacityRestores) {
+  DetectorOptions o = quick_options();
+  o.neglabel_init = true;
+  o.queue_cap = 2;
+  o.group_num = 1;
+  const FeatureMatrix negatives = rows({{0, 0, 1, 0}, {0, 0, 0, 1}, {0, 0, 0.6f, 0.8f}});
+  AntsDetector a(rows({{1, 0, 0, 0}, {0, 1, 0, 0}}), negatives, kScale, {"cat", "dog"}, encode, nullptr, o);
+  AntsDetector b(rows({{1, 0, 0, 0}, {0, 1, 0, 0}}), negatives, kScale, {"cat", "dog"}, encode, nullptr, o);
+  ASSERT_EQ(a.stats().far_rows, 3u);
+  b.restore_bytes(a.snapshot_bytes(), "neglabel-init.snap");
+  EXPECT_EQ(b.stats().far_rows, 3u);
+  EXPECT_EQ(b.snapshot_bytes(), a.snapshot_bytes());
+}
+
 // File names are bytes: a pending ENS candidate whose name is not UTF-8 is described after a
 // restore under exactly its own name, and the label made from it survives the next snapshot.
 TEST(AntsDetector, SnapshotsKeepFileNamesThatAreNotUtf8ByteExactly) {

@@ -42,6 +42,10 @@ TEST(Labels, LongLabelsAreCutAtACharacterBoundary) {
   EXPECT_TRUE(long_label.starts_with(out[0]));
   const S numbered = parse_numbered("1. " + std::string(5000, 'a') + "\n2. fox");
   EXPECT_EQ(numbered, (S{std::string(kMaxLabelBytes, 'a'), "fox"}));
+  // Invalid UTF-8 is cut where it is (a label of continuation bytes is not dropped), and what
+  // the cut exposes is normalised again.
+  EXPECT_EQ(normalize_labels(S{"a" + std::string(2000, '\x80')})[0].size(), kMaxLabelBytes - 3);
+  EXPECT_EQ(normalize_labels(S{std::string(kMaxLabelBytes - 1, 'c') + ". d"}), (S{std::string(kMaxLabelBytes - 1, 'c')}));
   const std::string exact(kMaxLabelBytes, 'b');
   EXPECT_EQ(normalize_labels(S{exact}), (S{exact}));
 }
