@@ -58,6 +58,7 @@ int run_eval_command(EvalArgs& a) {
   eo.seeds = parse_seeds(a.seeds, a.seed);
   eo.batch = a.scoring.batch;
   eo.features = to_embed_options(a.scoring, *model);
+  eo.features.require_cached = a.require_cached;
   std::optional<Progress> progress;
   std::string current;
   const EvalResult r = run_eval(*model, scorer, id_images, sets, eo, [&](const std::string& set, size_t done, size_t total) {
@@ -96,6 +97,8 @@ void add_eval_commands(CLI::App& app, int& rc) {
                                       "negatives.json, run.json, report.html)")->required();
   cmd->add_option("--seed", a->seed, "stream shuffle seed (default: 0)");
   cmd->add_option("--seeds", a->seeds, "several seeds, e.g. 0,1,2: mean and sample std of each metric");
+  cmd->add_flag("--require-cached", a->require_cached,
+                "score only from cached image embeddings; any missing: exit 2 naming how many (no CLIP work)");
   cmd->callback([a, &rc] { rc = run_eval_command(*a); });
 }
 

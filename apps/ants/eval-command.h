@@ -18,6 +18,7 @@ struct EvalArgs {
   std::string id, out, data_root, seeds;
   std::vector<std::string> ood;
   uint32_t seed = 0;
+  bool require_cached = false;
 };
 
 // Runs the evaluation and writes every output file into a.out; returns the exit code.

@@ -26,6 +26,8 @@ struct ImageEmbedOptions {
   std::string preprocess_name;   // part of the cache key ("clip", "openood")
   CacheOptions cache;            // per image: model, precision, preprocessing and content hash
   uint64_t max_pixels = kDefaultMaxPixels;  // larger images are error rows (decoded or given as pixels)
+  bool require_cached = false;   // no CLIP work: an image that decodes but has no cache entry is an
+                                 // error row and is listed in EmbedReport::not_cached
 };
 
 // The model's preprocessing under a preset name: "clip" (resize to the input size, centre crop)
@@ -42,6 +44,7 @@ struct EmbedReport {
   std::vector<std::string> warnings;  // cache problems (a damaged entry is recomputed); the first
                                       // 20, then one line counting the rest
   bool cancelled = false;             // stopped by the cancel hook
+  std::vector<std::string> not_cached;  // require_cached: the images with no cache entry, in order
 };
 
 // One result per image, in order. Each image is read once (hashed for the cache, decoded on a

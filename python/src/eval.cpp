@@ -37,7 +37,7 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
                const py::object& data_root, const py::object& out, const std::vector<uint32_t>& seeds,
                const std::string& method, const py::object& mode, const py::object& preset, const py::object& mllm,
                const py::object& negatives, size_t batch, const std::string& preprocess, int infer_batch,
-               const std::string& mllm_parse, const py::object& progress, py::kwargs options) {
+               const std::string& mllm_parse, bool require_cached, const py::object& progress, py::kwargs options) {
   py::dict kw(options);
   const uint64_t max_pixels = take_max_pixels(kw);
   const ScorerOptions so = scorer_options(method, mode, preset, negatives, kw);
@@ -55,6 +55,7 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
   eo.batch = batch;
   eo.features = image_embed_options(model, preprocess, infer_batch, so.neglabel.cache);
   eo.features.max_pixels = max_pixels;
+  eo.features.require_cached = require_cached;
   const std::vector<std::string> names = class_names(classes);
   Interrupt interrupt;
   const ProgressFn report = interrupt.progress(progress);
@@ -88,7 +89,8 @@ void bind_eval(py::module_& m) {
         py::arg("out") = py::none(), py::arg("seeds") = std::vector<uint32_t>{0}, py::arg("method") = "ants",
         py::arg("mode") = py::none(), py::arg("preset") = py::none(), py::arg("mllm") = py::none(),
         py::arg("negatives") = py::none(), py::arg("batch") = 256, py::arg("preprocess") = "openood",
-        py::arg("infer_batch") = 32, py::arg("mllm_parse") = "lenient", py::arg("progress") = py::none(),
+        py::arg("infer_batch") = 32, py::arg("mllm_parse") = "lenient", py::arg("require_cached") = false,
+        py::arg("progress") = py::none(),
         "`ants eval`: OOD metrics (percent) of ID + OOD image sets, the OpenOOD v1.5 protocol. id: an image\n"
         "list or folder; ood: ['NAME=LIST[:near|far]', ...] or {name: list}; out: write the files and report there.\n"
         "Returns the metrics dict `ants eval` prints. Other keywords: the detector options of ants.Detector.");

@@ -74,6 +74,13 @@ def test_eval_returns_what_ants_eval_prints_and_writes_its_files(clip, cli, tiny
     unwritten = ants.eval(clip, str(tmp_path / "classes.txt"), id_list, [f"textures={ood_list}:far"], seeds=[0, 1],
                           batch=8, cache_dir=text_cache, count=300, min_candidates=5, near_start=2, near_interval=2)
     assert unwritten == want
+    from_cache = ants.eval(clip, str(tmp_path / "classes.txt"), id_list, [f"textures={ood_list}:far"], seeds=[0, 1],
+                           batch=8, cache_dir=text_cache, count=300, min_candidates=5, near_start=2, near_interval=2,
+                           require_cached=True)
+    assert from_cache == want
+    with pytest.raises(ants.Error, match="images are not in the embedding cache"):
+        ants.eval(clip, classes, id_list, [f"textures={ood_list}:far"], method="mcm", cache_dir=tmp_path / "empty",
+                  require_cached=True)
     run = json.loads((tmp_path / "py" / "run.json").read_text())
     assert run["ants_version"] == ants.__version__ and run["mllm"] is None
     with pytest.raises(ants.Error, match="missing.txt"):

@@ -38,6 +38,12 @@ Embedded embed_all(const ClipModel& model, const std::vector<LabeledImage>& id_i
   e.results = embed_image_files(model, files, o.features, [&](size_t done, size_t total) {
     if (progress) progress("embedding", done, total);
   }, &report, cancel);
+  if (!report.not_cached.empty() && !report.cancelled) {
+    core::fail(ErrorCode::invalid_argument, "--require-cached",
+               std::to_string(report.not_cached.size()) + " of " + std::to_string(files.size()) +
+                   " images are not in the embedding cache (e.g. " + report.not_cached.front() +
+                   "); embed them first with the same model, precision and preprocessing");
+  }
   r.cache_hits = report.cache_hits;
   r.warnings = std::move(report.warnings);
   r.cancelled = report.cancelled;

@@ -30,6 +30,7 @@ struct PreparedBatch {
   std::vector<size_t> to_encode;        // positions whose pixels are in `pixels`, in order
   std::vector<float> pixels;
   std::vector<std::string> warnings;
+  std::vector<std::string> not_cached;
   size_t hits = 0;
 };
 
@@ -64,6 +65,11 @@ class Embedder {
           core::fail(ErrorCode::unsupported, ref.name, "image too large (limit " + std::to_string(opt_.max_pixels) + " pixels: --max-pixels)");
         const ImageRGB8 img = ref.pixels ? ImageRGB8{} : decode_image_memory(
             {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, ref.name, opt_.max_pixels);
+        if (opt_.require_cached) {  // decoded, so an unreadable image stays an ordinary error row
+          b.not_cached.push_back(ref.name);
+          r.error = ref.name + ": not in the embedding cache (required)";
+          continue;
+        }
         b.pixels.resize(b.pixels.size() + per_image);
         preprocess_image(ref.pixels ? *ref.pixels : img, pp, b.pixels.data() + b.pixels.size() - per_image);
         b.to_encode.push_back(i);
@@ -119,6 +125,8 @@ void add_warnings(std::vector<std::string>& to, const std::vector<std::string>& 
 
 void check_options(const ClipModel& model, const ImageEmbedOptions& o) {
   if (o.infer_batch <= 0) core::fail(ErrorCode::invalid_argument, "infer batch", "must be positive");
+  if (o.require_cached && !o.cache.enabled)
+    core::fail(ErrorCode::invalid_argument, "require cached", "needs the embedding cache (not --no-cache)");
   if (o.preprocess.crop_size != model.info().image_size) {
     core::fail(ErrorCode::invalid_argument, "preprocess",
                "crop size " + std::to_string(o.preprocess.crop_size) + " differs from the model's image size " +
@@ -175,6 +183,7 @@ std::vector<ImageEmbedding> embed_images(const ClipModel& model, const std::vect
     if (first + batch < n) next = launch(first + batch);
     embedder.encode(cur);
     rep.cache_hits += cur.hits;
+    rep.not_cached.insert(rep.not_cached.end(), cur.not_cached.begin(), cur.not_cached.end());
     add_warnings(rep.warnings, cur.warnings, dropped);
     for (auto& r : cur.results) out.push_back(std::move(r));
     if (progress) progress(out.size(), n);

@@ -374,6 +374,11 @@ TEST_F(DetectEvalCli, ConfigurationErrorsExitWithTwoAndMissingImagesAreOneFailed
                                     "x=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "o").string()},
                                    scoring_args())),
                       "missing.txt");
+  expect_config_error(run_cli(with({"eval", "--quiet", "--require-cached", "--id", (dir_ / "id.txt").string(), "--data-root",
+                                    (dir_ / "images").string(), "--ood", "x=" + (dir_ / "images" / "ood").string(),
+                                    "--out", (dir_ / "o").string()},
+                                   scoring_args())),
+                      "images are not in the embedding cache (e.g. ");
 
   const std::string missing = (dir_ / "missing.jpg").string();
   const auto r = run_cli(with({"detect", "--method", "mcm"}, with(scoring_args(), {image, missing})));

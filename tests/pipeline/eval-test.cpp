@@ -121,6 +121,41 @@ TEST_F(PipelineModel, EvalRefusesDuplicateSetNamesForeignLabelsAndUnreadableSets
 }
 
 
+// The sharded pipeline's scoring stage: from cached image embeddings only. Missing ones are a
+// configuration error naming how many and one of them, before any CLIP work; once cached, the
+// results equal a normal eval's, and an unreadable image is an ordinary skipped image.
+TEST_F(PipelineModel, EvalRequireCachedScoresOnlyFromTheCache) {
+  OodScorer scorer(*model_, demo_class_names(), scorer_options(), nullptr);
+  const OodSet set{"textures", "far", ood_};
+  EvalOptions eo = eval_options();
+  eo.features.require_cached = true;
+  try {
+    run_eval(*model_, scorer, id_, {set}, eo);
+    ADD_FAILURE() << "an empty cache was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    const std::string what = e.what();
+    const size_t readable = id_.size() + ood_.size() - 1;  // broken.png is not an image
+    EXPECT_NE(what.find(std::to_string(readable) + " of " + std::to_string(readable + 1) +
+                        " images are not in the embedding cache (e.g. "),
+              std::string::npos)
+        << what;
+  }
+  EXPECT_FALSE(fs::exists(eo.features.cache.dir / "image-embeddings"));  // nothing computed
+  const EvalResult computed = run_eval(*model_, scorer, id_, {set}, eval_options());
+  const EvalResult cached = run_eval(*model_, scorer, id_, {set}, eo);
+  ASSERT_EQ(cached.runs.size(), computed.runs.size());
+  for (size_t i = 0; i < cached.runs.size(); ++i) {
+    EXPECT_EQ(cached.runs[i].metrics.auroc, computed.runs[i].metrics.auroc);
+    EXPECT_EQ(cached.runs[i].scores.size(), computed.runs[i].scores.size());
+  }
+  EXPECT_EQ(cached.cache_hits, id_.size() + ood_.size() - 1);
+  ASSERT_EQ(cached.failed.size(), 1u);
+  EXPECT_NE(cached.failed[0].file.find("broken.png"), std::string::npos);
+  eo.features.cache.enabled = false;
+  EXPECT_THROW(run_eval(*model_, scorer, id_, {set}, eo), Error);
+}
+
 // Every front end records a run the same way: the facts, the warnings, and metrics.json's object
 // with or without writing it.
 TEST_F(PipelineModel, EvalRunInfoRecordsTheFactsAndMetricsNeedNoFiles) {
