@@ -13,5 +13,6 @@ void add_detect_commands(CLI::App& app, int& exit_code);
 void add_eval_commands(CLI::App& app, int& exit_code);
 void add_demo_commands(CLI::App& app, int& exit_code);
 void add_report_commands(CLI::App& app, int& exit_code);
+void add_cache_images_commands(CLI::App& app, int& exit_code);
 
 }  // namespace ants::cli

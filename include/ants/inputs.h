@@ -37,6 +37,16 @@ ANTS_API std::vector<LabeledImage> read_image_list(const std::filesystem::path& 
 ANTS_API std::vector<LabeledImage> read_image_set(const std::filesystem::path& path,
                                                   const std::filesystem::path& data_root, bool ood);
 
+// The distinct images of `inputs`, byte-sorted: a directory gives the images under it, a file
+// with an image extension is an image, any other file is an OpenOOD image list read against
+// `data_root` (paths formed as read_image_set forms them, so they are the files eval embeds).
+ANTS_API std::vector<std::string> distinct_images(const std::vector<std::string>& inputs,
+                                                  const std::filesystem::path& data_root);
+// Shard `index` (0-based) of `count`: the paths at positions ≡ index (mod count). Disjoint and
+// covering over every index, and independent of timing. Throws Error(invalid_argument) unless
+// index < count.
+ANTS_API std::vector<std::string> shard_of(const std::vector<std::string>& paths, size_t index, size_t count);
+
 // The built-in lists "imagenet" (the reference's 1000 CLIP names), "cifar10", "cifar100", or else
 // a class-list file (read_class_list). Throws Error(invalid_argument) when it is neither.
 ANTS_API std::vector<std::string> load_classes(const std::string& name_or_file,

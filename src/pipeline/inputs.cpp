@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <set>
 
 #include "core/embedded-file.h"
 #include "core/error.h"
@@ -99,6 +100,29 @@ std::vector<LabeledImage> read_image_set(const fs::path& path, const fs::path& d
                "an image, not an image list (`path label` lines) or a directory");
   }
   return read_image_list(path, data_root, ood);
+}
+
+std::vector<std::string> distinct_images(const std::vector<std::string>& inputs, const fs::path& data_root) {
+  std::set<std::string> all;
+  for (const auto& input : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(input, ec) || has_image_extension(input)) {
+      for (auto& f : collect_image_files({input})) all.insert(std::move(f));
+    } else {
+      for (auto& im : read_image_list(input, data_root, /*ood=*/true)) all.insert(std::move(im.file));
+    }
+  }
+  return {all.begin(), all.end()};
+}
+
+std::vector<std::string> shard_of(const std::vector<std::string>& paths, size_t index, size_t count) {
+  if (count == 0 || index >= count) {
+    core::fail(ErrorCode::invalid_argument, "shard",
+               std::to_string(index) + "/" + std::to_string(count) + ": expected I/N with 0 <= I < N");
+  }
+  std::vector<std::string> out;
+  for (size_t i = index; i < paths.size(); i += count) out.push_back(paths[i]);
+  return out;
 }
 
 std::vector<std::string> builtin_class_list_names() { return {"imagenet", "cifar10", "cifar100"}; }

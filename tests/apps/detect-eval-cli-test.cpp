@@ -247,6 +247,43 @@ TEST_F(DetectEvalCli, StateFilesKeepFileNamesThatAreNotUtf8) {
   EXPECT_NE(full.out.find("-\xff\xfe-"), std::string::npos);  // the rows name the files byte-exactly
 }
 
+// The sharded pipeline without a scheduler: two cache-images shards fill the cache (disjoint,
+// covering), and eval --require-cached then equals a plain eval.
+TEST_F(DetectEvalCli, CacheImagesShardsThenEvalRequireCachedEqualsAPlainEval) {
+  const std::vector<std::string> model = {"--model", test::tiny_model_dir().string(), "--precision", "fp32",
+                                          "--cache-dir", (dir_ / "cache").string(), "--quiet", "--data-root",
+                                          (dir_ / "images").string()};
+  const std::vector<std::string> inputs = {(dir_ / "id.txt").string(), (dir_ / "images" / "ood").string()};
+  int computed = 0, failed = 0, images = 0;
+  for (const char* shard : {"0/2", "1/2"}) {
+    const auto r = run_cli(with(with({"cache-images", "--shard", shard}, model), inputs));
+    const auto j = r.json_lines().at(0);
+    EXPECT_EQ(r.code, j["failed"].get<int>() > 0 ? 1 : 0) << r.err;
+    EXPECT_EQ(j["cached"], 0);
+    computed += j["computed"].get<int>();
+    failed += j["failed"].get<int>();
+    images += j["images"].get<int>();
+  }
+  EXPECT_EQ(failed, 1);  // the corrupt file
+  EXPECT_EQ(computed + failed, images);
+  const auto again = run_cli(with(with({"cache-images", "--shard", "0/2"}, model), inputs)).json_lines().at(0);
+  EXPECT_EQ(again["computed"], 0);
+  EXPECT_EQ(again["cached"].get<int>() + again["failed"].get<int>(), again["images"].get<int>());
+  EXPECT_EQ(run_cli(with(with({"cache-images", "--shard", "2/2"}, model), inputs)).code, 2);
+
+  const auto eval = [&](const std::string& out, bool require) {
+    auto args = with({"eval", "--quiet", "--id", (dir_ / "id.txt").string(), "--data-root", (dir_ / "images").string(),
+                      "--ood", "textures=" + (dir_ / "images" / "ood").string() + ":far", "--out", out},
+                     scoring_args());
+    if (require) args.push_back("--require-cached");
+    return run_cli(args);
+  };
+  const auto from_cache = eval((dir_ / "cached").string(), true);
+  ASSERT_EQ(from_cache.code, 1) << from_cache.err;  // the corrupt file is skipped, as in any eval
+  const auto plain = eval((dir_ / "plain").string(), false);
+  EXPECT_EQ(from_cache.json_lines().at(0), plain.json_lines().at(0));
+}
+
 TEST_F(DetectEvalCli, EvalWritesConsistentFilesAndTheSecondRunReusesEmbeddings) {
   test::FakeOpenAiServer server(scripted());
   const std::string out = (dir_ / "eval").string();

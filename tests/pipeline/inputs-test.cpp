@@ -2,6 +2,8 @@
 #include <ants/pipeline.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/file-util.h"
 #include "pipeline-fixture.h"
 
@@ -23,6 +25,35 @@ TEST(PipelineInputs, DirectoriesAreWalkedRecursivelySortedAndFiltered) {
             (std::vector<std::string>{(d / "missing.jpg").string(), (d / "a.webp").string()}));
 }
 
+
+// The embedding stage of a sharded eval: the distinct images of directories, image files and
+// lists (a path named twice counts once), byte-sorted, then split by position mod N.
+TEST(PipelineInputs, DistinctImagesSplitIntoDisjointCoveringShards) {
+  const fs::path d = test::temp_dir();
+  fs::create_directories(d / "root" / "set");
+  for (const char* f : {"root/set/b.png", "root/set/a.png", "root/set/C.jpg", "root/x.webp"})
+    core::write_file_atomic(d / f, "x");
+  core::write_file_atomic(d / "list.txt", "set/a.png 0\nset/z.bmp -1\nx.webp 3\n");
+  const auto all = distinct_images({(d / "root" / "set").string(), (d / "list.txt").string(),
+                                    (d / "root" / "x.webp").string()},
+                                   d / "root");
+  const std::vector<std::string> want{(d / "root/set/C.jpg").string(), (d / "root/set/a.png").string(),
+                                      (d / "root/set/b.png").string(), (d / "root/set/z.bmp").string(),
+                                      (d / "root/x.webp").string()};
+  EXPECT_EQ(all, want);  // 'C' < 'a': bytes, not locale
+  std::vector<std::string> seen;
+  for (size_t i = 0; i < 3; ++i) {
+    const auto shard = shard_of(all, i, 3);
+    for (size_t k = 0; k < shard.size(); ++k) EXPECT_EQ(shard[k], all[i + 3 * k]);
+    seen.insert(seen.end(), shard.begin(), shard.end());
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, all);
+  EXPECT_EQ(shard_of(all, 0, 1), all);
+  EXPECT_TRUE(shard_of(all, 7, 9).empty());
+  EXPECT_THROW(shard_of(all, 3, 3), Error);
+  EXPECT_THROW(shard_of(all, 0, 0), Error);
+}
 
 TEST(PipelineInputs, ImageListsAreRelativeToTheRootAndErrorsNameTheLine) {
   const fs::path d = test::temp_dir();
