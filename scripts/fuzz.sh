@@ -5,7 +5,7 @@
 #   bash scripts/fuzz.sh run [SECONDS] [TARGET]  # each target for SECONDS (default 15), two at a
 #                                                # time; fails on a crash, leak, timeout or OOM and
 #                                                # prints the reproducer as base64 (CI)
-#   bash scripts/fuzz.sh long [SECONDS]          # each target until 10^6 runs or SECONDS (default
+#   bash scripts/fuzz.sh long [SECONDS] [TARGET] # each target until 10^6 runs or SECONDS (default
 #                                                # 300): the table of executions and coverage
 #   bash scripts/fuzz.sh seeds                   # rewrites the seeds only ants can make
 # New inputs found go to build-fuzz/corpus/TARGET, never into the repository's seeds.
@@ -90,7 +90,7 @@ case "${1:-run}" in
     ONLY=${3:-} run_all -max_total_time="${2:-15}" ;;
   long)
     [ -x "$BUILD/tests/fuzz/fuzz-tokenizer" ] || build
-    run_all -max_total_time="${2:-300}" -runs=1000000 ;;
+    ONLY=${3:-} run_all -max_total_time="${2:-300}" -runs=1000000 ;;
   seeds)
     [ -x "$BUILD/tests/fuzz/fuzz-tokenizer" ] || build
     for t in "${MADE_SEEDS[@]}"; do
@@ -98,5 +98,5 @@ case "${1:-run}" in
       ANTS_FUZZ_WRITE_SEEDS="$PWD/$CORPUS/$t" "$BUILD/tests/fuzz/fuzz-$t" >/dev/null 2>&1
     done
     du -sh "$CORPUS" ;;
-  *) echo "usage: bash scripts/fuzz.sh build|run [SECONDS] [TARGET]|long [SECONDS]|seeds" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/fuzz.sh build|run [SECONDS] [TARGET]|long [SECONDS] [TARGET]|seeds" >&2; exit 2 ;;
 esac

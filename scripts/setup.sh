@@ -10,6 +10,7 @@ PACKAGES=(
   nlohmann-json3-dev     # JSON: configs, safetensors headers, CLI output
   libcli11-dev           # command-line parsing
   libutf8proc-dev        # Unicode normalisation and categories for the tokenizer
+  libpcre2-dev           # ftfy's mojibake heuristics (its regular expressions) in the tokenizer
   zlib1g-dev             # the built-in gzip'd CLIP BPE list
   libxxhash-dev          # content hashes for the embedding-cache keys
   libcpp-httplib-dev libssl-dev  # HTTP(S) client of the MLLM server (and the tests' fake server)

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <memory>
 
+#include "clip/text-fix-encoding.h"
 #include "core/error.h"
 
 namespace ants::clip {
@@ -240,12 +241,6 @@ std::u32string remove_terminal_escapes(std::u32string_view s) {
   return out;
 }
 
-// sloppy-windows-1252 for bytes 80..9F: Windows-1252, with its five holes kept as Latin-1.
-constexpr std::array<char32_t, 32> kCp1252C1 = {0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-                                                0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
-                                                0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-                                                0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
-
 std::u32string_view latin_ligature(char32_t c) {
   switch (c) {
     case 0x0132: return U"IJ";
@@ -312,7 +307,7 @@ bool is_ftfy_control(char32_t c) {
 // character-for-string translation that does not feed the next one except through this order.
 std::u32string translate_characters(std::u32string_view s) {
   std::u32string c1;
-  for (char32_t c : s) c1 += (c >= 0x80 && c <= 0x9F) ? kCp1252C1[c - 0x80] : c;
+  for (char32_t c : s) c1 += fix_c1_control(c);
   std::u32string lig;
   for (char32_t c : c1) {
     const std::u32string_view r = latin_ligature(c);
@@ -359,6 +354,7 @@ std::u32string remove_control_chars(std::u32string_view s) {
 std::u32string fix_segment(std::u32string text, bool unescape) {
   while (true) {
     std::u32string fixed = unescape ? ftfy_unescape_html(text) : text;
+    fixed = ftfy_fix_encoding(fixed);
     fixed = translate_characters(fixed);
     fixed = fix_line_breaks(fixed);
     fixed = remove_terminal_escapes(fixed);
@@ -415,6 +411,26 @@ void append_utf8(char32_t cp, std::string& out) {
     out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
+}
+
+size_t utf8_sequence(std::string_view bytes, size_t i, char32_t* cp) {
+  const size_t n = decode_one(bytes, i, cp);
+  const auto b = static_cast<unsigned char>(bytes[i]);
+  const bool whole = b < 0x80 || static_cast<int>(n) == lead_info(b).length;
+  return whole ? n : 0;
+}
+
+std::optional<std::u32string> decode_utf8_strict(std::string_view bytes) {
+  std::u32string out;
+  out.reserve(bytes.size());
+  for (size_t i = 0; i < bytes.size();) {
+    char32_t cp = 0;
+    const size_t n = utf8_sequence(bytes, i, &cp);
+    if (n == 0) return std::nullopt;
+    out += cp;
+    i += n;
+  }
+  return out;
 }
 
 std::string encode_utf8(std::u32string_view text) {

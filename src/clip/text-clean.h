@@ -2,6 +2,7 @@
 // over Unicode code points. Each function reproduces the Python it names exactly.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,8 +12,12 @@ namespace ants::clip {
 std::u32string decode_utf8(std::string_view bytes);
 std::string encode_utf8(std::u32string_view text);
 void append_utf8(char32_t cp, std::string& out);
+// bytes.decode("utf-8") (strict): nullopt where Python raises UnicodeDecodeError.
+std::optional<std::u32string> decode_utf8_strict(std::string_view bytes);
+// One well-formed UTF-8 sequence at bytes[i]: its length (and *cp), or 0 when it is not one.
+size_t utf8_sequence(std::string_view bytes, size_t i, char32_t* cp);
 
-// ftfy 6.1 fix_text() with its default config, minus fix_encoding (mojibake repair).
+// ftfy 6.1 fix_text() with its default config.
 std::u32string ftfy_fix_text(std::u32string_view text);
 // Python's html.unescape().
 std::u32string html_unescape(std::u32string_view text);
