@@ -13,25 +13,7 @@ OUT=build/bench
 mkdir -p "$OUT"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DANTS_BUILD_BENCH=ON >/dev/null
 cmake --build build -j"$(nproc)" --target ants_cli ants-bench >&2
-MODEL=$OUT/vit-b-16
-[ -f "$MODEL/model.safetensors" ] || build/ants make-random-model --arch vit-b-16 --out "$MODEL"
-IMAGES=$OUT/eval-images
-if [ ! -f "$IMAGES/ood/0999.jpg" ]; then
-  mkdir -p "$IMAGES/id" "$IMAGES/ood"
-  /usr/bin/python3 - "$IMAGES" <<'PY'
-import sys, numpy as np
-from PIL import Image
-rng = np.random.default_rng(0)
-y, x = np.mgrid[0:375, 0:500]
-for split in ("id", "ood"):
-    for i in range(1000):
-        if split == "id":
-            a = np.stack([(x * (i % 7 + 1)) % 256, (y * 2 + i) % 256, ((x + y) // (i % 5 + 1)) % 256], -1)
-        else:
-            a = rng.integers(0, 256, (375, 500, 3))
-        Image.fromarray(a.astype(np.uint8)).save(f"{sys.argv[1]}/{split}/{i:04d}.jpg", quality=90)
-PY
-fi
+. scripts/bench-data.sh  # MODEL (random ViT-B/16) and IMAGES (id/ and ood/, 1,000 JPEGs each)
 CACHE=$OUT/eval-cache
 PORT=${PORT:-18932}
 /usr/bin/python3 scripts/fake-mllm-server.py "$PORT" & SERVER=$!

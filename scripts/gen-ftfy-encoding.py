@@ -14,6 +14,7 @@ The ftfy source is not part of this repository; unpack the 6.1.1 wheel or tag an
   /usr/bin/python3 scripts/gen-ftfy-encoding.py --ftfy /tmp/ftfy
 """
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -56,16 +57,11 @@ def decoding_table(encoding):
 
 
 def char_set(pred):
-    """Sorted (first, last) ranges of the code points for which pred holds."""
-    ranges, start = [], None
-    for cp in range(0x110001):
-        inside = cp <= 0x10FFFF and pred(chr(cp))
-        if inside and start is None:
-            start = cp
-        elif not inside and start is not None:
-            ranges.append((start, cp - 1))
-            start = None
-    return ranges
+    """Sorted (first, last) ranges of the code points for which pred holds (gen-html-entities.py's)."""
+    spec = importlib.util.spec_from_file_location("gen_html_entities", Path(__file__).with_name("gen-html-entities.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ranges(pred)
 
 
 # Python's re on str patterns: \w is str.isalnum() or '_', \s is str.isspace(), \d isdecimal().

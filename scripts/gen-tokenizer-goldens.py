@@ -138,6 +138,9 @@ def cases():
         ("mojibake-like: latin-1 C1 controls as windows-1252", "He said \u0093yes\u0094 \u0096 and \u0081 hole"),
         ("mojibake: CESU-8 surrogates", b"\xed\xa0\xbd\xed\xb8\x80 smile".decode("latin-1")),
         ("mojibake: Java null", "a\u00c3\u00a9\u00c0\u0080 b"),
+        ("mojibake: Java null before the final newline", "\u00c3\u00a9\u00c0\nx \u00c3\u00a9\u00c0\n"),
+        ("mojibake: CESU-8 ending in a newline", moji("\U0001f60a", "cp437")[:-1] + "\u2555\nok\n"
+         + "\u00ed\u00a0\u0080\u00ed\u00b0\n"),
         ("mojibake: hole bytes in windows-1252", moji("\u00c1ngel \u00cdndice \u00d0", "sloppy-windows-1252")),
         ("mojibake: lone \u00c3 before a space", "\u00c3 bient\u00f4t, \u00c3\u00a0 la \u00a3 \u00b1 \u00ac\u00a6"),
         ("mojibake with HTML entities", "caf&Atilde;&copy; &lt;&Atilde;&copy;&gt;"),
@@ -159,7 +162,8 @@ ENCODINGS = ["cp1252", "sloppy-windows-1252", "latin-1", "sloppy-windows-1251", 
 
 def mojibake_cases(ftfy, count, seed):
     """Random sentences, some of them (or some of their words) mis-decoded, once or twice, with
-    the odd A0-as-space, lost character or stray mojibake character: fix_text and fix_encoding of each."""
+    the odd A0-as-space, lost character, stray mojibake character or second line: fix_text and
+    fix_encoding of each."""
     from ftfy import badness
 
     rng = random.Random(seed)
@@ -184,6 +188,8 @@ def mojibake_cases(ftfy, count, seed):
         if rng.random() < 0.2:
             i = rng.randrange(len(text) + 1)
             text = text[:i] + rng.choice(stray) + text[i:]
+        if rng.random() < 0.15:  # fix_text works line by line, and a line keeps its '\n'
+            text += "\n" + moji(rng.choice(WORDS), rng.choice(ENCODINGS)) + rng.choice(["", "\n"])
         out.append({"input": text, "fix_text": ftfy.fix_text(text), "fix_encoding": ftfy.fix_encoding(text)})
     return out
 

@@ -18,6 +18,7 @@ PACKAGES=(
   libjpeg62-turbo-dev libpng-dev libwebp-dev libstb-dev  # image codecs
   libgtest-dev libbenchmark-dev                          # tests, benchmarks
   clang libfuzzer-14-dev                                 # the fuzz targets (scripts/fuzz.sh)
+  slurm-wlm munge         # the Slurm pipeline's test on a single-node cluster (tests/slurm)
   chromium               # the test that renders report.html headless
   python3-dev python3-numpy python3-pytest pybind11-dev  # the Python module (import ants) and its tests
   python3-venv python3-pip python3-setuptools python3-wheel ninja-build python3-pil  # its wheel (pip wheel .), PIL inputs

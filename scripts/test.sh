@@ -2,7 +2,8 @@
 # The test suite: a Release build running every GoogleTest through ctest (all labels: unit, cli,
 # render, slow; see tests/CMakeLists.txt) and the Python module's pytest suite, an ASan+UBSan
 # build running the unit and cli tests (the ones that find memory bugs; the slow and render tests
-# are not run twice), the kill -9 / concurrency / full-disk harness (tests/crash), every libFuzzer
+# are not run twice), the kill -9 / concurrency / full-disk harness (tests/crash), the Slurm
+# pipeline on a single-node cluster (tests/slurm), every libFuzzer
 # target for 15 s (scripts/fuzz.sh), then `cmake --install`
 # and an outside project built against it with find_package(ants), and the Python package
 # installed the three ways (scripts/test-python-package.sh).
@@ -29,6 +30,10 @@ fi
 step "Crash consistency: kill -9 at seeded moments, concurrent cache users, full disk (tests/crash)"
 rm -rf build/kill-harness
 /usr/bin/python3 tests/crash/kill-harness.py --ants build/ants --work build/kill-harness --points 3
+
+step "Slurm: the sharded eval pipeline on a single-node cluster (tests/slurm)"
+rm -rf build/slurm-test
+/usr/bin/python3 tests/slurm/slurm-pipeline-test.py --ants build/ants --work build/slurm-test
 
 step "ASan+UBSan build"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DANTS_SANITIZE=ON -DANTS_WERROR=ON -DANTS_BUILD_EXAMPLES=OFF \

@@ -59,6 +59,7 @@ int run_eval_command(EvalArgs& a) {
   eo.batch = a.scoring.batch;
   eo.features = to_embed_options(a.scoring, *model);
   eo.features.require_cached = a.require_cached;
+  if (!a.runs.empty()) eo.runs = configure([&] { return parse_run_keys(a.runs); });
   std::optional<Progress> progress;
   std::string current;
   const EvalResult r = run_eval(*model, scorer, id_images, sets, eo, [&](const std::string& set, size_t done, size_t total) {
@@ -99,7 +100,24 @@ void add_eval_commands(CLI::App& app, int& rc) {
   cmd->add_option("--seeds", a->seeds, "several seeds, e.g. 0,1,2: mean and sample std of each metric");
   cmd->add_flag("--require-cached", a->require_cached,
                 "score only from cached image embeddings; any missing: exit 2 naming how many (no CLIP work)");
+  cmd->add_option("--runs", a->runs,
+                  "compute only these runs, SET:SEED[,SET:SEED...] (SET an --ood name, SEED one of --seeds); "
+                  "`ants eval-merge` puts the parts together");
   cmd->callback([a, &rc] { rc = run_eval_command(*a); });
+
+  auto* merge = app.add_subcommand(
+      "eval-merge", "merge the --out directories of `ants eval --runs` parts of one evaluation into OUT, as one "
+                    "eval over all runs writes it; prints metrics.json as one line (exit 1 when images were skipped, "
+                    "as eval)");
+  auto out = std::make_shared<std::string>();
+  auto parts = std::make_shared<std::vector<std::string>>();
+  merge->add_option("OUT", *out, "output directory")->required();
+  merge->add_option("DIR", *parts, "the parts' --out directories")->required()->check(CLI::ExistingDirectory);
+  merge->callback([out, parts, &rc] {
+    const MergedEval merged = merge_eval_outputs(*out, std::vector<fs::path>(parts->begin(), parts->end()));
+    print_json_line(json::parse(merged.metrics_json));
+    rc = merged.skipped.empty() ? 0 : kExitFailure;  // as eval: some images could not be read
+  });
 }
 
 }  // namespace ants::cli

@@ -15,7 +15,7 @@ namespace ants::cli {
 struct EvalArgs {
   ScoringCliOptions scoring;
   MllmCliOptions mllm;
-  std::string id, out, data_root, seeds;
+  std::string id, out, data_root, seeds, runs;
   std::vector<std::string> ood;
   uint32_t seed = 0;
   bool require_cached = false;

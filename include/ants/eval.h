@@ -32,10 +32,25 @@ struct OodSet {
 // (read_image_set, paths relative to `data_root`). Throws Error(invalid_argument) when malformed.
 ANTS_API OodSet parse_ood_set(const std::string& spec, const std::filesystem::path& data_root);
 
+// One (OOD set, seed) run of an evaluation.
+struct RunKey {
+  std::string set;
+  uint32_t seed = 0;
+  bool operator==(const RunKey&) const = default;
+};
+
+// "SET:SEED[,SET:SEED...]" as `eval --runs` takes it (a set name may hold ':'; the seed follows the
+// last one). Throws Error(invalid_argument) when malformed.
+ANTS_API std::vector<RunKey> parse_run_keys(const std::string& text);
+
 struct EvalOptions {
   std::vector<uint32_t> seeds{0};
   size_t batch = 256;  // detector batch
   ImageEmbedOptions features;
+  // Empty: every OOD set × seed. Otherwise only these runs (each set one of the OOD sets, each
+  // seed one of `seeds`), and only their images are embedded: one part of an evaluation spread
+  // over several processes, put together by merge_eval_outputs.
+  std::vector<RunKey> runs;
 };
 
 struct SetRun {  // one OOD set, one seed
@@ -48,7 +63,17 @@ struct SetRun {  // one OOD set, one seed
   std::vector<BatchTrace> trace;
 };
 
+// What an evaluation ran on, for run.json: how many images each list holds and a hash of its
+// files and labels, so that the parts of one evaluation can be checked to share their inputs.
+struct EvalInput {
+  std::string name, split;  // the OOD set's; name "" for the ID images
+  size_t images = 0;
+  std::string hash;         // XXH3-128 hex of the (file, label) list
+};
+
 struct EvalResult {
+  std::vector<EvalInput> inputs;              // the ID images, then every OOD set (all, not only `runs`')
+  std::vector<RunKey> selected;               // EvalOptions::runs as given (empty: all runs)
   std::vector<SetRun> runs;                   // set-major, then seed
   std::vector<ImageEmbedding> failed;         // unreadable images (file + error), each once
   std::vector<std::string> warnings;          // image-cache problems
@@ -100,6 +125,20 @@ ANTS_API std::string eval_metrics_json(const EvalResult& result, const std::vect
 ANTS_API std::string write_eval_outputs(const std::filesystem::path& out_dir, const EvalResult& result,
                                         const std::vector<OodSet>& ood_sets, const EvalOptions& options,
                                         const EvalRunInfo& info);
+
+// Puts together the --out directories of evals that each computed some runs of one evaluation
+// (`eval --runs`, e.g. one per cluster task) into `out_dir`: metrics.json, metrics.csv,
+// scores.csv, trace.csv and negatives.json exactly as one eval over all runs writes them, run.json
+// the same apart from timings, cache and MLLM counters (summed) and warnings (each part's, once),
+// and report.html. Throws
+// Error(invalid_argument) naming the directories and what differs when they come from different
+// models, options, seeds or inputs, when a run is in two of them or in none; Error(io/format)
+// naming the file that cannot be read.
+struct MergedEval {
+  std::string metrics_json;          // the metrics.json object, compact
+  std::vector<std::string> skipped;  // the evaluation's unreadable images (run.json "skipped")
+};
+ANTS_API MergedEval merge_eval_outputs(const std::filesystem::path& out_dir, const std::vector<std::filesystem::path>& parts);
 
 namespace pipeline {
 // Reads metrics.json, run.json and scores.csv (and trace.csv and negatives.json when present)

@@ -7,7 +7,7 @@
 Clip embeds texts and images as float32 numpy arrays; negatives() builds the NegLabel bank;
 Detector scores images (or your own features) with MCM, NegLabel or ANTS; MllmClient talks to an
 OpenAI-compatible server, and any Python object with describe()/similar() can be the MLLM;
-eval() runs `ants eval`; metrics() gives the OpenOOD metrics in percent. Every library error is
+eval() runs `ants eval` (or some of its runs, which eval_merge() puts together); metrics() gives the OpenOOD metrics in percent. Every library error is
 an ants.Error (a RuntimeError) with the library's one-line message. Long calls release the GIL,
 take an optional progress(done, total) callable, and stop on Ctrl-C (KeyboardInterrupt).
 """
@@ -18,10 +18,10 @@ import weakref as _weakref
 import numpy as _np
 
 from . import _ants
-from ._ants import Error, MllmClient, TextBank, __version__, demo_images, eval, metrics, negatives
+from ._ants import Error, MllmClient, TextBank, __version__, demo_images, eval, eval_merge, metrics, negatives
 
-__all__ = ["Clip", "Detector", "Error", "MllmClient", "Scores", "TextBank", "demo_images", "eval", "metrics", "negatives",
-           "__version__"]
+__all__ = ["Clip", "Detector", "Error", "MllmClient", "Scores", "TextBank", "demo_images", "eval", "eval_merge",
+           "metrics", "negatives", "__version__"]
 
 
 def _is_pil(x):

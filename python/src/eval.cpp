@@ -29,6 +29,23 @@ std::vector<std::string> ood_specs(const py::handle& ood) {
   return specs;
 }
 
+// "SET:SEED[,...]", or a list of "SET:SEED" strings or (set, seed) pairs.
+std::vector<RunKey> run_keys(const py::object& runs) {
+  if (runs.is_none()) return {};
+  if (py::isinstance<py::str>(runs)) return parse_run_keys(runs.cast<std::string>());
+  std::vector<RunKey> keys;
+  for (const auto& item : runs.cast<py::list>()) {
+    if (py::isinstance<py::str>(item)) {
+      for (auto& k : parse_run_keys(item.cast<std::string>())) keys.push_back(std::move(k));
+    } else {
+      const auto pair = item.cast<std::pair<std::string, int64_t>>();
+      if (pair.second < 0 || pair.second > 0xffffffffLL) throw py::value_error("runs: a seed is 0 to 2^32-1");
+      keys.push_back({pair.first, static_cast<uint32_t>(pair.second)});
+    }
+  }
+  return keys;
+}
+
 std::string fspath(const py::object& p) {
   return p.is_none() ? std::string() : path_of(p);
 }
@@ -37,7 +54,8 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
                const py::object& data_root, const py::object& out, const std::vector<uint32_t>& seeds,
                const std::string& method, const py::object& mode, const py::object& preset, const py::object& mllm,
                const py::object& negatives, size_t batch, const std::string& preprocess, int infer_batch,
-               const std::string& mllm_parse, bool require_cached, const py::object& progress, py::kwargs options) {
+               const std::string& mllm_parse, bool require_cached, const py::object& runs, const py::object& progress,
+               py::kwargs options) {
   py::dict kw(options);
   const uint64_t max_pixels = take_max_pixels(kw);
   const ScorerOptions so = scorer_options(method, mode, preset, negatives, kw);
@@ -56,6 +74,7 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
   eo.features = image_embed_options(model, preprocess, infer_batch, so.neglabel.cache);
   eo.features.max_pixels = max_pixels;
   eo.features.require_cached = require_cached;
+  eo.runs = run_keys(runs);
   const std::vector<std::string> names = class_names(classes);
   Interrupt interrupt;
   const ProgressFn report = interrupt.progress(progress);
@@ -82,6 +101,18 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
   return py::module_::import("json").attr("loads")(metrics);
 }
 
+py::object merge(const py::object& out, const std::vector<py::object>& parts) {
+  std::vector<std::filesystem::path> dirs;
+  for (const auto& p : parts) dirs.emplace_back(path_of(p));
+  const std::string out_dir = path_of(out);
+  std::string metrics;
+  {
+    py::gil_scoped_release release;
+    metrics = merge_eval_outputs(out_dir, dirs).metrics_json;
+  }
+  return py::module_::import("json").attr("loads")(metrics);
+}
+
 }  // namespace
 
 void bind_eval(py::module_& m) {
@@ -90,10 +121,14 @@ void bind_eval(py::module_& m) {
         py::arg("mode") = py::none(), py::arg("preset") = py::none(), py::arg("mllm") = py::none(),
         py::arg("negatives") = py::none(), py::arg("batch") = 256, py::arg("preprocess") = "openood",
         py::arg("infer_batch") = 32, py::arg("mllm_parse") = "lenient", py::arg("require_cached") = false,
-        py::arg("progress") = py::none(),
+        py::arg("runs") = py::none(), py::arg("progress") = py::none(),
         "`ants eval`: OOD metrics (percent) of ID + OOD image sets, the OpenOOD v1.5 protocol. id: an image\n"
         "list or folder; ood: ['NAME=LIST[:near|far]', ...] or {name: list}; out: write the files and report there.\n"
-        "Returns the metrics dict `ants eval` prints. Other keywords: the detector options of ants.Detector.");
+        "Returns the metrics dict `ants eval` prints. Other keywords: the detector options of ants.Detector.\n"
+        "runs: compute only these (set, seed) runs ('SET:SEED' strings or pairs); ants.eval_merge joins the parts.");
+  m.def("eval_merge", &merge, py::arg("out"), py::arg("parts"),
+        "`ants eval-merge`: the `out` directories of ants.eval(..., runs=...) parts of one evaluation merged into\n"
+        "`out` as one eval over all runs writes it. Returns the merged metrics dict.");
 }
 
 }  // namespace ants::python

@@ -87,6 +87,22 @@ def test_eval_returns_what_ants_eval_prints_and_writes_its_files(clip, cli, tiny
         ants.eval(clip, classes, tmp_path / "missing.txt", [f"textures={ood_list}"])
 
 
+def test_eval_in_parts_merges_into_the_whole_eval(clip, tmp_path):
+    id_images, classes = ants.demo_images(tmp_path / "images", 24, 16)
+    id_files = tmp_path / "id.txt"
+    id_files.write_text("".join(f"{f} {label}\n" for f, label in id_images))
+    ood_files = tmp_path / "images" / "ood"
+    common = dict(seeds=[0, 1], method="mcm", batch=8)
+    ood = [f"textures={ood_files}:far", f"again={ood_files}:near"]
+    whole = ants.eval(clip, classes, id_files, ood, out=tmp_path / "whole", **common)
+    ants.eval(clip, classes, id_files, ood, out=tmp_path / "p0", runs="textures:0,again:1", **common)
+    ants.eval(clip, classes, id_files, ood, out=tmp_path / "p1", runs=[("textures", 1), "again:0"], **common)
+    assert ants.eval_merge(tmp_path / "merged", [tmp_path / "p0", tmp_path / "p1"]) == whole
+    assert (tmp_path / "merged" / "scores.csv").read_text() == (tmp_path / "whole" / "scores.csv").read_text()
+    with pytest.raises(ants.Error, match="in none of the directories"):
+        ants.eval_merge(tmp_path / "m2", [tmp_path / "p0"])
+
+
 def test_eval_refuses_an_asynchronous_client(clip, demo, tmp_path):
     id_files, ood_files, classes = demo
     with pytest.raises(ValueError, match="synchronous"):

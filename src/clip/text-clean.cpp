@@ -420,19 +420,6 @@ size_t utf8_sequence(std::string_view bytes, size_t i, char32_t* cp) {
   return whole ? n : 0;
 }
 
-std::optional<std::u32string> decode_utf8_strict(std::string_view bytes) {
-  std::u32string out;
-  out.reserve(bytes.size());
-  for (size_t i = 0; i < bytes.size();) {
-    char32_t cp = 0;
-    const size_t n = utf8_sequence(bytes, i, &cp);
-    if (n == 0) return std::nullopt;
-    out += cp;
-    i += n;
-  }
-  return out;
-}
-
 std::string encode_utf8(std::u32string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -2,7 +2,6 @@
 // over Unicode code points. Each function reproduces the Python it names exactly.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,8 +11,6 @@ namespace ants::clip {
 std::u32string decode_utf8(std::string_view bytes);
 std::string encode_utf8(std::u32string_view text);
 void append_utf8(char32_t cp, std::string& out);
-// bytes.decode("utf-8") (strict): nullopt where Python raises UnicodeDecodeError.
-std::optional<std::u32string> decode_utf8_strict(std::string_view bytes);
 // One well-formed UTF-8 sequence at bytes[i]: its length (and *cp), or 0 when it is not one.
 size_t utf8_sequence(std::string_view bytes, size_t i, char32_t* cp);
 

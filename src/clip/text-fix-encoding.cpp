@@ -198,19 +198,24 @@ std::optional<std::string> charmap_encode(std::u32string_view text, size_t encod
 
 bool is_sloppy(size_t encoding) { return std::string_view(kCharmapNames[encoding]).rfind("sloppy", 0) == 0; }
 
-// bytes.decode("utf-8-variants") (ftfy.bad_codecs.utf8_variants), strict: UTF-8 that may also
-// hold Java's C0 80 for U+0000 and CESU-8 surrogate pairs; anything else invalid fails.
-std::optional<std::u32string> decode_utf8_variants(std::string_view bytes) {
+// bytes.decode("utf-8"), strict: nullopt where Python raises UnicodeDecodeError. With
+// `variants`, bytes.decode("utf-8-variants") (ftfy.bad_codecs.utf8_variants), which also takes
+// Java's C0 80 for U+0000 and CESU-8 surrogate pairs. Its patterns end their sequences with
+// `([\x80-\xbf]|$)`, and Python's `$` also matches before a final newline, so a last byte '\n'
+// completes a sequence too (and is consumed by it).
+std::optional<std::u32string> decode_utf8(std::string_view bytes, bool variants) {
   auto at = [&](size_t i, unsigned lo, unsigned hi) {
     return i < bytes.size() && static_cast<unsigned char>(bytes[i]) >= lo && static_cast<unsigned char>(bytes[i]) <= hi;
   };
+  auto last_or_continuation = [&](size_t i) { return at(i, 0x80, 0xBF) || (i + 1 == bytes.size() && bytes[i] == '\n'); };
   std::u32string out;
+  out.reserve(bytes.size());
   for (size_t i = 0; i < bytes.size();) {
-    if (at(i, 0xC0, 0xC0) && at(i + 1, 0x80, 0x80)) {
+    if (variants && at(i, 0xC0, 0xC0) && (at(i + 1, 0x80, 0x80) || (i + 2 == bytes.size() && bytes[i + 1] == '\n'))) {
       out += U'\0';
       i += 2;
-    } else if (at(i, 0xED, 0xED) && at(i + 1, 0xA0, 0xAF) && at(i + 2, 0x80, 0xBF) && at(i + 3, 0xED, 0xED) &&
-               at(i + 4, 0xB0, 0xBF) && at(i + 5, 0x80, 0xBF)) {
+    } else if (variants && at(i, 0xED, 0xED) && at(i + 1, 0xA0, 0xAF) && at(i + 2, 0x80, 0xBF) &&
+               at(i + 3, 0xED, 0xED) && at(i + 4, 0xB0, 0xBF) && last_or_continuation(i + 5)) {
       auto u = [&](size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(bytes[i + k])); };
       out += ((u(1) & 0x0F) << 16) + ((u(2) & 0x3F) << 10) + ((u(4) & 0x0F) << 6) + (u(5) & 0x3F) + 0x10000;
       i += 6;
@@ -278,7 +283,7 @@ std::optional<std::u32string> redecode_as_utf8(std::u32string_view text) {
     if (altered_utf8_re().search(*bytes)) *bytes = restore_byte_a0(*bytes);
     if (is_sloppy(e)) *bytes = replace_lossy_sequences(*bytes);
     const bool variants = bytes->find_first_of("\xed\xc0") != std::string::npos;
-    std::optional<std::u32string> decoded = variants ? decode_utf8_variants(*bytes) : decode_utf8_strict(*bytes);
+    std::optional<std::u32string> decoded = decode_utf8(*bytes, variants);
     if (decoded) return decoded;
   }
   return std::nullopt;

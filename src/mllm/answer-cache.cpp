@@ -1,8 +1,10 @@
 #include "mllm/answer-cache.h"
 
 #include <sqlite3.h>
+#include <sys/vfs.h>
 
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 
@@ -12,7 +14,38 @@ namespace ants::mllm {
 
 namespace {
 constexpr int kBusyTimeoutMs = 5000;
+
+// statfs f_type magic numbers of network and FUSE filesystems (linux/magic.h and the projects').
+struct FsMagic {
+  int64_t magic;
+  const char* name;
+};
+constexpr FsMagic kNetworkFilesystems[] = {
+    {0x6969, "nfs"},           {0x517B, "smb"},     {0xFF534D42, "cifs"},   {0xFE534D42, "smb2"},
+    {0x0BD00BD0, "lustre"},    {0x47504653, "gpfs"}, {0x19830326, "beegfs"}, {0x00C36400, "ceph"},
+    {0x5346414F, "afs"},       {0x01021997, "9p"},   {0x65735546, "fuse"},
+};
+
+// The directory holding `path` (or the nearest one that exists).
+std::filesystem::path existing_dir(const std::filesystem::path& path) {
+  std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
+  std::error_code ec;
+  while (!dir.empty() && !std::filesystem::exists(dir, ec) && dir != dir.root_path()) dir = dir.parent_path();
+  return dir;
+}
 }  // namespace
+
+const char* network_filesystem_name(int64_t statfs_magic) {
+  for (const FsMagic& m : kNetworkFilesystems)
+    if (m.magic == statfs_magic) return m.name;
+  return nullptr;
+}
+
+const char* network_filesystem_of(const std::filesystem::path& path) {
+  struct statfs st {};
+  if (statfs(existing_dir(path).c_str(), &st) != 0) return nullptr;
+  return network_filesystem_name(static_cast<int64_t>(static_cast<uint32_t>(st.f_type)));
+}
 
 struct AnswerCache::Impl {
   std::filesystem::path path;
@@ -21,6 +54,7 @@ struct AnswerCache::Impl {
   sqlite3_stmt* insert = nullptr;
   mutable std::mutex mu;
   std::string error;
+  const char* network_fs = nullptr;  // set: one process at a time (see set_up)
 
   ~Impl() {
     sqlite3_finalize(select);
@@ -40,7 +74,14 @@ struct AnswerCache::Impl {
     check(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr),
           "cannot open the MLLM answer cache");
     check(sqlite3_busy_timeout(db, kBusyTimeoutMs), "busy timeout");
-    check(set_up(), "cannot set up the MLLM answer cache");
+    const int rc = set_up();
+    if (network_fs && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)) {
+      core::fail(ErrorCode::io, path.string(),
+                 std::string("the MLLM answer cache is on a network filesystem (") + network_fs +
+                     "), where ants opens it for one process at a time, and another process has it open: give each "
+                     "task its own --mllm-cache FILE");
+    }
+    check(rc, "cannot set up the MLLM answer cache");
     check(sqlite3_prepare_v2(db, "SELECT answer FROM answers WHERE key = ?1", -1, &select, nullptr), "prepare");
     check(sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO answers VALUES (?1, ?2, ?3, ?4, ?5)", -1, &insert, nullptr),
           "prepare");
@@ -49,14 +90,18 @@ struct AnswerCache::Impl {
   // Switching to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once, without
   // its busy handler, when two processes set the same new file up together (two evals sharing a
   // cache directory): retry for as long as the busy timeout.
+  // WAL's shared memory (the -shm file) does not work across the hosts of a network filesystem.
+  // There the file is opened in EXCLUSIVE locking mode, which keeps the WAL index in the
+  // process's memory and the file locked until it is closed: safe, one process at a time.
   int set_up() {
-    constexpr const char* kSchema =
+    const std::string schema =
+        std::string(network_fs ? "PRAGMA locking_mode=EXCLUSIVE;" : "") +
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
         "CREATE TABLE IF NOT EXISTS answers(key TEXT PRIMARY KEY, kind TEXT NOT NULL, model TEXT NOT NULL,"
         " answer TEXT NOT NULL, created INTEGER NOT NULL);";
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
     for (;;) {
-      const int rc = sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr);
+      const int rc = sqlite3_exec(db, schema.c_str(), nullptr, nullptr, nullptr);
       if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline) return rc;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -65,10 +110,13 @@ struct AnswerCache::Impl {
   void note(const char* what) { error = path.string() + ": " + what + ": " + sqlite3_errmsg(db); }
 };
 
-AnswerCache::AnswerCache(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()) {
+AnswerCache::AnswerCache(const std::filesystem::path& path, const char* network_fs) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
+  impl_->network_fs = network_fs ? network_fs : network_filesystem_of(path);
   impl_->open();
 }
+
+const char* AnswerCache::network_filesystem() const { return impl_->network_fs; }
 
 AnswerCache::~AnswerCache() = default;
 

@@ -3,6 +3,7 @@
 #include <ants/eval.h>
 #include <ants/metrics.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "core/error.h"
 #include "pipeline/csv.h"
 #include "core/file-util.h"
+#include "pipeline/eval-output.h"
 #include "pipeline/eval-schema.h"
 
 namespace ants {
@@ -23,17 +25,26 @@ using nlohmann::json;
 namespace {
 
 // One run's metrics in percent; acc is NaN when unknown.
-std::map<std::string, double> percent(const SetRun& r) {
-  std::map<std::string, double> p;
-  for (const auto& [key, value] : percent_metrics(r.metrics)) p[key] = value;
-  p["acc"] = r.acc ? schema::kPercent * *r.acc : NAN;
+pipeline::RunPercent percent(const SetRun& r) {
+  pipeline::RunPercent p{r.set, r.seed, {}, r.metrics.n_id, r.metrics.n_ood};
+  for (const auto& [key, value] : percent_metrics(r.metrics)) p.values[key] = value;
+  p.values["acc"] = r.acc ? schema::kPercent * *r.acc : NAN;
   return p;
+}
+
+std::vector<pipeline::RunPercent> percents(const EvalResult& r) {
+  std::vector<pipeline::RunPercent> out;
+  for (const auto& run : r.runs) out.push_back(percent(run));
+  return out;
 }
 
 json number_or_null(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
 
+using Values = std::map<std::string, double>;
+using RunList = std::vector<const pipeline::RunPercent*>;
+
 // Mean and sample std of each metric over the given per-seed values.
-json summarise(const std::vector<std::map<std::string, double>>& per_seed, json& std_out) {
+json summarise(const std::vector<Values>& per_seed, json& std_out) {
   json mean = json::object(), sd = json::object();
   for (const schema::Metric& metric : schema::kMetrics) {
     const char* k = metric.key;
@@ -49,25 +60,25 @@ json summarise(const std::vector<std::map<std::string, double>>& per_seed, json&
   return mean;
 }
 
-std::vector<const SetRun*> runs_of(const EvalResult& r, const std::string& set) {
-  std::vector<const SetRun*> out;
-  for (const auto& run : r.runs)
+RunList runs_of(const std::vector<pipeline::RunPercent>& runs, const std::string& set) {
+  RunList out;
+  for (const auto& run : runs)
     if (run.set == set) out.push_back(&run);
   return out;
 }
 
-json set_json(const OodSet& set, const std::vector<const SetRun*>& runs) {
+json set_json(const OodSet& set, const RunList& runs) {
   json j{{"name", set.name}, {"split", set.split}};
-  std::vector<std::map<std::string, double>> per_seed;
+  std::vector<Values> per_seed;
   json seeds = json::array();
-  for (const SetRun* r : runs) {
-    per_seed.push_back(percent(*r));
+  for (const auto* r : runs) {
+    per_seed.push_back(r->values);
     json s{{"seed", r->seed}};
     for (const auto& [k, v] : per_seed.back()) s[k] = number_or_null(v);
     seeds.push_back(s);
   }
-  j["n_id"] = runs.front()->metrics.n_id;
-  j["n_ood"] = runs.front()->metrics.n_ood;
+  j["n_id"] = runs.front()->n_id;
+  j["n_ood"] = runs.front()->n_ood;
   json sd;
   j["mean"] = summarise(per_seed, sd);
   if (runs.size() > 1) j["std"] = sd;
@@ -75,35 +86,52 @@ json set_json(const OodSet& set, const std::vector<const SetRun*>& runs) {
   return j;
 }
 
-// Split rows: per seed, the plain mean over the split's sets; then mean/std over seeds.
-json split_json(const std::string& name, const std::vector<std::vector<const SetRun*>>& set_runs) {
-  const size_t n_seeds = set_runs.front().size();
-  std::vector<std::map<std::string, double>> per_seed(n_seeds);
-  for (size_t s = 0; s < n_seeds; ++s) {
+std::vector<uint32_t> seeds_of(const RunList& runs) {
+  std::vector<uint32_t> out;
+  for (const auto* r : runs) out.push_back(r->seed);
+  return out;
+}
+
+// The runs of a split's sets lined up per seed: by position when every set ran the same seeds (a
+// whole eval), else on the seeds that every set ran (a part of one, `eval --runs`).
+std::vector<RunList> by_seed(const std::vector<RunList>& set_runs, const std::vector<uint32_t>& seeds) {
+  std::vector<RunList> rows;
+  const auto first = seeds_of(set_runs.front());
+  if (std::all_of(set_runs.begin(), set_runs.end(), [&](const RunList& runs) { return seeds_of(runs) == first; })) {
+    for (size_t s = 0; s < first.size(); ++s) {
+      rows.emplace_back();
+      for (const auto& runs : set_runs) rows.back().push_back(runs[s]);
+    }
+    return rows;
+  }
+  for (uint32_t seed : seeds) {
+    RunList row;
+    for (const auto& runs : set_runs) {
+      const auto it = std::find_if(runs.begin(), runs.end(), [&](const auto* r) { return r->seed == seed; });
+      if (it != runs.end()) row.push_back(*it);
+    }
+    if (row.size() == set_runs.size()) rows.push_back(row);
+  }
+  return rows;
+}
+
+// A split's row: per seed, the plain mean over the split's sets; then mean/std over seeds. Null
+// when no seed ran on all of its sets.
+json split_json(const std::string& name, const std::vector<RunList>& set_runs, const std::vector<uint32_t>& seeds) {
+  const std::vector<RunList> rows = by_seed(set_runs, seeds);
+  if (rows.empty()) return nullptr;
+  std::vector<Values> per_seed(rows.size());
+  for (size_t s = 0; s < rows.size(); ++s) {
     for (const schema::Metric& metric : schema::kMetrics) {
       const char* k = metric.key;
       double sum = 0;
-      for (const auto& runs : set_runs) sum += percent(*runs[s]).at(k);
-      per_seed[s][k] = sum / static_cast<double>(set_runs.size());
+      for (const auto* run : rows[s]) sum += run->values.at(k);
+      per_seed[s][k] = sum / static_cast<double>(rows[s].size());
     }
   }
   json sd, j{{"name", name}};
   j["mean"] = summarise(per_seed, sd);
-  if (n_seeds > 1) j["std"] = sd;
-  return j;
-}
-
-json metrics_json(const EvalResult& r, const std::vector<OodSet>& sets, const EvalOptions& o, const EvalRunInfo& info) {
-  json j{{"method", info.method}, {"mode", info.mode}, {"seeds", o.seeds}, {"sets", json::array()},
-         {"splits", json::array()}};
-  std::map<std::string, std::vector<std::vector<const SetRun*>>> by_split;
-  for (const auto& set : sets) {
-    const auto runs = runs_of(r, set.name);
-    if (runs.empty()) continue;
-    j["sets"].push_back(set_json(set, runs));
-    if (!set.split.empty()) by_split[set.split + "ood"].push_back(runs);
-  }
-  for (const auto& [name, set_runs] : by_split) j["splits"].push_back(split_json(name, set_runs));
+  if (rows.size() > 1) j["std"] = sd;
   return j;
 }
 
@@ -114,13 +142,14 @@ std::string fixed2(const json& v) {
   return buf;
 }
 
-// A CSV header line; no column name needs quoting.
 template <size_t N>
 std::string csv_header(const std::array<const char*, N>& columns) {
-  std::string line;
-  for (const char* c : columns) line.append(line.empty() ? "" : ",").append(c);
-  return line + "\n";
+  return pipeline::csv_record(std::vector<std::string>(columns.begin(), columns.end()));
 }
+
+}  // namespace
+
+namespace pipeline {
 
 // OpenOOD's csv: the set or split, then its mean metrics in percent with two decimals.
 std::string metrics_csv(const json& m) {
@@ -136,6 +165,43 @@ std::string metrics_csv(const json& m) {
   for (const auto& s : m["splits"]) row(s["name"], s["mean"]);
   return out;
 }
+
+json metrics_json(const std::vector<RunPercent>& runs, const std::vector<OodSet>& sets,
+                  const std::vector<uint32_t>& seeds, const std::string& method, const std::string& mode) {
+  json j{{"method", method}, {"mode", mode}, {"seeds", seeds}, {"sets", json::array()}, {"splits", json::array()}};
+  std::map<std::string, std::vector<RunList>> by_split;
+  for (const auto& set : sets) {
+    const RunList set_runs = runs_of(runs, set.name);
+    if (set_runs.empty()) continue;
+    j["sets"].push_back(set_json(set, set_runs));
+    if (!set.split.empty()) by_split[set.split + "ood"].push_back(set_runs);
+  }
+  for (const auto& [name, set_runs] : by_split) {
+    json split = split_json(name, set_runs, seeds);
+    if (!split.is_null()) j["splits"].push_back(std::move(split));
+  }
+  return j;
+}
+
+json timings_json(double embed_s, double score_s, size_t scored_images) {
+  const double total = embed_s + score_s;
+  return {{"embed_s", embed_s}, {"score_s", score_s}, {"total_s", total}, {"scored_images", scored_images},
+          {"images_per_s", total > 0 ? static_cast<double>(scored_images) / total : 0.0}};
+}
+
+std::string csv_record(const std::vector<std::string>& fields) {
+  std::string line;
+  for (size_t i = 0; i < fields.size(); ++i) line.append(i ? "," : "").append(csv_field(fields[i]));
+  return line + "\n";
+}
+
+void write_json(const fs::path& path, const json& j) {
+  core::write_file_atomic(path, j.dump(1, ' ', false, json::error_handler_t::replace) + "\n");
+}
+
+}  // namespace pipeline
+
+namespace {
 
 std::string scores_csv(const EvalResult& r) {
   std::string out = csv_header(schema::kScoresColumns);
@@ -176,6 +242,21 @@ json negatives_json(const EvalResult& r) {
   return all;
 }
 
+json inputs_json(const std::vector<EvalInput>& inputs) {
+  json j{{"id", nullptr}, {"ood", json::array()}};
+  for (const EvalInput& in : inputs) {
+    json one{{"images", in.images}, {"hash", in.hash}};
+    if (in.name.empty()) {
+      j["id"] = one;
+    } else {
+      one["name"] = in.name;
+      one["split"] = in.split;
+      j["ood"].push_back(one);
+    }
+  }
+  return j;
+}
+
 json run_json(const EvalResult& r, const EvalOptions& o, const EvalRunInfo& info) {
   json j = json::parse(info.run_json.empty() ? "{}" : info.run_json, nullptr, false);
   if (!j.is_object())
@@ -188,18 +269,21 @@ json run_json(const EvalResult& r, const EvalOptions& o, const EvalRunInfo& info
   j["embedding_cache_hits"] = r.cache_hits;
   size_t scored = 0;
   for (const auto& run : r.runs) scored += run.scores.size();
-  const double total = r.embed_s + r.score_s;
-  j["timings"] = {{"embed_s", r.embed_s}, {"score_s", r.score_s}, {"total_s", total},
-                  {"scored_images", scored}, {"images_per_s", total > 0 ? static_cast<double>(scored) / total : 0.0}};
+  j["timings"] = pipeline::timings_json(r.embed_s, r.score_s, scored);
+  j["inputs"] = inputs_json(r.inputs);
+  if (!r.selected.empty()) {
+    j["runs"] = json::array();
+    for (const RunKey& k : r.selected) j["runs"].push_back({{"set", k.set}, {"seed", k.seed}});
+  }
+  // By file, so that the parts of a sharded eval merge into the same list.
+  std::vector<const ImageEmbedding*> failed;
+  for (const auto& f : r.failed) failed.push_back(&f);
+  std::sort(failed.begin(), failed.end(), [](const auto* a, const auto* b) { return a->file < b->file; });
   json skipped = json::array();
-  for (const auto& f : r.failed) skipped.push_back({{"file", f.file}, {"error", f.error}});
+  for (const auto* f : failed) skipped.push_back({{"file", f->file}, {"error", f->error}});
   j["skipped"] = skipped;
   j["warnings"] = info.warnings;
   return j;
-}
-
-void write_json(const fs::path& path, const json& j) {
-  core::write_file_atomic(path, j.dump(1, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace
@@ -213,7 +297,8 @@ std::string csv_field(const std::string& s) {
 
 std::string eval_metrics_json(const EvalResult& result, const std::vector<OodSet>& ood_sets,
                               const EvalOptions& options, const EvalRunInfo& info) {
-  return metrics_json(result, ood_sets, options, info).dump(-1, ' ', false, json::error_handler_t::replace);
+  return pipeline::metrics_json(percents(result), ood_sets, options.seeds, info.method, info.mode)
+      .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string write_eval_outputs(const fs::path& out_dir, const EvalResult& result, const std::vector<OodSet>& ood_sets,
@@ -221,13 +306,13 @@ std::string write_eval_outputs(const fs::path& out_dir, const EvalResult& result
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) core::fail(ErrorCode::io, out_dir.string(), "cannot create the output directory: " + ec.message());
-  const json metrics = metrics_json(result, ood_sets, options, info);
-  write_json(out_dir / schema::kMetricsJson, metrics);
-  core::write_file_atomic(out_dir / schema::kMetricsCsv, metrics_csv(metrics));
+  const json metrics = pipeline::metrics_json(percents(result), ood_sets, options.seeds, info.method, info.mode);
+  pipeline::write_json(out_dir / schema::kMetricsJson, metrics);
+  core::write_file_atomic(out_dir / schema::kMetricsCsv, pipeline::metrics_csv(metrics));
   core::write_file_atomic(out_dir / schema::kScoresCsv, scores_csv(result));
   core::write_file_atomic(out_dir / schema::kTraceCsv, trace_csv(result));
-  write_json(out_dir / schema::kNegativesJson, negatives_json(result));
-  write_json(out_dir / schema::kRunJson, run_json(result, options, info));
+  pipeline::write_json(out_dir / schema::kNegativesJson, negatives_json(result));
+  pipeline::write_json(out_dir / schema::kRunJson, run_json(result, options, info));
   pipeline::write_report_html(out_dir);  // from the files above, as `ants report` remakes it
   return metrics.dump(-1, ' ', false, json::error_handler_t::replace);
 }

@@ -2,11 +2,13 @@
 // and seed, the detector starts fresh on OOD + ID images in torch_randperm(n, seed) order.
 #include <ants/eval.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <unordered_map>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "ood/randperm.h"
 
 namespace ants {
@@ -23,15 +25,15 @@ struct Embedded {
 };
 
 Embedded embed_all(const ClipModel& model, const std::vector<LabeledImage>& id_images,
-                   const std::vector<OodSet>& sets, const EvalOptions& o, const EvalProgress& progress,
+                   const std::vector<const OodSet*>& sets, const EvalOptions& o, const EvalProgress& progress,
                    const CancelFn& cancel, EvalResult& r) {
   Embedded e;
   std::vector<std::string> files;
   auto add = [&](const std::string& f) {
     if (e.index.emplace(f, files.size()).second) files.push_back(f);
   };
-  for (const auto& s : sets)
-    for (const auto& im : s.images) add(im.file);
+  for (const OodSet* s : sets)
+    for (const auto& im : s->images) add(im.file);
   for (const auto& im : id_images) add(im.file);
   const auto t0 = std::chrono::steady_clock::now();
   EmbedReport report;
@@ -136,7 +138,59 @@ void check_stream(const OodSet& set, const std::vector<LabeledImage>& stream, co
   if (!id) core::fail(ErrorCode::io, "eval", "none of the ID images could be read");
 }
 
+std::string list_hash(const std::vector<LabeledImage>& images) {
+  core::Hasher h;
+  for (const auto& im : images) h.add(im.file).add(static_cast<uint64_t>(static_cast<int64_t>(im.label)));
+  return h.digest().hex();
+}
+
+std::vector<EvalInput> inputs_of(const std::vector<LabeledImage>& id_images, const std::vector<OodSet>& sets) {
+  std::vector<EvalInput> inputs{{"", "", id_images.size(), list_hash(id_images)}};
+  for (const auto& s : sets) inputs.push_back({s.name, s.split, s.images.size(), list_hash(s.images)});
+  return inputs;
+}
+
+// [set][seed index]: whether to compute that run; every one when EvalOptions::runs is empty.
+std::vector<std::vector<bool>> selected_runs(const std::vector<OodSet>& sets, const EvalOptions& o) {
+  for (size_t i = 0; i < o.seeds.size(); ++i)
+    if (std::find(o.seeds.begin(), o.seeds.begin() + i, o.seeds[i]) != o.seeds.begin() + i)
+      core::fail(ErrorCode::invalid_argument, "--seeds", "seed " + std::to_string(o.seeds[i]) + " is given twice");
+  std::vector<std::vector<bool>> chosen(sets.size(), std::vector<bool>(o.seeds.size(), o.runs.empty()));
+  for (const RunKey& k : o.runs) {
+    const std::string name = "'" + k.set + ":" + std::to_string(k.seed) + "'";
+    const auto set = std::find_if(sets.begin(), sets.end(), [&](const OodSet& s) { return s.name == k.set; });
+    if (set == sets.end()) core::fail(ErrorCode::invalid_argument, "--runs " + name, "no OOD set is named '" + k.set + "'");
+    const auto seed = std::find(o.seeds.begin(), o.seeds.end(), k.seed);
+    if (seed == o.seeds.end())
+      core::fail(ErrorCode::invalid_argument, "--runs " + name, "seed " + std::to_string(k.seed) + " is not one of --seeds");
+    auto cell = chosen[set - sets.begin()].begin() + (seed - o.seeds.begin());
+    if (*cell) core::fail(ErrorCode::invalid_argument, "--runs " + name, "the run is given twice");
+    *cell = true;
+  }
+  return chosen;
+}
+
+bool any_of(const std::vector<bool>& v) { return std::find(v.begin(), v.end(), true) != v.end(); }
+
 }  // namespace
+
+std::vector<RunKey> parse_run_keys(const std::string& text) {
+  std::vector<RunKey> keys;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    const size_t comma = std::min(text.find(',', pos), text.size());
+    const std::string item = text.substr(pos, comma - pos);
+    const size_t colon = item.rfind(':');
+    const std::string seed = colon == std::string::npos ? "" : item.substr(colon + 1);
+    const bool digits = !seed.empty() && seed.size() <= 10 &&
+                        std::all_of(seed.begin(), seed.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (colon == 0 || !digits || std::stoull(seed) > 0xffffffffULL)
+      core::fail(ErrorCode::invalid_argument, "--runs '" + item + "'", "expected SET:SEED (e.g. --runs inat:0,textures:1)");
+    keys.push_back({item.substr(0, colon), static_cast<uint32_t>(std::stoull(seed))});
+    pos = comma + 1;
+  }
+  return keys;
+}
 
 OodSet parse_ood_set(const std::string& spec, const std::filesystem::path& data_root) {
   const size_t eq = spec.find('=');
@@ -164,20 +218,28 @@ EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector
   if (options.batch == 0) throw Error(ErrorCode::invalid_argument, "eval: batch must be at least 1");
   if (options.seeds.empty()) throw Error(ErrorCode::invalid_argument, "eval: no seeds");
   check_sets(id_images, ood_sets, scorer.classes().size());
+  const auto chosen = selected_runs(ood_sets, options);
   EvalResult r;
-  const Embedded e = embed_all(model, id_images, ood_sets, options, progress, cancel, r);
+  r.inputs = inputs_of(id_images, ood_sets);
+  r.selected = options.runs;
+  std::vector<const OodSet*> sets;  // those with a run to compute: only their images are embedded
+  for (size_t k = 0; k < ood_sets.size(); ++k)
+    if (any_of(chosen[k])) sets.push_back(&ood_sets[k]);
+  const Embedded e = embed_all(model, id_images, sets, options, progress, cancel, r);
   if (r.cancelled) return r;
-  std::vector<std::vector<LabeledImage>> streams;
-  for (const auto& set : ood_sets) {
-    streams.push_back(stream_of(set, id_images));
-    check_stream(set, streams.back(), e);
+  std::vector<std::vector<LabeledImage>> streams(ood_sets.size());
+  for (size_t k = 0; k < ood_sets.size(); ++k) {
+    if (!any_of(chosen[k])) continue;
+    streams[k] = stream_of(ood_sets[k], id_images);
+    check_stream(ood_sets[k], streams[k], e);
   }
   const auto t0 = std::chrono::steady_clock::now();
   for (size_t k = 0; k < ood_sets.size(); ++k) {
     const OodSet& set = ood_sets[k];
     const auto& stream = streams[k];
-    for (uint32_t seed : options.seeds) {
-      SetRun run = run_one(scorer, set, stream, seed, e, options, progress, cancel, r.cancelled);
+    for (size_t i = 0; i < options.seeds.size(); ++i) {
+      if (!chosen[k][i]) continue;
+      SetRun run = run_one(scorer, set, stream, options.seeds[i], e, options, progress, cancel, r.cancelled);
       if (r.cancelled) return r;
       r.runs.push_back(std::move(run));
     }

@@ -284,6 +284,34 @@ TEST_F(DetectEvalCli, CacheImagesShardsThenEvalRequireCachedEqualsAPlainEval) {
   EXPECT_EQ(from_cache.json_lines().at(0), plain.json_lines().at(0));
 }
 
+// The runs of one eval computed in two processes (--runs) and merged equal the plain eval.
+TEST_F(DetectEvalCli, EvalRunsInPartsThenEvalMergeEqualsAPlainEval) {
+  const auto eval = [&](const std::string& out, const std::string& runs) {
+    auto args = with({"eval", "--quiet", "--id", (dir_ / "id.txt").string(), "--data-root", (dir_ / "images").string(),
+                      "--ood", "textures=" + (dir_ / "images" / "ood").string() + ":far", "--ood",
+                      "again=" + (dir_ / "images" / "ood").string() + ":near", "--seeds", "0,1", "--out", out},
+                     scoring_args());
+    if (!runs.empty()) args.insert(args.end(), {"--runs", runs});
+    return run_cli(args);
+  };
+  const auto plain = eval((dir_ / "plain").string(), "");
+  ASSERT_EQ(plain.code, 1) << plain.err;  // the corrupt file is skipped, as in any eval
+  const std::string p0 = (dir_ / "p0").string(), p1 = (dir_ / "p1").string(), merged = (dir_ / "merged").string();
+  ASSERT_EQ(eval(p0, "again:1,textures:0").code, 1);
+  ASSERT_EQ(eval(p1, "textures:1,again:0").code, 1);
+  const auto r = run_cli({"eval-merge", merged, p0, p1});
+  ASSERT_EQ(r.code, 1) << r.err;  // as the plain eval: the corrupt file was skipped
+  EXPECT_EQ(r.json_lines().at(0), plain.json_lines().at(0));
+  for (const char* f : {"metrics.json", "metrics.csv", "scores.csv", "trace.csv", "negatives.json"})
+    EXPECT_EQ(core::read_file(dir_ / "merged" / f), core::read_file(dir_ / "plain" / f)) << f;
+  const auto missing = run_cli({"eval-merge", (dir_ / "m2").string(), p0});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("is in none of the directories"), std::string::npos) << missing.err;
+  const auto bad = eval((dir_ / "bad").string(), "places:0");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("no OOD set is named 'places'"), std::string::npos) << bad.err;
+}
+
 TEST_F(DetectEvalCli, EvalWritesConsistentFilesAndTheSecondRunReusesEmbeddings) {
   test::FakeOpenAiServer server(scripted());
   const std::string out = (dir_ / "eval").string();

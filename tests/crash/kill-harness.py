@@ -26,19 +26,19 @@ partial was trusted).
 Prints one line per check and a summary on stdout; exit 1 when any check fails.
 """
 import argparse
-import atexit
 import json
-import os
 import random
 import resource
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from fake_mllm import start_fake_server  # noqa: E402
 
 
 def run(cmd, kill_after=None):
@@ -61,22 +61,6 @@ def checked(cmd):
     return err
 
 
-def start_fake_server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    script = Path(__file__).resolve().parents[2] / "scripts" / "fake-mllm-server.py"
-    server = subprocess.Popen([sys.executable, script, str(port)], stderr=subprocess.DEVNULL)
-    atexit.register(server.kill)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.05)
-    sys.exit("kill-harness: the fake MLLM server did not start")
-
-
 class Setup:
     def __init__(self, ants, work):
         self.ants, self.work = ants, work
@@ -86,7 +70,7 @@ class Setup:
         self.common = ["--model", self.demo / "model", "--classes", self.demo / "classes.txt", "--precision", "fp32",
                        "--count", "2000"]
         # The scripted MLLM server (deterministic answers), so answers go through the SQLite cache.
-        self.server, url = start_fake_server()
+        self.server, url = start_fake_server("kill-harness")
         self.detector = ["--batch", "8", "--min-candidates", "5", "--near-start", "2", "--near-interval", "3",
                          "--near-top", "4", "--mllm-url", url, "--mllm-model", "ants-demo"]
         self.images = [self.demo / "images" / "id", self.demo / "images" / "ood"]

@@ -68,5 +68,43 @@ TEST(AnswerCache, ProcessesOpeningOneNewFileTogetherAllSucceed) {
   }
 }
 
+// On a network filesystem one process at a time has the file (WAL's shared memory does not
+// reach across hosts there); another user is refused with what to do instead.
+TEST(AnswerCache, OnANetworkFilesystemASecondUserIsRefusedWithTheRemedy) {
+  const auto dir = test::temp_dir();
+  const auto file = dir / "mllm-answers.sqlite";
+  AnswerCache first(file, "nfs");
+  EXPECT_STREQ(first.network_filesystem(), "nfs");
+  first.put("k", "describe", "m", "a cat");
+  EXPECT_EQ(first.get("k"), "a cat");
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    try {
+      AnswerCache second(file, "nfs");
+      _exit(3);
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      _exit(msg.find(file.string()) != std::string::npos && msg.find("network filesystem (nfs)") != std::string::npos &&
+                    msg.find("its own --mllm-cache") != std::string::npos
+                ? 0
+                : 4);
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "3: not refused, 4: another message";
+  EXPECT_FALSE(std::filesystem::exists(dir / "mllm-answers.sqlite-shm"));  // no shared memory
+}
+
+TEST(AnswerCache, NetworkFilesystemsAreKnownByTheirMagic) {
+  EXPECT_STREQ(network_filesystem_name(0x6969), "nfs");
+  EXPECT_STREQ(network_filesystem_name(0x0BD00BD0), "lustre");
+  EXPECT_STREQ(network_filesystem_name(0x47504653), "gpfs");
+  EXPECT_EQ(network_filesystem_name(0xEF53), nullptr);  // ext4
+  EXPECT_EQ(network_filesystem_name(0x01021994), nullptr);  // tmpfs
+}
+
 }  // namespace
 }  // namespace ants::mllm
