@@ -60,6 +60,7 @@ int run_eval_command(EvalArgs& a) {
   eo.features = to_embed_options(a.scoring, *model);
   eo.features.require_cached = a.require_cached;
   if (!a.runs.empty()) eo.runs = configure([&] { return parse_run_keys(a.runs); });
+  eo.ood_ratio = a.ood_ratio;
   std::optional<Progress> progress;
   std::string current;
   const EvalResult r = run_eval(*model, scorer, id_images, sets, eo, [&](const std::string& set, size_t done, size_t total) {
@@ -100,6 +101,10 @@ void add_eval_commands(CLI::App& app, int& rc) {
   cmd->add_option("--seeds", a->seeds, "several seeds, e.g. 0,1,2: mean and sample std of each metric");
   cmd->add_flag("--require-cached", a->require_cached,
                 "score only from cached image embeddings; any missing: exit 2 naming how many (no CLIP work)");
+  cmd->add_option("--ood-ratio", a->ood_ratio,
+                  "ID:OOD protocol: each run keeps round(R x ID images) OOD images (or all OOD and round(OOD/R) ID "
+                  "images), chosen by torch_randperm(seed)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--runs", a->runs,
                   "compute only these runs, SET:SEED[,SET:SEED...] (SET an --ood name, SEED one of --seeds); "
                   "`ants eval-merge` puts the parts together");

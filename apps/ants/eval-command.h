@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct EvalArgs {
   std::string id, out, data_root, seeds, runs;
   std::vector<std::string> ood;
   uint32_t seed = 0;
+  std::optional<double> ood_ratio;
   bool require_cached = false;
 };
 

@@ -51,6 +51,10 @@ struct EvalOptions {
   // seed one of `seeds`), and only their images are embedded: one part of an evaluation spread
   // over several processes, put together by merge_eval_outputs.
   std::vector<RunKey> runs;
+  // The paper's ID:OOD ratio protocol: each run keeps round(R·n_id) of its set's OOD images, the
+  // first of torch_randperm(n_ood, seed) in list order; when the set has fewer, all of them and
+  // round(n_ood/R) ID images chosen the same way (halves round away from zero). Unset: all.
+  std::optional<double> ood_ratio;
 };
 
 struct SetRun {  // one OOD set, one seed

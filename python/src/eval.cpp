@@ -54,8 +54,8 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
                const py::object& data_root, const py::object& out, const std::vector<uint32_t>& seeds,
                const std::string& method, const py::object& mode, const py::object& preset, const py::object& mllm,
                const py::object& negatives, size_t batch, const std::string& preprocess, int infer_batch,
-               const std::string& mllm_parse, bool require_cached, const py::object& runs, const py::object& progress,
-               py::kwargs options) {
+               const std::string& mllm_parse, bool require_cached, const py::object& runs, const py::object& ood_ratio,
+               const py::object& progress, py::kwargs options) {
   py::dict kw(options);
   const uint64_t max_pixels = take_max_pixels(kw);
   const ScorerOptions so = scorer_options(method, mode, preset, negatives, kw);
@@ -75,6 +75,7 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
   eo.features.max_pixels = max_pixels;
   eo.features.require_cached = require_cached;
   eo.runs = run_keys(runs);
+  if (!ood_ratio.is_none()) eo.ood_ratio = ood_ratio.cast<double>();
   const std::vector<std::string> names = class_names(classes);
   Interrupt interrupt;
   const ProgressFn report = interrupt.progress(progress);
@@ -121,11 +122,12 @@ void bind_eval(py::module_& m) {
         py::arg("mode") = py::none(), py::arg("preset") = py::none(), py::arg("mllm") = py::none(),
         py::arg("negatives") = py::none(), py::arg("batch") = 256, py::arg("preprocess") = "openood",
         py::arg("infer_batch") = 32, py::arg("mllm_parse") = "lenient", py::arg("require_cached") = false,
-        py::arg("runs") = py::none(), py::arg("progress") = py::none(),
+        py::arg("runs") = py::none(), py::arg("ood_ratio") = py::none(), py::arg("progress") = py::none(),
         "`ants eval`: OOD metrics (percent) of ID + OOD image sets, the OpenOOD v1.5 protocol. id: an image\n"
         "list or folder; ood: ['NAME=LIST[:near|far]', ...] or {name: list}; out: write the files and report there.\n"
         "Returns the metrics dict `ants eval` prints. Other keywords: the detector options of ants.Detector.\n"
-        "runs: compute only these (set, seed) runs ('SET:SEED' strings or pairs); ants.eval_merge joins the parts.");
+        "runs: compute only these (set, seed) runs ('SET:SEED' strings or pairs); ants.eval_merge joins the parts.\n"
+        "ood_ratio: the ID:OOD protocol of `ants eval --ood-ratio`.");
   m.def("eval_merge", &merge, py::arg("out"), py::arg("parts"),
         "`ants eval-merge`: the `out` directories of ants.eval(..., runs=...) parts of one evaluation merged into\n"
         "`out` as one eval over all runs writes it. Returns the merged metrics dict.");

@@ -101,6 +101,8 @@ def test_eval_in_parts_merges_into_the_whole_eval(clip, tmp_path):
     assert (tmp_path / "merged" / "scores.csv").read_text() == (tmp_path / "whole" / "scores.csv").read_text()
     with pytest.raises(ants.Error, match="in none of the directories"):
         ants.eval_merge(tmp_path / "m2", [tmp_path / "p0"])
+    half = ants.eval(clip, classes, id_files, ood[:1], ood_ratio=0.5, **common)
+    assert (half["sets"][0]["n_id"], half["sets"][0]["n_ood"]) == (24, 12)
 
 
 def test_eval_refuses_an_asynchronous_client(clip, demo, tmp_path):

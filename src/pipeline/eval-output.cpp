@@ -265,6 +265,7 @@ json run_json(const EvalResult& r, const EvalOptions& o, const EvalRunInfo& info
   j["mode"] = info.mode;
   j["seeds"] = o.seeds;
   j["batch"] = o.batch;
+  j["ood_ratio"] = o.ood_ratio ? json(*o.ood_ratio) : json(nullptr);
   j["images"] = r.images;
   j["embedding_cache_hits"] = r.cache_hits;
   size_t scored = 0;

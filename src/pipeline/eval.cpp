@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -59,10 +61,35 @@ Embedded embed_all(const ClipModel& model, const std::vector<LabeledImage>& id_i
 // OOD first, as the reference concatenates. Unreadable images stay in the stream until after the
 // shuffle (run_one drops them), so one bad file never changes the order or the batches of the
 // others.
-std::vector<LabeledImage> stream_of(const OodSet& set, const std::vector<LabeledImage>& id_images) {
+// With an ID:OOD ratio R, round(R·n_id) OOD images (or, when the set has fewer, all of them and
+// round(n_ood/R) ID images): the first of torch_randperm(n, seed), kept in list order.
+std::vector<LabeledImage> stream_of(const OodSet& set, const std::vector<LabeledImage>& id_images,
+                                    std::optional<double> ratio, uint32_t seed) {
+  auto keep = [seed](const std::vector<LabeledImage>& images, double count) {
+    const auto n = static_cast<size_t>(std::llround(count));
+    if (n >= images.size()) return images;
+    auto perm = ood::torch_randperm(static_cast<uint32_t>(images.size()), seed);
+    perm.resize(n);
+    std::sort(perm.begin(), perm.end());
+    std::vector<LabeledImage> kept;
+    for (uint32_t i : perm) kept.push_back(images[i]);
+    return kept;
+  };
+  std::vector<LabeledImage> ood = set.images, id = id_images;
+  if (ratio) {
+    const double want_ood = *ratio * static_cast<double>(id_images.size());
+    if (want_ood <= static_cast<double>(ood.size())) {
+      ood = keep(ood, want_ood);
+    } else {
+      id = keep(id, static_cast<double>(ood.size()) / *ratio);
+    }
+    if (ood.empty() || id.empty())
+      core::fail(ErrorCode::invalid_argument, "--ood-ratio " + std::to_string(*ratio),
+                 "keeps no " + std::string(ood.empty() ? "OOD" : "ID") + " image of set '" + set.name + "'");
+  }
   std::vector<LabeledImage> stream;
-  for (const auto& im : set.images) stream.push_back({im.file, kOodLabel});
-  stream.insert(stream.end(), id_images.begin(), id_images.end());
+  for (const auto& im : ood) stream.push_back({im.file, kOodLabel});
+  stream.insert(stream.end(), id.begin(), id.end());
   return stream;
 }
 
@@ -217,6 +244,8 @@ EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector
   if (ood_sets.empty()) throw Error(ErrorCode::invalid_argument, "eval: no OOD sets");
   if (options.batch == 0) throw Error(ErrorCode::invalid_argument, "eval: batch must be at least 1");
   if (options.seeds.empty()) throw Error(ErrorCode::invalid_argument, "eval: no seeds");
+  if (options.ood_ratio && !(std::isfinite(*options.ood_ratio) && *options.ood_ratio > 0))
+    throw Error(ErrorCode::invalid_argument, "--ood-ratio: must be a positive number");
   check_sets(id_images, ood_sets, scorer.classes().size());
   const auto chosen = selected_runs(ood_sets, options);
   EvalResult r;
@@ -227,19 +256,22 @@ EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector
     if (any_of(chosen[k])) sets.push_back(&ood_sets[k]);
   const Embedded e = embed_all(model, id_images, sets, options, progress, cancel, r);
   if (r.cancelled) return r;
-  std::vector<std::vector<LabeledImage>> streams(ood_sets.size());
+  // [set][seed index]; with an ID:OOD ratio each seed keeps other images.
+  std::vector<std::vector<std::vector<LabeledImage>>> streams(ood_sets.size());
   for (size_t k = 0; k < ood_sets.size(); ++k) {
-    if (!any_of(chosen[k])) continue;
-    streams[k] = stream_of(ood_sets[k], id_images);
-    check_stream(ood_sets[k], streams[k], e);
+    streams[k].resize(options.seeds.size());
+    for (size_t i = 0; i < options.seeds.size(); ++i) {
+      if (!chosen[k][i]) continue;
+      streams[k][i] = stream_of(ood_sets[k], id_images, options.ood_ratio, options.seeds[i]);
+      check_stream(ood_sets[k], streams[k][i], e);
+    }
   }
   const auto t0 = std::chrono::steady_clock::now();
   for (size_t k = 0; k < ood_sets.size(); ++k) {
     const OodSet& set = ood_sets[k];
-    const auto& stream = streams[k];
     for (size_t i = 0; i < options.seeds.size(); ++i) {
       if (!chosen[k][i]) continue;
-      SetRun run = run_one(scorer, set, stream, options.seeds[i], e, options, progress, cancel, r.cancelled);
+      SetRun run = run_one(scorer, set, streams[k][i], options.seeds[i], e, options, progress, cancel, r.cancelled);
       if (r.cancelled) return r;
       r.runs.push_back(std::move(run));
     }

@@ -156,6 +156,39 @@ TEST_F(PipelineModel, EvalRequireCachedScoresOnlyFromTheCache) {
   EXPECT_THROW(run_eval(*model_, scorer, id_, {set}, eo), Error);
 }
 
+// The ID:OOD ratio protocol keeps the first of torch_randperm(n, seed) of the larger side, per
+// seed, and the metrics count what was kept (the broken file is among the OOD images).
+TEST_F(PipelineModel, EvalOodRatioKeepsTheRandpermChosenImagesOfEachSeed) {
+  OodScorer scorer(*model_, demo_class_names(), scorer_options(), nullptr);
+  const OodSet set{"textures", "far", ood_};
+  auto expect_kept = [&](double ratio, const std::vector<LabeledImage>& side, size_t keep, bool ood_side) {
+    EvalOptions eo = eval_options();
+    eo.ood_ratio = ratio;
+    const EvalResult r = run_eval(*model_, scorer, id_, {set}, eo);
+    ASSERT_EQ(r.runs.size(), 2u);
+    for (const SetRun& run : r.runs) {
+      auto perm = ood::torch_randperm(static_cast<uint32_t>(side.size()), run.seed);
+      perm.resize(keep);
+      std::set<std::string> want;
+      for (uint32_t i : perm)
+        if (side[i].file != ood_.back().file) want.insert(side[i].file);  // the broken file is skipped
+      std::set<std::string> got, other;
+      for (const auto& im : run.order) ((im.label == kOodLabel) == ood_side ? got : other).insert(im.file);
+      EXPECT_EQ(got, want) << "seed " << run.seed;
+      EXPECT_EQ(other.size(), ood_side ? id_.size() : ood_.size() - 1) << "seed " << run.seed;
+      EXPECT_EQ(ood_side ? run.metrics.n_ood : run.metrics.n_id, want.size());
+    }
+    EXPECT_NE(files_of(r.runs[0].order), files_of(r.runs[1].order));
+  };
+  expect_kept(0.5, ood_, 12, true);   // 0.5 x 24 ID images = 12 of the 17 OOD images
+  expect_kept(2.0, id_, 9, false);    // 2 x 24 > 17: all OOD, round(17 / 2) = 9 ID images
+  EvalOptions bad = eval_options();
+  bad.ood_ratio = 0.01;  // rounds to no OOD image
+  EXPECT_THROW(run_eval(*model_, scorer, id_, {set}, bad), Error);
+  bad.ood_ratio = -1;
+  EXPECT_THROW(run_eval(*model_, scorer, id_, {set}, bad), Error);
+}
+
 // Every front end records a run the same way: the facts, the warnings, and metrics.json's object
 // with or without writing it.
 TEST_F(PipelineModel, EvalRunInfoRecordsTheFactsAndMetricsNeedNoFiles) {
