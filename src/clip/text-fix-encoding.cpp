@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -33,6 +34,7 @@ constexpr size_t kLatin1 = 0, kSloppyWindows1252 = 1;
 
 struct Pcre8 {
   using Str = std::string;
+  using View = std::string_view;
   using Code = pcre2_code_8;
   using Data = pcre2_match_data_8;
   static Code* compile(const char* pattern, int* err, PCRE2_SIZE* at) {
@@ -42,12 +44,13 @@ struct Pcre8 {
   static void free(Code* code) { pcre2_code_free_8(code); }
   static Data* data(const Code* code) { return pcre2_match_data_create_from_pattern_8(code, nullptr); }
   static void free(Data* data) { pcre2_match_data_free_8(data); }
-  static int match(const Code* code, const Str& s, size_t from, Data* data, uint32_t options);
+  static int match(const Code* code, View s, size_t from, Data* data, uint32_t options);
   static const PCRE2_SIZE* ovector(Data* data) { return pcre2_get_ovector_pointer_8(data); }
 };
 
 struct Pcre32 {
   using Str = std::u32string;
+  using View = std::u32string_view;
   using Code = pcre2_code_32;
   using Data = pcre2_match_data_32;
   static Code* compile(const char* pattern, int* err, PCRE2_SIZE* at) {
@@ -58,7 +61,7 @@ struct Pcre32 {
   static void free(Code* code) { pcre2_code_free_32(code); }
   static Data* data(const Code* code) { return pcre2_match_data_create_from_pattern_32(code, nullptr); }
   static void free(Data* data) { pcre2_match_data_free_32(data); }
-  static int match(const Code* code, const Str& s, size_t from, Data* data, uint32_t options);
+  static int match(const Code* code, View s, size_t from, Data* data, uint32_t options);
   static const PCRE2_SIZE* ovector(Data* data) { return pcre2_get_ovector_pointer_32(data); }
 };
 
@@ -85,12 +88,12 @@ pcre2_match_context_32* unlimited_context_32() {
   return context;
 }
 
-int Pcre8::match(const Code* code, const Str& s, size_t from, Data* data, uint32_t options) {
+int Pcre8::match(const Code* code, View s, size_t from, Data* data, uint32_t options) {
   return pcre2_match_8(code, reinterpret_cast<PCRE2_SPTR8>(s.data()), s.size(), from, options, data,
                        unlimited_context_8());
 }
 
-int Pcre32::match(const Code* code, const Str& s, size_t from, Data* data, uint32_t options) {
+int Pcre32::match(const Code* code, View s, size_t from, Data* data, uint32_t options) {
   return pcre2_match_32(code, reinterpret_cast<PCRE2_SPTR32>(s.data()), s.size(), from, options, data,
                         unlimited_context_32());
 }
@@ -99,6 +102,7 @@ template <class P>
 class Regex {
  public:
   using Str = typename P::Str;
+  using View = typename P::View;
   struct Span {
     size_t begin, end;
   };
@@ -116,24 +120,16 @@ class Regex {
   Regex(const Regex&) = delete;
   Regex& operator=(const Regex&) = delete;
 
-  // re.search(s, from): the leftmost match at or after `from`.
-  std::optional<Span> search(const Str& s, size_t from = 0) const {
-    std::unique_ptr<typename P::Data, void (*)(typename P::Data*)> data(P::data(code_), &P::free);
-    int rc = P::match(code_, s, from, data.get(), 0);
-    // The JIT's stack is small; the interpreter keeps its backtracking on the heap.
-    if (rc == PCRE2_ERROR_JIT_STACKLIMIT) rc = P::match(code_, s, from, data.get(), PCRE2_NO_JIT);
-    if (rc == PCRE2_ERROR_NOMATCH) return std::nullopt;
-    if (rc < 0) core::fail(ErrorCode::internal, "ftfy", "regular expression failed (PCRE2 error " + std::to_string(rc) + ")");
-    const PCRE2_SIZE* ov = P::ovector(data.get());
-    return Span{ov[0], ov[1]};
-  }
+  // re.search(s): whether there is a match.
+  bool search(View s) const { return find(s, 0, MatchData(P::data(code_), &P::free).get()).has_value(); }
 
   // re.sub(replace, s) with a function of the matched text. ftfy's patterns never match empty.
   template <class Fn>
   Str substitute(const Str& s, Fn replace) const {
+    const MatchData data(P::data(code_), &P::free);
     Str out;
     size_t pos = 0;
-    for (auto m = search(s); m; m = search(s, pos)) {
+    for (auto m = find(s, 0, data.get()); m; m = find(s, pos, data.get())) {
       if (m->end == m->begin) core::fail(ErrorCode::internal, "ftfy", "a pattern matched empty text");
       out.append(s, pos, m->begin - pos);
       out += replace(s.substr(m->begin, m->end - m->begin));
@@ -144,6 +140,19 @@ class Regex {
   }
 
  private:
+  using MatchData = std::unique_ptr<typename P::Data, void (*)(typename P::Data*)>;
+
+  // The leftmost match at or after `from` (the text before it is seen by lookbehinds).
+  std::optional<Span> find(View s, size_t from, typename P::Data* data) const {
+    int rc = P::match(code_, s, from, data, 0);
+    // The JIT's stack is small; the interpreter keeps its backtracking on the heap.
+    if (rc == PCRE2_ERROR_JIT_STACKLIMIT) rc = P::match(code_, s, from, data, PCRE2_NO_JIT);
+    if (rc == PCRE2_ERROR_NOMATCH) return std::nullopt;
+    if (rc < 0) core::fail(ErrorCode::internal, "ftfy", "regular expression failed (PCRE2 error " + std::to_string(rc) + ")");
+    const PCRE2_SIZE* ov = P::ovector(data);
+    return Span{ov[0], ov[1]};
+  }
+
   typename P::Code* code_ = nullptr;
 };
 
@@ -313,7 +322,7 @@ std::u32string fix_encoding_one_step(const std::u32string& text) {
 
 }  // namespace
 
-bool ftfy_is_bad(std::u32string_view text) { return badness_re().search(std::u32string(text)).has_value(); }
+bool ftfy_is_bad(std::u32string_view text) { return badness_re().search(text); }
 
 char32_t fix_c1_control(char32_t c) { return c >= 0x80 && c <= 0x9F ? kCharmapTables[kSloppyWindows1252][c] : c; }
 

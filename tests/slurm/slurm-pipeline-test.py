@@ -191,9 +191,7 @@ exec {ants} "$@"
           f"the 4 scoring tasks computed 0 embeddings")
 
     # 3. A cache entry truncated by hand is recomputed with a warning and never used.
-    entries = sorted((cache / "image-embeddings").rglob("*.bin")) if (cache / "image-embeddings").exists() else []
-    if not entries:
-        entries = sorted(p for p in cache.rglob("*") if p.is_file() and "image" in p.name)
+    entries = sorted((cache / "image-embeddings").glob("*.bin"))
     if not entries:
         sys.exit(f"slurm-test: no image-embedding cache entry under {cache}")
     victim = entries[len(entries) // 2]
