@@ -72,14 +72,19 @@ EOF
   export SLURM_CONF="$dir/slurm.conf"
   slurmctld -i || fail "slurmctld did not start ($dir/slurmctld.log)"
   slurmd || fail "slurmd did not start ($dir/slurmd.log)"
-  for _ in $(seq 300); do
-    if [ "$(sinfo -h -o %t 2>/dev/null)" = idle ]; then
+  # Bounded in time: sinfo waits for an unreachable controller (say, a port another cluster holds).
+  local deadline=$((SECONDS + 30))
+  while [ $SECONDS -lt $deadline ]; do
+    for pid in "$dir/slurmctld.pid" "$dir/slurmd.pid"; do
+      if [ -f "$pid" ] && ! kill -0 "$(cat "$pid")" 2>/dev/null; then fail "$(basename "$pid" .pid) exited; see $dir/*.log"; fi
+    done
+    if [ "$(timeout 5 sinfo -h -o %t 2>/dev/null)" = idle ]; then
       echo "export SLURM_CONF=$dir/slurm.conf"
       return 0
     fi
     sleep 0.1
   done
-  fail "the node did not become idle in 30 s: $(sinfo -h -o '%t %E' 2>&1 | head -1); see $dir/slurmctld.log"
+  fail "the node did not become idle in 30 s: $(timeout 5 sinfo -h -o '%t %E' 2>&1 | head -1); see $dir/slurmctld.log"
 }
 
 case "$cmd" in
