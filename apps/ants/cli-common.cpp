@@ -30,8 +30,9 @@ std::unique_ptr<ClipModel> load_model(const ModelOptions& opts) {
 }
 
 void add_bank_options(CLI::App& cmd, BankCliOptions& o) {
-  cmd.add_option("--classes", o.classes, "ID classes: imagenet, cifar10, cifar100 or a file (one name per line; blank and "
-                                         "# lines skipped)")->required();
+  cmd.add_option("--classes", o.classes, "ID classes: a built-in list (imagenet, cifar10, cifar100, imagenet-a, imagenet-r, "
+                                         "imagenet-10, imagenet-20, imagenet-100, cub200, stanford-cars, food101, oxford-pets) "
+                                         "or a file (one name per line; blank and # lines skipped)")->required();
   cmd.add_option("--count", o.count, "NegLabel bank size M (default: 10000)")->check(CLI::PositiveNumber);
   cmd.add_option("--corpus", o.corpus, "NegLabel word lists (adj*txt / noun*txt; default: built-in WordNet lists)");
   cmd.add_option("--text-batch", o.text_batch, "texts per CLIP forward pass (default: 256)")->check(CLI::PositiveNumber);

@@ -24,8 +24,8 @@ void add_mllm_options(CLI::App& cmd, MllmCliOptions& o, bool with_sync) {
   add("--mllm-cache", o.cache, "SQLite answer cache (default: <cache dir>/mllm-answers.sqlite; 'none': off)");
   add("--mllm-record", o.record, "append every answer to this JSONL file");
   add("--mllm-replay", o.replay, "answer from this recorded JSONL file (no server needed)");
-  add("--prompt-ens", o.prompt_ens, "ENS prompt template file ({class}: the predicted class)");
-  add("--prompt-vsnl", o.prompt_vsnl, "VSNL prompt template file (must contain {class})");
+  add("--prompt-ens", o.prompt_ens, "ENS prompt: default, short (fewer than three words) or a template file ({class}: the predicted class)");
+  add("--prompt-vsnl", o.prompt_vsnl, "VSNL prompt: default, dissimilar (classes unlike it) or a template file (must contain {class})");
   add("--mllm-max-tokens", o.max_tokens, "max_tokens of every request (default: 30 describe, 100 similar)")
       ->check(CLI::Range(1, 100000));
   add("--mllm-header", o.headers, "extra HTTP header 'Name: value' (repeatable)")->allow_extra_args(false);

@@ -44,7 +44,11 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
   cmd.add_option("--groups", d.group_num, "groups of the grouped score (default: 100)");
   o.near_start_opt = cmd.add_option("--near-start", d.near_start_batch, "t0: first VSNL batch (default: 10)");
   cmd.add_option("--near-interval", d.near_interval, "Δ: batches between VSNL updates (default: 40)");
-  cmd.add_option("--near-top", d.similar_limit, "most frequent classes sent to VSNL (default: 40)");
+  o.near_top_opt = cmd.add_option("--near-top", d.similar_limit, "= --near-select top:K");
+  o.near_select_opt = cmd.add_option("--near-select", o.near_select,
+                                     "classes VSNL asks about: top:K (the K most predicted, default top:40), ratio:δ "
+                                     "(the round(δ·N) most predicted among mined negatives, the paper's Eq. 10-11) or all");
+  o.near_select_opt->excludes(o.near_top_opt);
   cmd.add_option("--balance-repeats", d.balance_repeats, "VSNL bank tiling of the balanced score (default: 10)");
   o.aa_opt = cmd.add_flag("--activation-aware", d.activation_aware, "activation-aware ENS re-scoring (method.md §4.11)");
   o.aa_count_opt = cmd.add_option("--activation-count", d.activation_count,
@@ -56,10 +60,16 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
   cmd.add_option("--near-template", d.near_template, "prompt of the VSNL labels (default: \"The nice {}.\")");
   cmd.add_flag("--no-permute{false}", d.permute, "group the negatives in bank order, without the seed-0 permutation");
   cmd.add_flag("--neglabel-init", d.neglabel_init, "the ENS bank starts as the NegLabel bank (method.md §4.11)");
-  cmd.add_option("--threshold-rule", o.threshold_rule, "head (the authors' code, default) or paper (Eq. 5-6)")
-      ->check(CLI::IsMember({"head", "paper"}));
-  cmd.add_option("--lambda-rule", o.lambda_rule, "head (default) or paper (means over mined negatives)")
-      ->check(CLI::IsMember({"head", "paper"}));
+  cmd.add_option("--threshold-rule", o.threshold_rule,
+                 "head (the authors' code, default), paper (Eq. 5-6) or fixed (γ stays γ0)")
+      ->check(CLI::IsMember({"head", "paper", "fixed"}));
+  cmd.add_option("--lambda-rule", o.lambda_rule,
+                 "head (default), paper (means over mined negatives), log, exp (ants' weights, docs/method.md §4.9) "
+                 "or fixed:X");
+  cmd.add_option("--ens-id-noise", d.ens_id_noise,
+                 "share of new ENS labels replaced by ID class names drawn with the run's seed (default: 0)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd.add_flag("--mllm-caption-only", d.caption_only, "the MLLM only describes images (ENS); VSNL is off");
 }
 
 ScorerOptions to_scorer_options(ScoringCliOptions& o) {
@@ -68,7 +78,8 @@ ScorerOptions to_scorer_options(ScoringCliOptions& o) {
   s.detector = o.detector;
   s.detector.mode = parse_fusion_mode(o.mode);
   s.detector.threshold_rule = parse_threshold_rule(o.threshold_rule);
-  s.detector.lambda_rule = parse_lambda_rule(o.lambda_rule);
+  set_lambda_rule(s.detector, o.lambda_rule);
+  if (!o.near_select.empty()) set_near_select(s.detector, o.near_select);
   if (!o.preset.empty()) apply_preset(detector_preset(o.preset), s.detector, given_fields(o));
   o.mode = fusion_mode_name(s.detector.mode);
   s.negatives_file = o.negatives;

@@ -15,7 +15,7 @@ struct ScoringCliOptions {
   ModelOptions model;
   BankCliOptions bank;
   std::string method = "ants", mode = "ada", preset, preprocess, negatives;
-  std::string threshold_rule = "head", lambda_rule = "head";
+  std::string threshold_rule = "head", lambda_rule = "head", near_select;
   int infer_batch = 32;
   uint64_t max_pixels = kDefaultMaxPixels;
   size_t batch = 256;
@@ -23,7 +23,7 @@ struct ScoringCliOptions {
   DetectorOptions detector;
   // Set by add_scoring_options so a preset only fills what the user did not give.
   CLI::Option *mode_opt = nullptr, *ens_stop_opt = nullptr, *near_start_opt = nullptr, *aa_opt = nullptr,
-              *aa_count_opt = nullptr;
+              *aa_count_opt = nullptr, *near_top_opt = nullptr, *near_select_opt = nullptr;
 };
 
 // --model, --precision, --threads, the bank options, --method, --mode, --preset, every spec

@@ -61,17 +61,32 @@ using TextEncoder = std::function<FeatureMatrix(const std::vector<std::string>& 
 enum class FusionMode { ada, far_only, near_only };
 // head: the authors' code (histogram jump + η-percentile of the whole history, §4.3).
 // paper: Eq. 5–6 (the η lowest fraction of scores below γ0; γ* = the largest of them).
-enum class ThresholdRule { head, paper };
-// head: λ from the means of the balanced scores over every image since reset (§4.9).
-// paper: λ from the means of the plain S_ens / S_vsnl over the mined negative images only (those
-// whose S_nl is below the γ in force when their batch arrives).
-enum class LambdaRule { head, paper };
+// fixed: γ stays γ0 (Table 3 row A): ENS still mines and fires, γ is never updated.
+enum class ThresholdRule { head, paper, fixed };
+// λ of S = λ·S_ens + (1−λ)·S_vsnl (docs/method.md §4.9).
+// head: F(a, b) = a / (a + b) with a, b = 1 − the means of the balanced scores over every image
+//   since reset.
+// paper: the same F with a, b = 1 − the means of the plain S_ens / S_vsnl over the mined negative
+//   images only (those whose S_nl is below the γ in force when their batch arrives).
+// log, exp: ants' own weight functions over the paper's a and b (Table 9 names them without a
+//   formula): log: ln(1+a) / (ln(1+a) + ln(1+b)); exp: e^a / (e^a + e^b).
+// fixed: λ = DetectorOptions::lambda_fixed for every batch (Table 3 row E, Fig. 7c).
+enum class LambdaRule { head, paper, fixed, log, exp };
+// Which ID classes VSNL asks the MLLM about (§4.6, Eq. 10–11).
+// top: the `similar_limit` classes predicted most often over every image since reset (HEAD).
+// ratio: the round(near_ratio · N) classes predicted most often among the mined negative images
+//   since reset (the paper's δ); ties by first occurrence.
+// all: every ID class, in class-list order.
+enum class NearSelect { top, ratio, all };
 
 // Every constant of method.md §7 (docs/), with the reference's defaults.
 struct DetectorOptions {
   FusionMode mode = FusionMode::ada;
   ThresholdRule threshold_rule = ThresholdRule::head;
   LambdaRule lambda_rule = LambdaRule::head;
+  float lambda_fixed = 0.5f;         // λ of LambdaRule::fixed, in [0, 1]
+  NearSelect near_select = NearSelect::top;
+  float near_ratio = 0.08f;          // δ of NearSelect::ratio, in (0, 1]
   float eta = 0.5f;                  // η: percentile of the threshold rule
   float gamma0 = 0.8f;               // initial candidate threshold
   int ens_stop_step = 20;            // E_max: ENS updates per stream
@@ -90,6 +105,11 @@ struct DetectorOptions {
   size_t activation_step = 2;
   float activation_gap = 0.5f;
   size_t activation_history = 20000;
+  // Fig. 7a: this share of every batch of new ENS labels (round(P·count) of them) is replaced by
+  // ID class names drawn uniformly; the draws follow the stream's seed (reset(seed)). 0: off.
+  float ens_id_noise = 0;
+  // Fig. 7f, a captioner-only MLLM: never ask for similar classes (VSNL stays empty).
+  bool caption_only = false;
 
   // Columns per group of every grouped score (the NegLabel base, ENS, VSNL, and NegLabel on its
   // own): queue_cap / group_num, as the reference derives it from the ENS capacity constant
@@ -131,6 +151,9 @@ class ANTS_API AntsDetector {
   // reset() and restore() drop the MLLM's late answers waiting to be polled (they belong to the
   // stream before); answers still in flight arrive later, so reproducible runs use a sync MLLM.
   void reset();
+  // reset() for a stream whose random draws (ens_id_noise) follow `seed`; reset() keeps the seed
+  // in use (0 at construction).
+  void reset(uint64_t seed);
   // The whole state (banks and labels, histories, threshold, counters, VSNL cache) to `path`,
   // written to a temporary name and renamed; restore() refuses a snapshot of another setup.
   void snapshot(const std::filesystem::path& path) const;

@@ -57,8 +57,11 @@ struct MllmOptions {
   bool cache = true;                // false: no SQLite cache at all
   std::filesystem::path record_path;  // append one JSONL line per answer (empty: off)
   std::filesystem::path replay_path;  // answers by key from a recorded file (empty: off)
-  std::filesystem::path prompt_ens;   // ENS template file (empty: built-in); "{class}" = predicted class
-  std::filesystem::path prompt_vsnl;  // VSNL template file (empty: built-in); "{class}" = the class
+  // Templates: empty or "default" = built-in; "short" (ENS) and "dissimilar" (VSNL) = the built-in
+  // variants of the paper's Fig. 7e (data/prompts/README.md); else a file. "{class}" = the
+  // predicted class (ENS) or the class (VSNL).
+  std::filesystem::path prompt_ens;
+  std::filesystem::path prompt_vsnl;
   int max_tokens_ens = 30;
   int max_tokens_vsnl = 100;
   int max_tokens_text = 300;        // complete(): text-only prompts

@@ -37,8 +37,14 @@ ANTS_API FusionMode parse_fusion_mode(const std::string& name);
 ANTS_API const char* fusion_mode_name(FusionMode m);
 ANTS_API ThresholdRule parse_threshold_rule(const std::string& name);
 ANTS_API const char* threshold_rule_name(ThresholdRule r);
-ANTS_API LambdaRule parse_lambda_rule(const std::string& name);
-ANTS_API const char* lambda_rule_name(LambdaRule r);
+// Rules with a value, as "--lambda-rule" and "--near-select" take them: "head", "paper", "log",
+// "exp" or "fixed:X" (λ in [0, 1]) into lambda_rule and lambda_fixed; "top:K", "ratio:δ" (in
+// (0, 1]) or "all" into near_select and similar_limit / near_ratio. The *_spec functions give the
+// text back ("fixed:0.5", "top:40").
+ANTS_API void set_lambda_rule(DetectorOptions& options, const std::string& spec);
+ANTS_API std::string lambda_rule_spec(const DetectorOptions& options);
+ANTS_API void set_near_select(DetectorOptions& options, const std::string& spec);
+ANTS_API std::string near_select_spec(const DetectorOptions& options);
 
 // The settings of the authors' scripts (method.md §7): "paper-far" (far_only, activation-aware ENS
 // over 500 negatives, E_max 10) and "paper-near" (near_only, VSNL from the first batch, no ENS).
@@ -104,6 +110,7 @@ class ANTS_API OodScorer {
   const BatchTrace& last_trace() const;
 
   void reset();
+  void reset(uint64_t seed);  // a stream whose random draws follow `seed` (AntsDetector::reset)
   void snapshot(const std::filesystem::path& path) const;  // ANTS only (others are stateless)
   void restore(const std::filesystem::path& path);
   // The detector snapshot as bytes (empty for the stateless methods); restore_bytes of an empty

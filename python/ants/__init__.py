@@ -100,7 +100,8 @@ class Detector:
 
     clip: an ants.Clip, or None to score your own (N, D) features (then text_encoder= a Clip or a
     callable texts -> (M, D) embeds the ID prompts, negatives and mined labels; rows are
-    L2-normalised here). classes: a list of names, 'imagenet' / 'cifar10' / 'cifar100', or a
+    L2-normalised here). classes: a list of names, a built-in list ('imagenet', 'cifar100',
+    'imagenet-r', 'cub200', ...: the names `ants detect --help` gives for --classes), or a
     class-list file. mode: 'ada' (default), 'far_only', 'near_only'. mllm: an ants.MllmClient, or
     any object with describe(image: bytes, exclude_class: str | None) -> str | None and optionally
     similar(class_name: str) -> list[str] | str | None (without it VSNL is off); its answers are
@@ -110,7 +111,9 @@ class Detector:
     underscores: eta, gamma0, ens_updates, min_candidates, queue_cap, groups, near_start,
     near_interval, near_top, balance_repeats, near_template, no_permute, neglabel_init,
     activation_aware, activation_count, activation_step, activation_gap, activation_history,
-    threshold_rule, lambda_rule, count, corpus, text_batch, cache_dir, no_cache, max_pixels.
+    threshold_rule ('head', 'paper', 'fixed'), lambda_rule ('head', 'paper', 'log', 'exp', 'fixed:X'),
+    near_select ('top:K', 'ratio:D', 'all'), ens_id_noise, mllm_caption_only, count, corpus,
+    text_batch, cache_dir, no_cache, max_pixels.
 
     One Detector may be shared by several threads: their calls take turns (the GIL is free
     meanwhile). reset() and restore() drop asynchronous MLLM answers not yet used.
@@ -150,9 +153,10 @@ class Detector:
     negatives = property(lambda self: self._d.negatives, doc="Rows of the negative bank.")
     warnings = property(lambda self: self._d.warnings, doc="Problems met while building the banks (e.g. cache).")
 
-    def reset(self):
-        """Forgets the stream: banks, histories, threshold and counters as after construction."""
-        self._d.reset()
+    def reset(self, seed=None):
+        """Forgets the stream: banks, histories, threshold and counters as after construction. A seed
+        starts a stream whose random draws (ens_id_noise) follow it; None keeps the current one."""
+        self._d.reset(seed)
 
     def snapshot(self, path):
         """Saves the detector's whole state to path (atomically); restore() reads it back."""

@@ -286,7 +286,7 @@ void bind_detector(py::module_& m) {
         py::arg("corpus") = py::none(), py::arg("cache_dir") = py::none(), py::arg("no_cache") = false,
         py::arg("progress") = py::none(),
         "The NegLabel negative bank for the ID classes (method.md §3.2): an ants.TextBank of `count` prompts.\n"
-        "classes: a list of names, a built-in list ('imagenet', 'cifar10', 'cifar100') or a class-list file.");
+        "classes: a list of names, a built-in list (the `ants --classes` names: 'imagenet', 'cifar10', 'imagenet-r', 'cub200', ...) or a class-list file.");
 
   py::class_<Detector>(m, "_Detector")
       .def(py::init<const py::object&, const py::object&, const std::string&, const py::object&, const py::object&,
@@ -306,7 +306,11 @@ void bind_detector(py::module_& m) {
       .def_property_readonly("method", [](Detector& d) { return d.locked([](OodScorer& s) { return method_name(s.method()); }); })
       .def_property_readonly("negatives", [](Detector& d) { return d.locked([](OodScorer& s) { return s.negatives(); }); })
       .def_property_readonly("warnings", [](Detector& d) { return d.locked([](OodScorer& s) { return s.warnings(); }); })
-      .def("reset", [](Detector& d) { d.locked([](OodScorer& s) { s.reset(); }); })
+      .def("reset",
+           [](Detector& d, const std::optional<uint64_t>& seed) {
+             d.locked([&](OodScorer& s) { seed ? s.reset(*seed) : s.reset(); });
+           },
+           py::arg("seed") = py::none())
       .def("snapshot",
            [](Detector& d, const py::object& path) {
              const std::string p = path_of(path);

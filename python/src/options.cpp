@@ -43,8 +43,10 @@ const std::map<std::string, Setter>& setters() {
       {"no_permute", [](ScorerOptions& o, const py::handle& v) { o.detector.permute = !v.cast<bool>(); }},
       {"threshold_rule",
        [](ScorerOptions& o, const py::handle& v) { o.detector.threshold_rule = parse_threshold_rule(v.cast<std::string>()); }},
-      {"lambda_rule",
-       [](ScorerOptions& o, const py::handle& v) { o.detector.lambda_rule = parse_lambda_rule(v.cast<std::string>()); }},
+      {"lambda_rule", [](ScorerOptions& o, const py::handle& v) { set_lambda_rule(o.detector, v.cast<std::string>()); }},
+      {"near_select", [](ScorerOptions& o, const py::handle& v) { set_near_select(o.detector, v.cast<std::string>()); }},
+      {"ens_id_noise", field(&DetectorOptions::ens_id_noise)},
+      {"mllm_caption_only", field(&DetectorOptions::caption_only)},
       {"count", [](ScorerOptions& o, const py::handle& v) { o.neglabel.count = v.cast<int>(); }},
       {"corpus", [](ScorerOptions& o, const py::handle& v) { o.neglabel.corpus_dir = path_of(v); }},
       {"text_batch", [](ScorerOptions& o, const py::handle& v) { o.neglabel.text_batch = v.cast<int>(); }},
@@ -71,6 +73,9 @@ ScorerOptions scorer_options(const std::string& method, const py::object& mode, 
     o.detector.mode = parse_fusion_mode(mode.cast<std::string>());
     keep.insert("mode");
   }
+  if (options.contains("near_top") && options.contains("near_select") && !options["near_top"].is_none() &&
+      !options["near_select"].is_none())
+    throw py::value_error("near_top and near_select: give one (near_top=K is near_select='top:K')");
   for (const auto& [key, value] : options) {
     const std::string name = py::str(key);
     const auto it = setters().find(name);

@@ -70,6 +70,59 @@ def test_features_with_a_python_mllm_equal_the_authors_postprocessor(goldens, ru
     assert det.state["batches"] == len(r["trace"])
 
 
+class CountingMllm(GoldenMllm):
+    """GoldenMllm that records the classes VSNL asks about."""
+
+    def __init__(self, g):
+        super().__init__(g, False)
+        self.asked = []
+
+    def similar(self, class_name):
+        self.asked.append(class_name)
+        return super().similar(class_name)
+
+
+def golden_detector(g, mllm, **overrides):
+    r = g["runs"][0]
+    texts = dict(g["text_features"])
+    texts.update({f"The nice {c}.": f for c, f in zip(g["class_names"], g["id_features"])})
+    encoder = lambda batch: np.array([texts.get(t, g["id_features"][0]) for t in batch], np.float32)  # noqa: E731
+    bank = ants.TextBank([f"neg {i}" for i in range(g["num_neglabels"])], np.array(g["neglabel_features"], np.float32))
+    options = golden_options(r["effective"])
+    if "near_select" in overrides:
+        del options["near_top"]  # the same option: giving both is an error
+    options.update(mode="ada", **overrides)
+    return ants.Detector(None, g["class_names"], text_encoder=encoder, negatives=bank, logit_scale=g["scale"],
+                         mllm=mllm, mllm_parse="reference", **options)
+
+
+def score_golden(g, det):
+    feats = np.array(g["image_features"], np.float32)
+    return det.score(feats, batch=g["batch_size"], images=[f.encode() for f in g["files"]])
+
+
+def test_ablation_options_reach_the_detector(goldens):
+    g = goldens
+    s = score_golden(g, golden_detector(g, CountingMllm(g), lambda_rule="fixed:0.25"))
+    np.testing.assert_allclose(s.score, 0.25 * s.far + 0.75 * s.near, atol=1e-6)
+    assert not np.array_equal(s.far, s.near)
+
+    mllm = CountingMllm(g)
+    score_golden(g, golden_detector(g, mllm, near_select="all"))
+    assert mllm.asked[:len(g["class_names"])] == g["class_names"]  # every class, in list order
+
+    mllm = CountingMllm(g)
+    det = golden_detector(g, mllm, mllm_caption_only=True, threshold_rule="fixed", ens_id_noise=1.0)
+    score_golden(g, det)
+    assert mllm.asked == [] and det.state["near_rows"] == 0
+    assert det.state["far_rows"] > 0 and set(det.ens_labels) <= set(g["class_names"])
+
+    with pytest.raises(ValueError, match="near_top"):
+        golden_detector(g, None, near_top=3, near_select="top:3")
+    with pytest.raises(ants.Error, match="--lambda-rule"):
+        golden_detector(g, None, lambda_rule="fixed:2")
+
+
 def read_rows(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))

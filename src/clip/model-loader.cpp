@@ -11,6 +11,7 @@
 #include "clip/model-config.h"
 #include "clip/model-weights.h"
 #include "clip/safetensors.h"
+#include "core/cpu.h"
 #include "core/dtype.h"
 #include "core/error.h"
 
@@ -405,6 +406,9 @@ float read_logit_scale(const SafetensorsFile& st) {
 }  // namespace
 
 ModelWeights load_model_weights(const std::filesystem::path& dir, DType dtype, std::vector<std::string>* warnings) {
+  if (dtype == DType::bf16 && !core::cpu_has_bf16_compute())
+    core::fail(ErrorCode::invalid_argument, "precision bf16",
+               "this CPU has no AVX-512, which oneDNN's bf16 kernels need; use fp32 (the default here)");
   const ModelFiles files = find_model_files(dir);
   const ConfigHints hints = read_model_config(files);
   SafetensorsFile st(files.weights);

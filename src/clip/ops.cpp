@@ -59,12 +59,12 @@ void softmax_rows(const float* scores, int n_mats, int rows, int cols, bool caus
       const float* s = scores + idx * cols;
       float mx = s[0];
       for (int j = 1; j < valid; ++j) mx = std::max(mx, s[j]);
-      float sum = 0.f;
+      double sum = 0.0;  // a float sum over ~200 columns drifts past 1e-6 relative
       for (int j = 0; j < valid; ++j) {
         tmp[j] = std::exp(s[j] - mx);
         sum += tmp[j];
       }
-      const float inv = 1.f / sum;
+      const float inv = static_cast<float>(1.0 / sum);
       const int64_t base = idx * cols;
       for (int j = 0; j < valid; ++j) store(out, base + j, tmp[j] * inv, out_type);
       for (int j = valid; j < cols; ++j) store(out, base + j, 0.f, out_type);

@@ -24,6 +24,8 @@ bool cpu_has_avx512() {
   return ok;
 }
 
+bool cpu_has_bf16_compute() { return cpu_has_avx512() || cpu_has_bf16_dot(); }
+
 int hardware_threads() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);

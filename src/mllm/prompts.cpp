@@ -10,6 +10,8 @@
 ANTS_EMBED_FILE(ants_prompt_system, ANTS_PROMPT_DIR "/system.txt");
 ANTS_EMBED_FILE(ants_prompt_ens, ANTS_PROMPT_DIR "/ens.txt");
 ANTS_EMBED_FILE(ants_prompt_vsnl, ANTS_PROMPT_DIR "/vsnl.txt");
+ANTS_EMBED_FILE(ants_prompt_ens_short, ANTS_PROMPT_DIR "/ens-short.txt");
+ANTS_EMBED_FILE(ants_prompt_vsnl_dissimilar, ANTS_PROMPT_DIR "/vsnl-dissimilar.txt");
 
 namespace ants::mllm {
 namespace {
@@ -37,15 +39,26 @@ std::string replace_all(std::string_view s, std::string_view from, std::string_v
 
 }  // namespace
 
+std::vector<std::string_view> variant_names(std::string_view name) {
+  if (name == "ens") return {"short"};
+  if (name == "vsnl") return {"dissimilar"};
+  return {};
+}
+
 PromptTemplate builtin_template(std::string_view name) {
   if (name == "system") return make_template(name, std::string(ANTS_EMBEDDED_BYTES(ants_prompt_system)));
   if (name == "ens") return make_template(name, std::string(ANTS_EMBEDDED_BYTES(ants_prompt_ens)));
   if (name == "vsnl") return make_template(name, std::string(ANTS_EMBEDDED_BYTES(ants_prompt_vsnl)));
+  if (name == "ens-short") return make_template("ens", std::string(ANTS_EMBEDDED_BYTES(ants_prompt_ens_short)));
+  if (name == "vsnl-dissimilar")
+    return make_template("vsnl", std::string(ANTS_EMBEDDED_BYTES(ants_prompt_vsnl_dissimilar)));
   core::fail(ErrorCode::invalid_argument, "prompt", "no built-in template named '" + std::string(name) + "'");
 }
 
 PromptTemplate load_template(std::string_view name, const std::filesystem::path& file, bool require_class) {
-  if (file.empty()) return builtin_template(name);
+  if (file.empty() || file == "default") return builtin_template(name);
+  for (const std::string_view variant : variant_names(name))
+    if (file == variant) return builtin_template(std::string(name) + "-" + std::string(variant));
   std::string text = core::read_file(file);
   if (trim_end(text).empty()) core::fail(ErrorCode::invalid_argument, file.string(), "prompt template is empty");
   if (require_class && text.find(kClass) == std::string::npos)

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ants::mllm {
 
@@ -14,11 +15,15 @@ struct PromptTemplate {
   std::string hash;  // hex content hash, part of every cache key
 };
 
-// The built-in template `name` ("system", "ens", "vsnl"). Throws Error(invalid_argument) for
-// another name.
+// The built-in template `name` ("system", "ens", "vsnl", or a variant "ens-short",
+// "vsnl-dissimilar"; a variant keeps its kind's name). Throws Error(invalid_argument) for another.
 PromptTemplate builtin_template(std::string_view name);
-// `file` when not empty (Error(io) naming it when unreadable, Error(invalid_argument) when empty
-// or, with require_class, lacking "{class}"), else the built-in one.
+// The built-in variants of kind `name` besides "default" (data/prompts/README.md): ens: "short";
+// vsnl: "dissimilar".
+std::vector<std::string_view> variant_names(std::string_view name);
+// The built-in template when `file` is empty, "default" or a variant name of `name`; else the
+// file (Error(io) naming it when unreadable, Error(invalid_argument) when empty or, with
+// require_class, lacking "{class}").
 PromptTemplate load_template(std::string_view name, const std::filesystem::path& file, bool require_class);
 
 // Every "{class}" replaced by `cls`. With an empty `cls`, lines holding "{class}" are left out

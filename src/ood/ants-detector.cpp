@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <string>
 
 #include "core/error.h"
@@ -12,6 +13,7 @@
 #include "ood/detector-state.h"
 #include "ood/fusion.h"
 #include "ood/grouped-score.h"
+#include "ood/id-noise.h"
 #include "text/labels.h"
 #include "ood/logits.h"
 
@@ -60,8 +62,9 @@ BankScores score_bank(const std::vector<float>& id_logits, size_t n_id, const st
 
 }  // namespace
 
-void ood::DetectorImpl::init_state() {
+void ood::DetectorImpl::init_state(uint64_t seed) {
   s = DetectorState{};
+  s.seed = seed;
   s.gamma = opt.gamma0;
   s.far.dim = s.near.dim = id_texts.dim;
   if (opt.neglabel_init) {
@@ -91,9 +94,8 @@ void ood::DetectorImpl::collect_candidates(const std::vector<DetectorScore>& out
 
 void ood::DetectorImpl::maybe_update_far() {
   if (s.e >= opt.ens_stop_step || s.cand_files.size() <= opt.min_candidates) return;
-  s.gamma = opt.threshold_rule == ThresholdRule::head
-                ? ood::adaptive_threshold(s.base_history, opt.eta).gamma
-                : ood::paper_threshold(s.base_history, opt.eta, opt.gamma0);
+  if (opt.threshold_rule == ThresholdRule::head) s.gamma = ood::adaptive_threshold(s.base_history, opt.eta).gamma;
+  if (opt.threshold_rule == ThresholdRule::paper) s.gamma = ood::paper_threshold(s.base_history, opt.eta, opt.gamma0);
   std::vector<std::optional<std::string>> answers(s.cand_files.size());
   if (mllm != nullptr) {
     std::vector<std::string> names;
@@ -109,15 +111,32 @@ void ood::DetectorImpl::maybe_update_far() {
   }
   s.cand_files.clear();
   s.cand_preds.clear();
-  const std::vector<std::string> labels = text::normalize_labels(answers);
-  if (!labels.empty()) enqueue(s.far, s.far_labels, encode(labels), labels, opt.queue_cap);
+  add_far_labels(text::normalize_labels(answers));
   ++s.e;
 }
 
+void ood::DetectorImpl::add_far_labels(std::vector<std::string> labels) {
+  if (labels.empty()) return;
+  if (opt.ens_id_noise > 0) inject_id_noise(labels, class_names, opt.ens_id_noise, s.seed, static_cast<uint64_t>(s.noise_draws++));
+  enqueue(s.far, s.far_labels, encode(labels), labels, opt.queue_cap);
+}
+
+// The classes VSNL covers at this update (NearSelect).
+std::vector<int> ood::DetectorImpl::near_classes() const {
+  if (opt.near_select == NearSelect::top) return s.predictions.most_common(opt.similar_limit);
+  if (opt.near_select == NearSelect::ratio) {
+    const double count = std::round(static_cast<double>(opt.near_ratio) * static_cast<double>(class_names.size()));
+    return s.mined_predictions.most_common(static_cast<size_t>(count));
+  }
+  std::vector<int> all(class_names.size());
+  std::iota(all.begin(), all.end(), 0);
+  return all;
+}
+
 void ood::DetectorImpl::maybe_update_near() {
-  if (mllm == nullptr || !mllm->supports_similar()) return;
+  if (mllm == nullptr || opt.caption_only || !mllm->supports_similar()) return;
   if (s.t < opt.near_start_batch || (s.t - opt.near_start_batch) % opt.near_interval != 0) return;
-  const std::vector<int> top = s.predictions.most_common(opt.similar_limit);
+  const std::vector<int> top = near_classes();
   std::vector<int> fresh;
   for (int c : top)
     if (!ood::cache_has(s.cache, c)) fresh.push_back(c);
@@ -167,8 +186,7 @@ void ood::DetectorImpl::apply_late_answers() {
   } catch (...) {  // an Mllm must not throw; if one does, the stream still goes on
     return;
   }
-  const std::vector<std::string> labels = text::normalize_labels(late.descriptions);
-  if (!labels.empty()) enqueue(s.far, s.far_labels, encode(labels), labels, opt.queue_cap);
+  add_far_labels(text::normalize_labels(late.descriptions));
   bool near_changed = false;
   for (const auto& [name, answer] : late.similar) {
     const auto it = std::find(class_names.begin(), class_names.end(), name);
@@ -232,7 +250,12 @@ void ood::DetectorImpl::fuse(const std::vector<double>& far_bal, const std::vect
     }
   }
   const double count = static_cast<double>(s.fused_count);
-  const float lambda = s.fused_count > 0 ? static_cast<float>(ood::fusion_weight(s.far_sum / count, s.near_sum / count)) : 0.5f;
+  float lambda = 0.5f;
+  if (opt.lambda_rule == LambdaRule::fixed) {
+    lambda = opt.lambda_fixed;
+  } else if (s.fused_count > 0) {
+    lambda = static_cast<float>(ood::fusion_weight(s.far_sum / count, s.near_sum / count, opt.lambda_rule));
+  }
   s.lambda = lambda;
   for (auto& o : out) o.score = lambda * o.far + (1.f - lambda) * o.near, o.lambda = lambda;
 }
@@ -264,7 +287,10 @@ std::vector<DetectorScore> ood::DetectorImpl::process(const FeatureMatrix& image
     s.predictions.add(out[i].pred);
   }
   std::vector<bool> mined(b);  // the negative images of the paper's λ: mined under the previous γ
-  for (size_t i = 0; i < b; ++i) mined[i] = out[i].base < s.gamma;
+  for (size_t i = 0; i < b; ++i) {
+    mined[i] = out[i].base < s.gamma;
+    if (mined[i]) s.mined_predictions.add(out[i].pred);
+  }
   collect_candidates(out, files);
   maybe_update_far();
   maybe_update_near();
@@ -289,8 +315,11 @@ AntsDetector::AntsDetector(FeatureMatrix id_texts, FeatureMatrix negatives, floa
     core::fail(ErrorCode::invalid_argument, "class names",
                std::to_string(class_names.size()) + " names for " + std::to_string(id_texts.rows) + " ID features");
   if (options.near_start_batch <= 0 || options.near_interval <= 0 || options.group_num <= 0 ||
-      options.queue_cap == 0 || options.activation_step == 0 || options.eta < 0 || options.eta > 1)
+      options.queue_cap == 0 || options.activation_step == 0 || !(options.eta >= 0 && options.eta <= 1))
     core::fail(ErrorCode::invalid_argument, "ANTS options", "t0, interval, group count, queue cap and step must be positive, eta in [0, 1]");
+  if (!(options.lambda_fixed >= 0 && options.lambda_fixed <= 1) || !(options.near_ratio > 0 && options.near_ratio <= 1) ||
+      !(options.ens_id_noise >= 0 && options.ens_id_noise <= 1))
+    core::fail(ErrorCode::invalid_argument, "ANTS options", "fixed lambda and ENS ID noise must be in [0, 1], the VSNL ratio in (0, 1]");
   apply_template(options.near_template, "x");  // throws now, not at the first VSNL update
   impl_->id_texts = std::move(id_texts);
   impl_->negatives = std::move(negatives);
@@ -299,7 +328,7 @@ AntsDetector::AntsDetector(FeatureMatrix id_texts, FeatureMatrix negatives, floa
   impl_->encoder = std::move(encoder);
   impl_->mllm = mllm;
   impl_->opt = std::move(options);
-  impl_->init_state();
+  impl_->init_state(0);
 }
 
 AntsDetector::~AntsDetector() = default;
@@ -311,7 +340,12 @@ std::vector<DetectorScore> AntsDetector::process(const FeatureMatrix& images,
 
 void AntsDetector::reset() {
   if (impl_->mllm != nullptr) impl_->mllm->poll();  // late answers belong to the stream before
-  impl_->init_state();
+  impl_->init_state(impl_->s.seed);
+}
+
+void AntsDetector::reset(uint64_t seed) {
+  if (impl_->mllm != nullptr) impl_->mllm->poll();
+  impl_->init_state(seed);
 }
 
 const DetectorOptions& AntsDetector::options() const { return impl_->opt; }

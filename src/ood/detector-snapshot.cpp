@@ -78,7 +78,11 @@ json state_json(const ood::DetectorState& s) {
           {"images", s.images},
           {"vsnl_updates", s.vsnl_updates},
           {"describe", {s.describe_requests, s.describe_failures}},
-          {"similar", {s.similar_requests, s.similar_failures}}};
+          {"similar", {s.similar_requests, s.similar_failures}},
+          {"mined_pred_order", s.mined_predictions.order},
+          {"mined_pred_counts", s.mined_predictions.counts},
+          {"seed", s.seed},
+          {"noise_draws", s.noise_draws}};
 }
 
 std::vector<std::string> read_texts(const json& j, const std::string& where) {
@@ -133,6 +137,11 @@ void read_state(const json& j, ood::DetectorState& s, const std::string& where) 
   s.describe_failures = j.at("describe").at(1);
   s.similar_requests = j.at("similar").at(0);
   s.similar_failures = j.at("similar").at(1);
+  // Absent from snapshots taken before the ablation options: empty counts, seed 0, no draws.
+  s.mined_predictions.order = j.value("mined_pred_order", std::vector<int>{});
+  s.mined_predictions.counts = j.value("mined_pred_counts", std::vector<int64_t>{});
+  s.seed = j.value("seed", uint64_t{0});
+  s.noise_draws = j.value("noise_draws", int64_t{0});
 }
 
 // The banks' rows from the payload, which must hold exactly the rows the head counts; the counts
@@ -154,6 +163,21 @@ bool all_finite(const std::vector<float>& v) {
   return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
 }
 
+// A ClassCounter whose order lists each counted class once, in range, with a positive count.
+void check_counter(const ood::ClassCounter& p, size_t n_classes, const std::string& where) {
+  const auto bad = [&] { core::fail(ErrorCode::format, where, "corrupt snapshot: prediction order and counts disagree"); };
+  if (p.counts.size() > n_classes) bad();
+  std::vector<bool> seen(n_classes, false);
+  for (int c : p.order) {
+    if (c < 0 || static_cast<size_t>(c) >= p.counts.size() || seen[static_cast<size_t>(c)] ||
+        p.counts[static_cast<size_t>(c)] <= 0)
+      bad();
+    seen[static_cast<size_t>(c)] = true;
+  }
+  for (size_t c = 0; c < p.counts.size(); ++c)
+    if (p.counts[c] < 0 || (p.counts[c] > 0 && !seen[c])) bad();
+}
+
 // What the detector relies on about its state, which a file made by hand, or damaged behind a
 // recomputed checksum, may break: class indices in range, counts that agree, finite numbers.
 void check_state(const ood::DetectorState& s, size_t n_classes, const std::string& where) {
@@ -165,17 +189,9 @@ void check_state(const ood::DetectorState& s, size_t n_classes, const std::strin
   if (!std::isfinite(s.gamma) || !std::isfinite(s.lambda) || !std::isfinite(s.far_sum) || !std::isfinite(s.near_sum) ||
       !all_finite(s.base_history) || !all_finite(s.activation_history))
     bad("a score or statistic is not finite");
-  const auto& p = s.predictions;
-  if (p.counts.size() > n_classes) bad("prediction counts for more classes than the detector has");
-  std::vector<bool> seen(n_classes, false);
-  for (int c : p.order) {
-    if (!is_class(c) || seen[static_cast<size_t>(c)] || static_cast<size_t>(c) >= p.counts.size() ||
-        p.counts[static_cast<size_t>(c)] <= 0)
-      bad("prediction order and counts disagree");
-    seen[static_cast<size_t>(c)] = true;
-  }
-  for (size_t c = 0; c < p.counts.size(); ++c)
-    if (p.counts[c] < 0 || (p.counts[c] > 0 && !seen[c])) bad("prediction order and counts disagree");
+  if (s.noise_draws < 0) bad("negative counter");
+  check_counter(s.predictions, n_classes, where);
+  check_counter(s.mined_predictions, n_classes, where);
   if (s.cand_preds.size() != s.cand_files.size() || !std::all_of(s.cand_preds.begin(), s.cand_preds.end(), is_class))
     bad("candidate images and predictions disagree");
   for (const auto& [cls, labels] : s.cache)

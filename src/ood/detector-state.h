@@ -18,6 +18,7 @@ struct DetectorState {
   float gamma = 0.8f;            // candidate threshold
   std::vector<float> base_history;  // S_nl of every image (threshold rule)
   ClassCounter predictions;    // counts of pred (VSNL's frequent classes)
+  ClassCounter mined_predictions;  // counts of pred among the mined negative images (NearSelect::ratio)
   std::vector<ImageRef> cand_files;
   std::vector<int> cand_preds;
   FeatureMatrix far;             // ENS bank, newest update first
@@ -35,6 +36,8 @@ struct DetectorState {
   int vsnl_updates = 0;
   int64_t describe_requests = 0, describe_failures = 0;
   int64_t similar_requests = 0, similar_failures = 0;
+  uint64_t seed = 0;             // the stream's seed (reset(seed)): ens_id_noise draws
+  int64_t noise_draws = 0;       // batches of ENS labels that went through ens_id_noise
 };
 
 struct DetectorImpl {
@@ -46,7 +49,7 @@ struct DetectorImpl {
   DetectorOptions opt;
   DetectorState s;
 
-  void init_state();
+  void init_state(uint64_t seed);
   std::vector<DetectorScore> process(const FeatureMatrix& images, const std::vector<ImageRef>& files);
 
  private:
@@ -54,6 +57,8 @@ struct DetectorImpl {
   void maybe_update_far();
   void maybe_update_near();
   void rebuild_near();
+  std::vector<int> near_classes() const;
+  void add_far_labels(std::vector<std::string> labels);
   void apply_late_answers();
   FeatureMatrix encode(const std::vector<std::string>& texts) const;
   void score_banks(const FeatureMatrix& images, const std::vector<float>& id_logits, const std::vector<bool>& mined,

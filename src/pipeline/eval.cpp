@@ -115,7 +115,7 @@ SetRun run_one(OodScorer& scorer, const OodSet& set, const std::vector<LabeledIm
   run.set = set.name;
   run.seed = seed;
   const auto perm = ood::torch_randperm(static_cast<uint32_t>(stream.size()), seed);
-  scorer.reset();
+  scorer.reset(seed);
   for (size_t first = 0; first < perm.size(); first += o.batch) {
     if (cancel && cancel()) {
       cancelled = true;

@@ -16,6 +16,15 @@
 ANTS_EMBED_FILE(ants_classes_imagenet, ANTS_CLASSES_DIR "/imagenet.txt");
 ANTS_EMBED_FILE(ants_classes_cifar10, ANTS_CLASSES_DIR "/cifar10.txt");
 ANTS_EMBED_FILE(ants_classes_cifar100, ANTS_CLASSES_DIR "/cifar100.txt");
+ANTS_EMBED_FILE(ants_classes_imagenet_a, ANTS_CLASSES_DIR "/imagenet-a.txt");
+ANTS_EMBED_FILE(ants_classes_imagenet_r, ANTS_CLASSES_DIR "/imagenet-r.txt");
+ANTS_EMBED_FILE(ants_classes_imagenet_10, ANTS_CLASSES_DIR "/imagenet-10.txt");
+ANTS_EMBED_FILE(ants_classes_imagenet_20, ANTS_CLASSES_DIR "/imagenet-20.txt");
+ANTS_EMBED_FILE(ants_classes_imagenet_100, ANTS_CLASSES_DIR "/imagenet-100.txt");
+ANTS_EMBED_FILE(ants_classes_cub200, ANTS_CLASSES_DIR "/cub200.txt");
+ANTS_EMBED_FILE(ants_classes_stanford_cars, ANTS_CLASSES_DIR "/stanford-cars.txt");
+ANTS_EMBED_FILE(ants_classes_food101, ANTS_CLASSES_DIR "/food101.txt");
+ANTS_EMBED_FILE(ants_classes_oxford_pets, ANTS_CLASSES_DIR "/oxford-pets.txt");
 
 namespace ants {
 
@@ -125,18 +134,50 @@ std::vector<std::string> shard_of(const std::vector<std::string>& paths, size_t 
   return out;
 }
 
-std::vector<std::string> builtin_class_list_names() { return {"imagenet", "cifar10", "cifar100"}; }
+namespace {
+
+// The built-in lists (data/classes/README.md gives their sources), in the order --help names them.
+const std::vector<std::pair<std::string, std::string_view>>& builtin_lists() {
+  static const std::vector<std::pair<std::string, std::string_view>> lists{
+      {"imagenet", ANTS_EMBEDDED_BYTES(ants_classes_imagenet)},
+      {"cifar10", ANTS_EMBEDDED_BYTES(ants_classes_cifar10)},
+      {"cifar100", ANTS_EMBEDDED_BYTES(ants_classes_cifar100)},
+      {"imagenet-a", ANTS_EMBEDDED_BYTES(ants_classes_imagenet_a)},
+      {"imagenet-r", ANTS_EMBEDDED_BYTES(ants_classes_imagenet_r)},
+      {"imagenet-10", ANTS_EMBEDDED_BYTES(ants_classes_imagenet_10)},
+      {"imagenet-20", ANTS_EMBEDDED_BYTES(ants_classes_imagenet_20)},
+      {"imagenet-100", ANTS_EMBEDDED_BYTES(ants_classes_imagenet_100)},
+      {"cub200", ANTS_EMBEDDED_BYTES(ants_classes_cub200)},
+      {"stanford-cars", ANTS_EMBEDDED_BYTES(ants_classes_stanford_cars)},
+      {"food101", ANTS_EMBEDDED_BYTES(ants_classes_food101)},
+      {"oxford-pets", ANTS_EMBEDDED_BYTES(ants_classes_oxford_pets)},
+  };
+  return lists;
+}
+
+std::string builtin_list_text() {
+  std::string out;
+  for (const auto& [name, text] : builtin_lists()) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> builtin_class_list_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, text] : builtin_lists()) names.push_back(name);
+  return names;
+}
 
 std::vector<std::string> load_classes(const std::string& name_or_file, std::vector<std::string>* warnings) {
   std::string_view text;
-  if (name_or_file == "imagenet") text = ANTS_EMBEDDED_BYTES(ants_classes_imagenet);
-  if (name_or_file == "cifar10") text = ANTS_EMBEDDED_BYTES(ants_classes_cifar10);
-  if (name_or_file == "cifar100") text = ANTS_EMBEDDED_BYTES(ants_classes_cifar100);
+  for (const auto& [name, bytes] : builtin_lists())
+    if (name_or_file == name) text = bytes;
   if (text.empty()) {
     std::error_code ec;
     if (!fs::exists(name_or_file, ec)) {
       core::fail(ErrorCode::invalid_argument, name_or_file,
-                 "neither a class-list file nor a built-in list (imagenet, cifar10, cifar100)");
+                 "neither a class-list file nor a built-in list (" + builtin_list_text() + ")");
     }
     return read_class_list(name_or_file, warnings);
   }

@@ -2,6 +2,9 @@
 // one parser per name so that the CLI, Python and the server accept exactly the same words.
 #include <ants/scorer.h>
 
+#include <charconv>
+#include <cmath>
+
 #include "core/error.h"
 
 namespace ants {
@@ -29,9 +32,31 @@ constexpr std::pair<const char*, Method> kMethods[] = {
     {"ants", Method::ants}, {"neglabel", Method::neglabel}, {"mcm", Method::mcm}};
 constexpr std::pair<const char*, FusionMode> kModes[] = {
     {"ada", FusionMode::ada}, {"far_only", FusionMode::far_only}, {"near_only", FusionMode::near_only}};
-constexpr std::pair<const char*, ThresholdRule> kThresholdRules[] = {{"head", ThresholdRule::head},
-                                                                     {"paper", ThresholdRule::paper}};
-constexpr std::pair<const char*, LambdaRule> kLambdaRules[] = {{"head", LambdaRule::head}, {"paper", LambdaRule::paper}};
+constexpr std::pair<const char*, ThresholdRule> kThresholdRules[] = {
+    {"head", ThresholdRule::head}, {"paper", ThresholdRule::paper}, {"fixed", ThresholdRule::fixed}};
+constexpr std::pair<const char*, LambdaRule> kLambdaRules[] = {
+    {"head", LambdaRule::head}, {"paper", LambdaRule::paper}, {"log", LambdaRule::log}, {"exp", LambdaRule::exp}};
+
+// The number after "word:" in `spec`, or nullopt when `spec` does not start with it.
+std::optional<std::string_view> argument_of(std::string_view spec, std::string_view word) {
+  if (spec.size() <= word.size() || spec.substr(0, word.size()) != word || spec[word.size()] != ':') return std::nullopt;
+  return spec.substr(word.size() + 1);
+}
+
+template <typename T>
+T parse_number(std::string_view text, const char* option, const std::string& spec) {
+  T value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size())
+    core::fail(ErrorCode::invalid_argument, option, "'" + spec + "': '" + std::string(text) + "' is not a number");
+  return value;
+}
+
+std::string number_text(float x) {
+  char buf[32];
+  const auto end = std::to_chars(buf, buf + sizeof buf, x).ptr;  // shortest round trip: 0.5, 0.08
+  return std::string(buf, end);
+}
 
 }  // namespace
 
@@ -43,8 +68,47 @@ ThresholdRule parse_threshold_rule(const std::string& name) {
   return parse_name(name, "--threshold-rule", kThresholdRules);
 }
 const char* threshold_rule_name(ThresholdRule r) { return name_of(r, kThresholdRules); }
-LambdaRule parse_lambda_rule(const std::string& name) { return parse_name(name, "--lambda-rule", kLambdaRules); }
-const char* lambda_rule_name(LambdaRule r) { return name_of(r, kLambdaRules); }
+void set_lambda_rule(DetectorOptions& o, const std::string& spec) {
+  if (const auto x = argument_of(spec, "fixed")) {
+    const float lambda = parse_number<float>(*x, "--lambda-rule", spec);
+    if (!(lambda >= 0 && lambda <= 1)) core::fail(ErrorCode::invalid_argument, "--lambda-rule", "'" + spec + "': λ must be in [0, 1]");
+    o.lambda_rule = LambdaRule::fixed;
+    o.lambda_fixed = lambda;
+    return;
+  }
+  if (spec == "fixed") core::fail(ErrorCode::invalid_argument, "--lambda-rule", "'fixed' needs its λ, e.g. fixed:0.5");
+  o.lambda_rule = parse_name(spec, "--lambda-rule", kLambdaRules);
+}
+
+std::string lambda_rule_spec(const DetectorOptions& o) {
+  if (o.lambda_rule == LambdaRule::fixed) return "fixed:" + number_text(o.lambda_fixed);
+  return name_of(o.lambda_rule, kLambdaRules);
+}
+
+void set_near_select(DetectorOptions& o, const std::string& spec) {
+  const char* option = "--near-select";
+  if (const auto k = argument_of(spec, "top")) {
+    const long long top = parse_number<long long>(*k, option, spec);
+    if (top < 0) core::fail(ErrorCode::invalid_argument, option, "'" + spec + "': K must not be negative");
+    o.near_select = NearSelect::top;
+    o.similar_limit = static_cast<size_t>(top);
+  } else if (const auto d = argument_of(spec, "ratio")) {
+    const float ratio = parse_number<float>(*d, option, spec);
+    if (!(ratio > 0 && ratio <= 1)) core::fail(ErrorCode::invalid_argument, option, "'" + spec + "': δ must be in (0, 1]");
+    o.near_select = NearSelect::ratio;
+    o.near_ratio = ratio;
+  } else if (spec == "all") {
+    o.near_select = NearSelect::all;
+  } else {
+    core::fail(ErrorCode::invalid_argument, option, "unknown value '" + spec + "' (top:K, ratio:δ, all)");
+  }
+}
+
+std::string near_select_spec(const DetectorOptions& o) {
+  if (o.near_select == NearSelect::ratio) return "ratio:" + number_text(o.near_ratio);
+  if (o.near_select == NearSelect::all) return "all";
+  return "top:" + std::to_string(o.similar_limit);
+}
 
 std::vector<std::string> preset_names() { return {"paper-far", "paper-near"}; }
 

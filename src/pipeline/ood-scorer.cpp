@@ -40,7 +40,7 @@ nlohmann::json detector_options_json(const DetectorOptions& o, Method method) {
   if (method != Method::ants) return j;
   j.update({{"mode", fusion_mode_name(o.mode)},
             {"threshold_rule", threshold_rule_name(o.threshold_rule)},
-            {"lambda_rule", lambda_rule_name(o.lambda_rule)},
+            {"lambda_rule", lambda_rule_spec(o)},
             {"eta", o.eta},
             {"gamma0", o.gamma0},
             {"ens_stop_step", o.ens_stop_step},
@@ -56,6 +56,11 @@ nlohmann::json detector_options_json(const DetectorOptions& o, Method method) {
             {"activation_step", o.activation_step},
             {"activation_gap", o.activation_gap},
             {"activation_history", o.activation_history}});
+  // The ablation options appear only when they are in use, so that the setup of every earlier
+  // configuration (which a checkpoint must match to resume) stays the same.
+  if (o.near_select != NearSelect::top) j["near_select"] = near_select_spec(o);
+  if (o.ens_id_noise > 0) j["ens_id_noise"] = o.ens_id_noise;
+  if (o.caption_only) j["caption_only"] = true;
   return j;
 }
 
@@ -190,6 +195,11 @@ const BatchTrace& OodScorer::last_trace() const { return impl_->trace; }
 
 void OodScorer::reset() {
   if (impl_->detector) impl_->detector->reset();
+  impl_->trace = BatchTrace{};
+}
+
+void OodScorer::reset(uint64_t seed) {
+  if (impl_->detector) impl_->detector->reset(seed);
   impl_->trace = BatchTrace{};
 }
 

@@ -88,6 +88,22 @@ std::string mllm_row(const JsonReader& r, const json& run) {
   return kv_row("MLLM", v.empty() ? "–" : esc(v));
 }
 
+// The detector options of run.json's setup that differ from HEAD's (the paper's ablations), so
+// that a report says which variant it shows; none for a default run.
+std::string variant_row(const JsonReader& r, const json& run) {
+  const json* setup = r.find(run, "setup");
+  const json* d = setup && setup->is_object() ? r.find(*setup, "detector") : nullptr;
+  if (!d || !d->is_object()) return "";
+  std::string v;
+  const auto add = [&](const std::string& text) { v += (v.empty() ? "" : ", ") + text; };
+  for (const char* key : {"threshold_rule", "lambda_rule"})
+    if (d->contains(key) && (*d)[key] != "head") add(std::string(key) + " " + plain((*d)[key]));
+  if (d->contains("near_select")) add("near_select " + plain((*d)["near_select"]));
+  if (d->contains("ens_id_noise")) add("ENS ID noise " + plain((*d)["ens_id_noise"]));
+  if (d->contains("caption_only") && (*d)["caption_only"] == true) add("captioner-only MLLM (no VSNL)");
+  return v.empty() ? "" : kv_row("variant", esc(v));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Metrics
 
@@ -222,6 +238,7 @@ std::string summary_section(const EvalFiles& files) {
   if (const json* model = r.find(run, "model")) s += model_row(r, *model);
   const std::string method = r.string(run, "method", "", false), mode = r.string(run, "mode", "", false);
   s += kv_row("method / mode", esc((method.empty() ? m.method : method) + " / " + (mode.empty() ? m.mode : mode)));
+  s += variant_row(r, run);
   s += kv_row("precision", field("precision"));
   s += kv_row("seeds", run.contains("seeds") ? field("seeds") : esc(plain(json(m.seeds))));
   if (run.contains("batch")) s += kv_row("detector batch", field("batch"));

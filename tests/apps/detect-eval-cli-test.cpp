@@ -416,6 +416,37 @@ TEST_F(DetectEvalCli, PresetsSetTheConstantsOfTheAuthorsScripts) {
   EXPECT_EQ(d["permute"], true);
 }
 
+// The paper's ablation options (issue 16) reach the detector and run.json names them; the setup of
+// a default run keeps its earlier keys only.
+TEST_F(DetectEvalCli, AblationOptionsAreRecordedAndBadOnesExitWithTwo) {
+  const auto run_eval = [&](const std::vector<std::string>& extra) {
+    return run_cli(with({"eval", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
+                         "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "o").string()},
+                        with(scoring_args(), extra)));
+  };
+  ASSERT_EQ(run_eval({}).code, 1);  // the corrupt file
+  auto d = test::read_json(dir_ / "o" / "run.json")["setup"]["detector"];
+  EXPECT_EQ(d["lambda_rule"], "head");
+  for (const char* key : {"near_select", "ens_id_noise", "caption_only"}) EXPECT_FALSE(d.contains(key)) << key;
+  const auto r = run_eval({"--threshold-rule", "fixed", "--lambda-rule", "fixed:0.3", "--near-select", "ratio:0.5",
+                           "--ens-id-noise", "0.25", "--mllm-caption-only"});
+  ASSERT_EQ(r.code, 1) << r.err;
+  d = test::read_json(dir_ / "o" / "run.json")["setup"]["detector"];
+  EXPECT_EQ(d["threshold_rule"], "fixed");
+  EXPECT_EQ(d["lambda_rule"], "fixed:0.3");
+  EXPECT_EQ(d["near_select"], "ratio:0.5");
+  EXPECT_EQ(d["ens_id_noise"], 0.25);
+  EXPECT_EQ(d["caption_only"], true);
+  for (const auto& bad : std::vector<std::vector<std::string>>{{"--near-top", "5", "--near-select", "all"},
+                                                              {"--lambda-rule", "fixed:2"},
+                                                              {"--near-select", "ratio:0"},
+                                                              {"--ens-id-noise", "1.5"}}) {
+    const auto refused = run_eval(bad);
+    EXPECT_EQ(refused.code, 2) << bad[0] << " " << bad[1];
+    EXPECT_NE(refused.err.find(bad[bad.size() - 2]), std::string::npos) << refused.err;
+  }
+}
+
 // Settings that cannot work stop the run before any image with exit 2 and say why; a missing
 // input image is one failed input (a row and exit 1), never the end of the run.
 TEST_F(DetectEvalCli, ConfigurationErrorsExitWithTwoAndMissingImagesAreOneFailedRow) {

@@ -4,6 +4,7 @@
 #include <ants/embed.h>
 #include <gtest/gtest.h>
 
+#include "core/cpu.h"
 #include "test-paths.h"
 #include "test-util.h"
 
@@ -54,7 +55,20 @@ TEST(ClipModel, EveryReferenceTextFromString) {
   }
 }
 
+// On a CPU without AVX-512 oneDNN has no bf16 kernels: asking for bf16 is a clear error.
+TEST(ClipModel, Bf16WithoutKernelsIsAClearError) {
+  if (core::cpu_has_bf16_compute()) GTEST_SKIP() << "this CPU runs bf16";
+  try {
+    load(Precision::bf16);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("precision bf16"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ClipModel, Bf16IsCloseToFp32) {
+  if (!core::cpu_has_bf16_compute()) GTEST_SKIP() << "no bf16 kernels on this CPU (no AVX-512)";
   auto fp32 = load(Precision::fp32), bf16 = load(Precision::bf16);
   const std::vector<std::string> texts = {"a photo of a cat.", "The nice goldfish.", "an unidentified object"};
   EXPECT_GE(test::cosine(fp32->encode_texts(texts).data, bf16->encode_texts(texts).data), 0.999);

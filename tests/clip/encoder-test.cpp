@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/cpu.h"
 #include "clip/encoder.h"
 #include "clip/model-weights.h"
 #include "test-paths.h"
@@ -19,6 +20,9 @@ using nlohmann::json;
 
 class EncoderParity : public ::testing::TestWithParam<DType> {
  protected:
+  void SetUp() override {
+    if (GetParam() == DType::bf16 && !core::cpu_has_bf16_compute()) GTEST_SKIP() << "no bf16 kernels on this CPU (no AVX-512)";
+  }
   static json expected() { return test::read_json(test::shared_dir() / "testdata/clip-tiny/expected.json"); }
 };
 

@@ -9,6 +9,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "core/cpu.h"
 #include "clip/encoder.h"
 #include "clip/model-weights.h"
 #include "core/file-util.h"
@@ -272,6 +273,7 @@ TEST(RandomModel, HalfPrecisionFilesLoad) {
 }
 
 TEST(RandomModel, Bf16ComputeIsCloseToFp32) {
+  if (!core::cpu_has_bf16_compute()) GTEST_SKIP() << "no bf16 kernels on this CPU (no AVX-512)";
   const fs::path dir = test::temp_dir();
   write_random_model(dir, RandomModelParams{});
   EXPECT_GE(test::cosine(embed_fixed_inputs(dir, DType::f32), embed_fixed_inputs(dir, DType::bf16)), 0.999);

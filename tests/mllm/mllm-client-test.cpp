@@ -138,6 +138,34 @@ TEST(MllmClient, SimilarRequestAndParsers) {
   EXPECT_EQ(ref.at(0).value(), (std::vector<std::string>{"**Lynx**", "tabby cat", "Bobcat - wild"}));
 }
 
+// Fig. 7e's prompt ablation: the built-in variants by name reach the server, and "./NAME" is a file.
+TEST(MllmClient, NamedPromptVariantsAreSentAndAFilePathStillWorks) {
+  FakeOpenAiServer server(FakeOpenAiServer::answer_with("1. Lynx\n2. Bobcat"));
+  const auto dir = test::temp_dir();
+  MllmOptions o = quick(server.url());
+  o.prompt_ens = "short";
+  o.prompt_vsnl = "dissimilar";
+  auto client = make_mllm_client(o);
+  client->describe_detailed({write_image(dir, "a.jpg", 16, 16)}, {"tabby cat"});
+  client->similar({"tabby cat"});
+  const std::string ens = FakeOpenAiServer::prompt_of(server.bodies().at(0));
+  const std::string vsnl = FakeOpenAiServer::prompt_of(server.bodies().at(1));
+  EXPECT_NE(ens.find("fewer than three words"), std::string::npos) << ens;
+  EXPECT_NE(ens.find("\"tabby cat\""), std::string::npos) << ens;
+  EXPECT_NE(vsnl.find("unlike \"tabby cat\""), std::string::npos) << vsnl;
+
+  o.prompt_ens = "default";
+  make_mllm_client(o)->describe_detailed({write_image(dir, "a.jpg", 16, 16)}, {"tabby cat"});
+  EXPECT_NE(FakeOpenAiServer::prompt_of(server.bodies().at(2)).find("fewer than eight words"), std::string::npos);
+
+  std::ofstream(dir / "short") << "Name it in one word, not {class}.";
+  o.prompt_ens = dir / "short";
+  make_mllm_client(o)->describe_detailed({write_image(dir, "a.jpg", 16, 16)}, {"tabby cat"});
+  EXPECT_EQ(FakeOpenAiServer::prompt_of(server.bodies().at(3)), "Name it in one word, not tabby cat.");
+  o.prompt_ens = "dissimilar";  // a VSNL variant is not an ENS one: read as a file, which is missing
+  EXPECT_THROW(make_mllm_client(o), Error);
+}
+
 TEST(MllmClient, RetriesOn500And429) {
   FakeOpenAiServer server([](const json&, int n, httplib::Response& res) {
     if (n == 0) res.status = 500;

@@ -2,7 +2,9 @@
 #include <ants/detector.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -29,7 +31,7 @@ FeatureMatrix rows(std::vector<std::vector<float>> r) {
 }
 
 // 'I' = an image on class 0's text, 'J' on class 1's, 'O' on the negative label, 'H' halfway
-// between class 0 and the negative label (base ≈ 0.5).
+// between class 0 and the negative label (base ≈ 0.5), 'K' halfway between class 1 and it.
 struct Batch {
   FeatureMatrix images;
   std::vector<ImageRef> files;
@@ -41,6 +43,7 @@ Batch batch(const std::string& pattern, int id) {
     r.push_back(pattern[i] == 'I'   ? std::vector<float>{1, 0, 0, 0}
                 : pattern[i] == 'J' ? std::vector<float>{0, 1, 0, 0}
                 : pattern[i] == 'H' ? std::vector<float>{1, 0, 1, 0}
+                : pattern[i] == 'K' ? std::vector<float>{0, 1, 1, 0}
                                     : std::vector<float>{0, 0, 1, 0});
     b.files.push_back(ImageRef::file("img-" + std::to_string(id) + "-" + std::to_string(i) + ".jpg"));
   }
@@ -577,6 +580,223 @@ TEST(AntsDetector, PaperThresholdRule) {
   const auto out = f.run("HHOO", 1);  // 4 candidates > 3: update; below γ0: H, H, O, O
   // The lowest half of the scores below γ0 are the two OOD images: γ* = their score.
   EXPECT_FLOAT_EQ(f.det.stats().gamma, out[2].base);
+}
+
+}  // namespace
+}  // namespace ants
+
+// The ablation options of the paper (issue 16): each pinned on a scripted stream.
+namespace ants {
+namespace {
+
+// Table 3 row A: γ stays γ0 while ENS still mines and fires; the candidates of every update are
+// exactly the images whose NegLabel score is below γ0 (computed here with neglabel_scores).
+TEST(AntsDetector, FixedThresholdKeepsGamma0AndMinesBelowIt) {
+  const std::vector<std::string> stream = {"HHOO", "HIOJH", "OOIJ"};
+  auto run = [&](ThresholdRule rule) {
+    DetectorOptions o = quick_options();
+    o.threshold_rule = rule;
+    Fixture f(o);
+    for (size_t t = 0; t < stream.size(); ++t) f.run(stream[t], static_cast<int>(t + 1));
+    return std::make_pair(f.mllm.describe_files, f.det.stats());
+  };
+  const auto [fixed_files, fixed_stats] = run(ThresholdRule::fixed);
+  EXPECT_EQ(fixed_stats.gamma, 0.8f);
+  EXPECT_EQ(fixed_stats.ens_updates, 2);
+  std::vector<std::filesystem::path> expected;
+  for (size_t t = 0; t < stream.size(); ++t) {
+    const Batch b = batch(stream[t], static_cast<int>(t + 1));
+    const auto base = neglabel_scores(b.images, rows({{1, 0, 0, 0}, {0, 1, 0, 0}}), rows({{0, 0, 1, 0}}), kScale);
+    for (size_t i = 0; i < base.size(); ++i)
+      if (base[i] < 0.8f) expected.push_back(b.files[i].path);
+  }
+  std::vector<std::filesystem::path> sent;
+  for (const auto& call : fixed_files) sent.insert(sent.end(), call.begin(), call.end());
+  EXPECT_EQ(sent, expected);
+  // The HEAD rule lowers γ after the first update, so the same stream mines fewer images.
+  const auto [head_files, head_stats] = run(ThresholdRule::head);
+  EXPECT_LT(head_stats.gamma, 0.8f);
+  size_t head_sent = 0;
+  for (const auto& call : head_files) head_sent += call.size();
+  EXPECT_LT(head_sent, sent.size());
+}
+
+// The VSNL classes of each update under --near-select, recorded by the fake MLLM.
+std::vector<std::vector<std::string>> similar_calls(NearSelect select, float ratio, const std::vector<std::string>& stream,
+                                                    size_t top = 40) {
+  DetectorOptions o = quick_options();
+  o.ens_stop_step = 0;  // γ stays γ0: the mined images are those below 0.8
+  o.near_start_batch = 1;
+  o.near_interval = 1;
+  o.near_select = select;
+  if (select == NearSelect::ratio) o.near_ratio = ratio;
+  o.similar_limit = top;
+  Fixture f(o);
+  // No answer: nothing is cached, so every update asks for all of its classes again.
+  f.mllm.similar_fn = [](const std::string&) -> std::optional<std::vector<std::string>> { return std::nullopt; };
+  for (size_t t = 0; t < stream.size(); ++t) f.run(stream[t], static_cast<int>(t + 1));
+  return f.mllm.similar_calls;
+}
+
+// Eq. 10–11: the round(δ·N) classes predicted most often among the mined negatives (base below
+// γ), ties by first occurrence; the HEAD top-K counts every image instead.
+TEST(AntsDetector, RatioNearSelectCountsOnlyMinedNegatives) {
+  // Over all images cat (I, H) leads; among the mined (H, K) dog's K leads from batch 2 on.
+  const std::vector<std::string> stream = {"IIIHK", "KKI", "IIIIH"};
+  // An independent count: per update, the mined predictions so far (H → cat, K → dog).
+  std::vector<std::vector<std::string>> expected;
+  int cat = 0, dog = 0;
+  std::string first;
+  for (const auto& b : stream) {
+    for (char c : b) {
+      if (c == 'H') ++cat, first = first.empty() ? "cat" : first;
+      if (c == 'K') ++dog, first = first.empty() ? "dog" : first;
+    }
+    const std::string lead = cat > dog ? "cat" : dog > cat ? "dog" : first;
+    expected.push_back({lead});
+  }
+  EXPECT_EQ(similar_calls(NearSelect::ratio, 0.5f, stream), expected);  // round(0.5·2) = 1 class
+  EXPECT_EQ(expected, (std::vector<std::vector<std::string>>{{"cat"}, {"dog"}, {"dog"}}));
+  // round(0.25·2) = round(0.5) = 1: halves away from zero.
+  EXPECT_EQ(similar_calls(NearSelect::ratio, 0.25f, stream), expected);
+  // δ = 1 asks both, the mined leader first; top:2 orders by every prediction (cat first).
+  EXPECT_EQ(similar_calls(NearSelect::ratio, 1.f, stream).at(1), (std::vector<std::string>{"dog", "cat"}));
+  EXPECT_EQ(similar_calls(NearSelect::top, 0, stream, 2).at(1), (std::vector<std::string>{"cat", "dog"}));
+  // Nothing mined yet: nothing to ask.
+  EXPECT_TRUE(similar_calls(NearSelect::ratio, 1.f, {"IJ"}).empty());
+}
+
+TEST(AntsDetector, AllNearSelectAsksEveryClassInListOrder) {
+  EXPECT_EQ(similar_calls(NearSelect::all, 0, {"JJ"}), (std::vector<std::vector<std::string>>{{"cat", "dog"}}));
+  EXPECT_EQ(similar_calls(NearSelect::top, 0, {"JJ"}), (std::vector<std::vector<std::string>>{{"dog"}}));
+}
+
+// A stream with both banks filled, fused under `rule`; the mined images' plain far/near scores
+// and each batch's λ are returned per batch.
+struct FusedBatch {
+  std::vector<DetectorScore> out;
+  float gamma;  // the threshold the batch was mined with
+};
+std::vector<FusedBatch> fused_stream(LambdaRule rule, float fixed = 0.5f) {
+  DetectorOptions o = quick_options();
+  o.lambda_rule = rule;
+  o.lambda_fixed = fixed;
+  o.near_start_batch = 1;
+  o.near_interval = 1;
+  Fixture f(o);
+  std::vector<FusedBatch> out;
+  for (int t = 1; t <= 4; ++t) {
+    const float gamma = f.det.stats().gamma;
+    out.push_back({f.run(t % 2 ? "HOIJO" : "OHKIJ", t), gamma});
+  }
+  EXPECT_GT(f.det.stats().far_rows, 0u);
+  EXPECT_GT(f.det.stats().near_rows, 0u);
+  return out;
+}
+
+// Table 3 row E, Fig. 7c: λ constant, S = λ·S_far + (1−λ)·S_near for every image.
+TEST(AntsDetector, FixedLambdaFusesWithTheGivenWeight) {
+  for (float x : {0.f, 0.3f, 1.f}) {
+    for (const auto& b : fused_stream(LambdaRule::fixed, x)) {
+      for (const auto& s : b.out) {
+        EXPECT_EQ(s.lambda, x);
+        EXPECT_FLOAT_EQ(s.score, x * s.far + (1 - x) * s.near);
+      }
+    }
+  }
+}
+
+// Table 9: ants' log and exp weights over the paper rule's statistics (means of the plain scores
+// of the mined images), recomputed here from the detector's own outputs.
+TEST(AntsDetector, LogAndExpLambdaUseThePaperStatistics) {
+  for (LambdaRule rule : {LambdaRule::log, LambdaRule::exp}) {
+    double far_sum = 0, near_sum = 0;
+    int mined = 0;
+    bool differs_from_fractional = false;
+    for (const auto& b : fused_stream(rule)) {
+      for (const auto& s : b.out)
+        if (s.base < b.gamma) far_sum += s.far, near_sum += s.near, ++mined;
+      ASSERT_GT(mined, 0);
+      const double a = 1 - far_sum / mined, c = 1 - near_sum / mined;
+      const double want = rule == LambdaRule::log ? std::log(1 + a) / (std::log(1 + a) + std::log(1 + c))
+                                                  : std::exp(a) / (std::exp(a) + std::exp(c));
+      differs_from_fractional |= std::abs(want - a / (a + c)) > 1e-3;
+      for (const auto& s : b.out) {
+        EXPECT_NEAR(s.lambda, want, 1e-6);
+        EXPECT_FLOAT_EQ(s.score, s.lambda * s.far + (1 - s.lambda) * s.near);
+      }
+    }
+    EXPECT_TRUE(differs_from_fractional);
+  }
+}
+
+// Fig. 7f: a captioner-only MLLM describes (ENS) but is never asked for similar classes.
+TEST(AntsDetector, CaptionOnlyNeverAsksForSimilarClasses) {
+  DetectorOptions o = quick_options();
+  o.caption_only = true;
+  o.near_start_batch = 1;
+  o.near_interval = 1;
+  Fixture f(o);
+  for (int t = 1; t <= 3; ++t) {
+    for (const auto& s : f.run("OOOOIJ", t)) EXPECT_EQ(s.near, s.base);
+  }
+  EXPECT_TRUE(f.mllm.similar_calls.empty());
+  EXPECT_EQ(f.det.stats().vsnl_updates, 0);
+  EXPECT_GT(f.det.stats().far_rows, 0u);
+}
+
+bool is_class_name(const std::string& l) { return l == "cat" || l == "dog"; }
+
+// Fig. 7a: a share P of every batch of new ENS labels becomes ID class names, drawn from the
+// stream's seed; the same seed gives the same bank, and a snapshot continues the draws.
+TEST(AntsDetector, EnsIdNoiseReplacesAShareOfNewLabelsBySeed) {
+  DetectorOptions o = quick_options();
+  o.threshold_rule = ThresholdRule::fixed;
+  o.ens_id_noise = 0.5f;
+  auto labels_of = [&](uint64_t seed) {
+    Fixture f(o);
+    f.det.reset(seed);
+    f.run("OOOOOO", 1);  // 6 descriptions: 3 replaced
+    return f.det.far_labels();
+  };
+  const auto a = labels_of(1);
+  ASSERT_EQ(a.size(), 6u);
+  EXPECT_EQ(std::count_if(a.begin(), a.end(), is_class_name), 3);
+  EXPECT_EQ(labels_of(1), a);
+  bool another_seed_differs = false;
+  for (uint64_t seed = 2; seed < 6; ++seed) another_seed_differs |= labels_of(seed) != a;
+  EXPECT_TRUE(another_seed_differs);
+
+  o.ens_id_noise = 1;
+  Fixture all(o);
+  all.run("OOOO", 1);
+  for (const auto& l : all.det.far_labels()) EXPECT_TRUE(is_class_name(l)) << l;
+  o.ens_id_noise = 0;
+  Fixture none(o);
+  none.run("OOOO", 1);
+  for (const auto& l : none.det.far_labels()) EXPECT_FALSE(is_class_name(l)) << l;
+
+  // Restoring a snapshot taken after the first update gives the same second update.
+  o.ens_id_noise = 0.5f;
+  Fixture f(o), g(o);
+  f.det.reset(9);
+  f.run("OOOOOO", 1);
+  const std::filesystem::path snap = test::temp_dir() / "noise.ants";
+  f.det.snapshot(snap);
+  f.run("OOOOOO", 2);
+  g.det.restore(snap);
+  g.run("OOOOOO", 2);
+  EXPECT_EQ(g.det.far_labels(), f.det.far_labels());
+}
+
+TEST(AntsDetector, AblationOptionsOutOfRangeAreRefused) {
+  for (auto bad : std::vector<std::function<void(DetectorOptions&)>>{
+           [](DetectorOptions& o) { o.lambda_fixed = 1.5f; }, [](DetectorOptions& o) { o.near_ratio = 0; },
+           [](DetectorOptions& o) { o.ens_id_noise = -0.1f; }, [](DetectorOptions& o) { o.eta = NAN; }}) {
+    DetectorOptions o = quick_options();
+    bad(o);
+    EXPECT_THROW(Fixture{o}, Error);
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <numeric>
 
+#include "core/cpu.h"
 #include "core/file-util.h"
 #include "test-paths.h"
 #include "test-util.h"
@@ -209,6 +210,7 @@ TEST(NegLabelBank, EveryKeyPartMisses) {
   EXPECT_TRUE(b.candidates_cached);  // candidate embeddings do not depend on the class list
   EXPECT_EQ(b.counts.nouns, 120u);    // "tench" is no longer an ID name
 
+  if (!core::cpu_has_bf16_compute()) GTEST_SKIP() << "no bf16 kernels on this CPU (no AVX-512)";
   const auto bf16 = ClipModel::load(test::tiny_model_dir(), ClipParams{Precision::bf16, 2});
   b = select_neglabel_bank(*bf16, classes, small_options(cache_dir));
   EXPECT_FALSE(b.cache_hit);

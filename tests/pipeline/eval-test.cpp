@@ -2,6 +2,8 @@
 #include <ants/pipeline.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <algorithm>
 #include <set>
 
@@ -82,7 +84,9 @@ TEST_F(PipelineModel, AnUnreadableImageMovesNoOtherImageInTheStream) {
     for (size_t i = 0; i < b.order.size(); ++i) {
       if (b.order[i].file == ood_.back().file) continue;
       ASSERT_EQ(a.order[j].file, b.order[i].file);
-      EXPECT_EQ(a.scores[j].score, b.scores[i].score);  // NegLabel: per image, same batch or not
+      // NegLabel: per image, same batch or not. The embedding is batch-invariant to float rounding
+      // only (oneDNN's AVX2 fp32 kernels block by batch size; bit-exact on AVX-512).
+      EXPECT_NEAR(a.scores[j].score, b.scores[i].score, 1e-5 * std::abs(a.scores[j].score) + 1e-9);
       ++j;
     }
     EXPECT_EQ(a.trace.size(), b.trace.size());

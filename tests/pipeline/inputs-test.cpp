@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "core/file-util.h"
 #include "pipeline-fixture.h"
@@ -101,8 +103,34 @@ TEST(PipelineInputs, BuiltInClassListsKeepDuplicateNamesAsDistinctClasses) {
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
-    EXPECT_NE(std::string(e.what()).find("built-in list (imagenet, cifar10, cifar100)"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("built-in list (imagenet, cifar10, cifar100, imagenet-a,"), std::string::npos);
   }
+}
+
+// The ID sets of the paper's Tables 8, 10 and 11 (data/classes/README.md): their sizes, and the
+// ImageNet subsets are imagenet.txt names in ImageNet class order.
+TEST(PipelineInputs, BuiltInListsOfOtherIdSets) {
+  const std::map<std::string, size_t> sizes{{"imagenet-a", 200},   {"imagenet-r", 200},   {"imagenet-10", 10},
+                                            {"imagenet-20", 20},   {"imagenet-100", 100}, {"cub200", 200},
+                                            {"stanford-cars", 196}, {"food101", 101},      {"oxford-pets", 37}};
+  const auto imagenet = load_classes("imagenet");
+  for (const auto& [name, size] : sizes) {
+    const auto names = load_classes(name);
+    EXPECT_EQ(names.size(), size) << name;
+    EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), size) << name << ": duplicates";
+    if (name.rfind("imagenet-", 0) != 0) continue;
+    auto at = imagenet.begin();
+    for (const auto& n : names) {
+      at = std::find(at, imagenet.end(), n);
+      ASSERT_NE(at, imagenet.end()) << name << ": '" << n << "' is not after the previous class in imagenet.txt";
+      ++at;
+    }
+  }
+  EXPECT_EQ(load_classes("imagenet-10").front(), "brambling");
+  EXPECT_EQ(load_classes("imagenet-r").front(), "goldfish");
+  EXPECT_EQ(load_classes("cub200").back(), "Common Yellowthroat");
+  EXPECT_EQ(load_classes("oxford-pets").front(), "Abyssinian");
+  EXPECT_EQ(builtin_class_list_names().size(), 3 + sizes.size());
 }
 
 

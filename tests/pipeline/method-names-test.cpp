@@ -8,9 +8,41 @@ namespace {
 TEST(MethodNames, EveryNameRoundTrips) {
   for (const char* m : {"ants", "neglabel", "mcm"}) EXPECT_STREQ(method_name(parse_method(m)), m);
   for (const char* m : {"ada", "far_only", "near_only"}) EXPECT_STREQ(fusion_mode_name(parse_fusion_mode(m)), m);
-  for (const char* r : {"head", "paper"}) {
-    EXPECT_STREQ(threshold_rule_name(parse_threshold_rule(r)), r);
-    EXPECT_STREQ(lambda_rule_name(parse_lambda_rule(r)), r);
+  for (const char* r : {"head", "paper", "fixed"}) EXPECT_STREQ(threshold_rule_name(parse_threshold_rule(r)), r);
+  for (const char* r : {"head", "paper", "log", "exp", "fixed:0.5", "fixed:0.25", "fixed:1"}) {
+    DetectorOptions o;
+    set_lambda_rule(o, r);
+    EXPECT_EQ(lambda_rule_spec(o), r);
+  }
+  for (const char* r : {"top:40", "top:0", "ratio:0.08", "ratio:1", "all"}) {
+    DetectorOptions o;
+    set_near_select(o, r);
+    EXPECT_EQ(near_select_spec(o), r);
+  }
+}
+
+TEST(MethodNames, RulesWithAValueSetItAndRefuseBadOnes) {
+  DetectorOptions o;
+  EXPECT_EQ(lambda_rule_spec(o), "head");
+  EXPECT_EQ(near_select_spec(o), "top:40");  // HEAD's default
+  set_lambda_rule(o, "fixed:0.3");
+  EXPECT_EQ(o.lambda_rule, LambdaRule::fixed);
+  EXPECT_FLOAT_EQ(o.lambda_fixed, 0.3f);
+  set_near_select(o, "ratio:0.08");
+  EXPECT_EQ(o.near_select, NearSelect::ratio);
+  EXPECT_FLOAT_EQ(o.near_ratio, 0.08f);
+  set_near_select(o, "top:7");
+  EXPECT_EQ(o.near_select, NearSelect::top);
+  EXPECT_EQ(o.similar_limit, 7u);
+  for (const char* bad : {"fixed", "fixed:", "fixed:1.5", "fixed:-0.1", "fixed:0.5x", "fixed:nan", "frac", "Head"})
+    EXPECT_THROW(set_lambda_rule(o, bad), Error) << bad;
+  for (const char* bad : {"top", "top:-1", "top:4.5", "ratio:0", "ratio:1.2", "ratio:x", "every", "all:3"})
+    EXPECT_THROW(set_near_select(o, bad), Error) << bad;
+  try {
+    set_near_select(o, "ratio:2");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--near-select"), std::string::npos) << e.what();
   }
 }
 

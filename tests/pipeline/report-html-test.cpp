@@ -366,6 +366,23 @@ TEST(ReportHtmlInputs, StatelessMethodWithoutNegativesOrMllm) {
   EXPECT_NE(section(html, "warnings").find("none"), std::string::npos);
 }
 
+// A run of one of the paper's ablations says which in its summary; a default run has no such row.
+TEST(ReportHtmlInputs, TheSummaryNamesTheAblationVariant) {
+  const fs::path d = minimal_dir();
+  const auto summary_of = [&](const std::string& detector) {
+    core::write_file_atomic(d / "run.json", R"({"method": "ants", "mode": "ada", "setup": {"detector": )" + detector + "}}");
+    pipeline::write_report_html(d);
+    return section(core::read_file(d / "report.html"), "summary");
+  };
+  EXPECT_EQ(summary_of(R"({"threshold_rule": "head", "lambda_rule": "head"})").find("variant"), std::string::npos);
+  const std::string s = summary_of(R"({"threshold_rule": "fixed", "lambda_rule": "fixed:0.3", "near_select": "ratio:0.08",
+                                       "ens_id_noise": 0.25, "caption_only": true})");
+  for (const char* fact : {"variant", "threshold_rule fixed", "lambda_rule fixed:0.3", "near_select ratio:0.08",
+                           "ENS ID noise 0.25", "captioner-only MLLM (no VSNL)"})
+    EXPECT_NE(s.find(fact), std::string::npos) << fact;
+  EXPECT_NE(summary_of(R"({"caption_only": "yes", "lambda_rule": 3})").find("lambda_rule 3"), std::string::npos);
+}
+
 TEST(ReportHtmlInputs, TraceAndNegativesMayBeAbsent) {
   const fs::path d = minimal_dir();
   fs::remove(d / "trace.csv");
