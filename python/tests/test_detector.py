@@ -155,8 +155,10 @@ def test_a_scripted_python_mllm_equals_detect_with_the_server_and_its_replay(cli
     assert st["far_rows"] > 0 and st["near_rows"] > 0  # the answers entered both banks
     assert any(label.endswith("-shaped rock") for label in det.ens_labels)
     assert s.names == [r["file"] for r in served]
-    np.testing.assert_allclose(s.score, [float(r["score"]) for r in served], atol=1e-6)
-    np.testing.assert_allclose(s.prob, [float(r["prob"]) for r in served], atol=1e-6)
+    # Embeddings agree to float rounding (without AVX-512, oneDNN's GEMM splits its sums by its
+    # threads), which the logit scale of 100 makes ~1e-6 in a probability.
+    np.testing.assert_allclose(s.score, [float(r["score"]) for r in served], atol=1e-5)
+    np.testing.assert_allclose(s.prob, [float(r["prob"]) for r in served], atol=1e-5)
     assert list(s.pred) == [int(r["pred"]) for r in served]
 
 

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "clip/ops.h"
+#include "core/cpu.h"
 #include "core/error.h"
 
 namespace ants::clip {
@@ -90,6 +91,14 @@ void Encoder::encode_images(const float* pixels, int n, float* out) {
   if (n <= 0) return;
   const VisionWeights& vw = w_.vision;
   const int S = w_.info.image_size, p = w_.info.patch_size, W = vw.tower.info.width;
+  if (n > 1 && !core::cpu_has_avx512()) {
+    // oneDNN's AVX2 fp32 GEMM rounds a row differently with the number of rows it is given, so
+    // an image's embedding would depend on its batch; one image per pass keeps every shape fixed
+    // (a cached embedding, a shard, a batch without a broken image: all bit-identical).
+    const int64_t image = 3LL * S * S, dim = w_.info.embed_dim;
+    for (int i = 0; i < n; ++i) encode_images(pixels + i * image, 1, out + i * dim);
+    return;
+  }
   const int P = (S / p) * (S / p), T = P + 1;
   void* cols = scratch(kCols, static_cast<int64_t>(n) * P * 3 * p * p, w_.dtype);
   im2col(pixels, n, S, p, w_.dtype, cols);
