@@ -15,6 +15,9 @@ void add_model_options(CLI::App& cmd, ModelOptions& opts, bool with_precision) {
   if (with_precision) {
     cmd.add_option("--precision", opts.precision, "fp32 or bf16 (default: bf16 where the CPU has native bf16, else fp32)")
         ->check(CLI::IsMember({"fp32", "bf16"}));
+    cmd.add_flag("--reference", opts.reference,
+                 "reproduce the paper: fp32 CLIP (the reference's fp16 is closer to fp32 than to bf16) and MLLM answers "
+                 "parsed as the reference does (--mllm-parse reference)");
   }
   cmd.add_option("--threads", opts.threads, "compute threads (default: all cores)")->check(CLI::NonNegativeNumber);
 }
@@ -22,6 +25,9 @@ void add_model_options(CLI::App& cmd, ModelOptions& opts, bool with_precision) {
 std::unique_ptr<ClipModel> load_model(const ModelOptions& opts) {
   ClipParams params = clip_default_params();
   if (!opts.precision.empty()) params.precision = parse_precision(opts.precision);
+  if (opts.reference && params.precision != Precision::fp32 && !opts.precision.empty())
+    throw Error(ErrorCode::invalid_argument, "--reference: runs CLIP in fp32; --precision " + opts.precision + " contradicts it");
+  if (opts.reference) params.precision = Precision::fp32;
   params.n_threads = opts.threads;
   std::vector<std::string> warnings;
   auto model = ClipModel::load(opts.dir, params, &warnings);

@@ -22,8 +22,9 @@ struct ModelOptions {
   std::string dir;
   std::string precision;  // empty = default_precision()
   int threads = 0;
+  bool reference = false;  // --reference: fp32 (and, where an MLLM is used, its reference parsing)
 };
-// --model (required), --precision, --threads.
+// --model (required), --precision, --reference (with_precision), --threads.
 void add_model_options(CLI::App& cmd, ModelOptions& opts, bool with_precision = true);
 // --max-pixels: the largest image decoded (width × height, judged from its header); larger ones
 // are error rows. Every image command has it, with one default (ants::kDefaultMaxPixels).

@@ -38,7 +38,7 @@ Pipeline make_pipeline(ScoringCliOptions& s, const MllmCliOptions& m, bool sync,
   const ScorerOptions so = to_scorer_options(s);
   p.model = load_model(s.model);
   p.embed = to_embed_options(s, *p.model);
-  p.mllm = make_mllm(m, sync, s.bank.cache_dir);
+  p.mllm = make_mllm(m, sync, s.bank.cache_dir, s.model.reference);
   if (so.method == Method::ants && !p.mllm && !s.quiet)
     std::cerr << "ants: note: no --mllm-url or --mllm-replay: ANTS runs without adaptive banks (= NegLabel)\n";
   LazyProgress progress("negative bank: embedded texts", "texts", s.quiet);

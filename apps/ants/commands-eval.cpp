@@ -41,7 +41,7 @@ std::vector<uint32_t> parse_seeds(const std::string& text, uint32_t single) {
 int run_eval_command(EvalArgs& a) {
   const ScorerOptions so = configure([&] { return to_scorer_options(a.scoring); });
   auto model = configure([&] { return load_model(a.scoring.model); });
-  auto mllm = configure([&] { return make_mllm(a.mllm, /*sync=*/true, a.scoring.bank.cache_dir); });
+  auto mllm = configure([&] { return make_mllm(a.mllm, /*sync=*/true, a.scoring.bank.cache_dir, a.scoring.model.reference); });
   if (so.method == Method::ants && !mllm && !a.scoring.quiet)
     std::cerr << "ants: note: no MLLM (--mllm-url / --mllm-replay): ANTS runs without adaptive banks (= NegLabel)\n";
   std::vector<OodSet> sets;
@@ -61,6 +61,8 @@ int run_eval_command(EvalArgs& a) {
   eo.features.require_cached = a.require_cached;
   if (!a.runs.empty()) eo.runs = configure([&] { return parse_run_keys(a.runs); });
   eo.ood_ratio = a.ood_ratio;
+  eo.order = parse_stream_order(a.order);
+  eo.stream = parse_stream_kind(a.stream);
   std::optional<Progress> progress;
   std::string current;
   const EvalResult r = run_eval(*model, scorer, id_images, sets, eo, [&](const std::string& set, size_t done, size_t total) {
@@ -77,7 +79,12 @@ int run_eval_command(EvalArgs& a) {
   print_warnings(r.warnings, a.scoring.quiet);
   EvalFacts facts{a.scoring.model.dir, a.scoring.bank.classes, a.scoring.preprocess, a.scoring.preset,
                   a.scoring.mode, mllm != nullptr, {}};
-  if (mllm) facts.mllm_stats = mllm->stats();
+  facts.reference = a.scoring.model.reference;
+  if (mllm) {
+    facts.mllm_stats = mllm->stats();
+    facts.prompt_ens = mllm->prompt_origin("ens");
+    facts.prompt_vsnl = mllm->prompt_origin("vsnl");
+  }
   EvalRunInfo info = eval_run_info(*model, scorer, facts);
   info.warnings.insert(info.warnings.end(), r.warnings.begin(), r.warnings.end());
   const json metrics = json::parse(write_eval_outputs(a.out, r, sets, eo, info));
@@ -105,6 +112,14 @@ void add_eval_commands(CLI::App& app, int& rc) {
                   "ID:OOD protocol: each run keeps round(R x ID images) OOD images (or all OOD and round(OOD/R) ID "
                   "images), chosen by torch_randperm(seed)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--order", a->order,
+                  "stream order: shuffle (default), id-first, ood-first, near-then-far or far-then-near (the last two "
+                  "with --stream joint; each block shuffled with the seed; the paper's temporal shift)")
+      ->check(CLI::IsMember({"shuffle", "id-first", "ood-first", "near-then-far", "far-then-near"}));
+  cmd->add_option("--stream", a->stream,
+                  "per-set (default: one reset stream per OOD set) or joint (per seed, ID and every OOD set in one "
+                  "stream without resets; metrics per set from it)")
+      ->check(CLI::IsMember({"per-set", "joint"}));
   cmd->add_option("--runs", a->runs,
                   "compute only these runs, SET:SEED[,SET:SEED...] (SET an --ood name, SEED one of --seeds); "
                   "`ants eval-merge` puts the parts together");

@@ -20,6 +20,7 @@ struct EvalArgs {
   std::vector<std::string> ood;
   uint32_t seed = 0;
   std::optional<double> ood_ratio;
+  std::string order = "shuffle", stream = "per-set";
   bool require_cached = false;
 };
 

@@ -64,9 +64,12 @@ MllmOptions to_mllm_options(const MllmCliOptions& o, bool sync) {
   return m;
 }
 
-std::unique_ptr<MllmClient> make_mllm(const MllmCliOptions& o, bool sync, const std::string& cache_dir) {
+std::unique_ptr<MllmClient> make_mllm(const MllmCliOptions& o, bool sync, const std::string& cache_dir, bool reference) {
+  if (reference && o.parse == "lenient")
+    throw Error(ErrorCode::invalid_argument, "--reference: parses MLLM answers as the reference does; --mllm-parse lenient contradicts it");
   if (o.url.empty() && o.replay.empty()) return nullptr;
   MllmOptions m = to_mllm_options(o, sync);
+  if (reference) m.parse = MllmParse::reference;
   if (m.cache && !m.cache_path && !cache_dir.empty()) m.cache_path = std::filesystem::path(cache_dir) / "mllm-answers.sqlite";
   return make_mllm_client(m);
 }

@@ -13,7 +13,7 @@
 namespace ants::cli {
 
 struct MllmCliOptions {
-  std::string url, model, parse = "lenient", cache, record, replay, prompt_ens, prompt_vsnl;
+  std::string url, model, parse, cache, record, replay, prompt_ens, prompt_vsnl;  // parse "": lenient
   double timeout = 60;
   int retries = 3, parallel = 4, image_size = 448, max_tokens = 0;  // max_tokens 0: 30 (ENS) / 100 (VSNL)
   bool sync = false;
@@ -34,7 +34,10 @@ MllmOptions to_mllm_options(const MllmCliOptions& o, bool sync);
 // --mllm-url nor --mllm-replay was given. Its answer cache is `cache_dir`/mllm-answers.sqlite
 // when the command has a --cache-dir and --mllm-cache is not given. Throws ants::Error for bad
 // options.
-std::unique_ptr<MllmClient> make_mllm(const MllmCliOptions& o, bool sync, const std::string& cache_dir = "");
+// With `reference` (--reference) the answers are parsed as the reference does (--mllm-parse
+// reference); an explicit --mllm-parse lenient then is an Error(invalid_argument).
+std::unique_ptr<MllmClient> make_mllm(const MllmCliOptions& o, bool sync, const std::string& cache_dir = "",
+                                      bool reference = false);
 
 // One line on stderr: calls, requests, retries, cache and replay hits, failures with the last
 // error, and whether the circuit is open.

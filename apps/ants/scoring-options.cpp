@@ -44,7 +44,7 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
   cmd.add_option("--groups", d.group_num, "groups of the grouped score (default: 100)");
   o.near_start_opt = cmd.add_option("--near-start", d.near_start_batch, "t0: first VSNL batch (default: 10)");
   cmd.add_option("--near-interval", d.near_interval, "Δ: batches between VSNL updates (default: 40)");
-  o.near_top_opt = cmd.add_option("--near-top", d.similar_limit, "= --near-select top:K");
+  o.near_top_opt = cmd.add_option("--near-top", d.similar_limit, "most frequent classes sent to VSNL (default: 40); = --near-select top:K");
   o.near_select_opt = cmd.add_option("--near-select", o.near_select,
                                      "classes VSNL asks about: top:K (the K most predicted, default top:40), ratio:δ "
                                      "(the round(δ·N) most predicted among mined negatives, the paper's Eq. 10-11) or all");
@@ -67,7 +67,8 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
                  "head (default), paper (means over mined negatives), log, exp (ants' weights, docs/method.md §4.9) "
                  "or fixed:X");
   cmd.add_option("--ens-id-noise", d.ens_id_noise,
-                 "share of new ENS labels replaced by ID class names drawn with the run's seed (default: 0)")
+                 "share of new ENS labels replaced by ID class names, drawn from the stream's seed (eval: each "
+                 "run's seed; detect, calibrate: 0) (default: 0)")
       ->check(CLI::Range(0.0, 1.0));
   cmd.add_flag("--mllm-caption-only", d.caption_only, "the MLLM only describes images (ENS); VSNL is off");
 }

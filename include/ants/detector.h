@@ -84,9 +84,9 @@ struct DetectorOptions {
   FusionMode mode = FusionMode::ada;
   ThresholdRule threshold_rule = ThresholdRule::head;
   LambdaRule lambda_rule = LambdaRule::head;
-  float lambda_fixed = 0.5f;         // λ of LambdaRule::fixed, in [0, 1]
+  double lambda_fixed = 0.5;         // λ of LambdaRule::fixed, in [0, 1]
   NearSelect near_select = NearSelect::top;
-  float near_ratio = 0.08f;          // δ of NearSelect::ratio, in (0, 1]
+  double near_ratio = 0.08;          // δ of NearSelect::ratio, in (0, 1] (double: round(δ·N) of the decimal)
   float eta = 0.5f;                  // η: percentile of the threshold rule
   float gamma0 = 0.8f;               // initial candidate threshold
   int ens_stop_step = 20;            // E_max: ENS updates per stream
@@ -107,7 +107,7 @@ struct DetectorOptions {
   size_t activation_history = 20000;
   // Fig. 7a: this share of every batch of new ENS labels (round(P·count) of them) is replaced by
   // ID class names drawn uniformly; the draws follow the stream's seed (reset(seed)). 0: off.
-  float ens_id_noise = 0;
+  double ens_id_noise = 0;
   // Fig. 7f, a captioner-only MLLM: never ask for similar classes (VSNL stays empty).
   bool caption_only = false;
 

@@ -43,8 +43,32 @@ struct RunKey {
 // last one). Throws Error(invalid_argument) when malformed.
 ANTS_API std::vector<RunKey> parse_run_keys(const std::string& text);
 
+// The order of a run's stream (the paper's temporal-shift study, supplement Fig. 8).
+// shuffle: every image in torch_randperm(n, seed) order (the reference's shuffled loader).
+// id_first / ood_first: the ID images, then the OOD images (or the reverse), each block in
+// torch_randperm(block size, seed) order.
+// near_then_far / far_then_near (joint streams with near and far sets): two blocks, the near OOD
+// images with a share of the ID images, then the far OOD images with the rest (or the reverse).
+// The ID images, in torch_randperm(n_id, seed) order, are split in proportion to the blocks' OOD
+// counts (the first block takes round(n_id · n_first / n_ood)); each block in
+// torch_randperm(block size, seed) order.
+enum class StreamOrder { shuffle, id_first, ood_first, near_then_far, far_then_near };
+// "shuffle", "id-first", "ood-first", "near-then-far", "far-then-near"; throws
+// Error(invalid_argument) naming --order otherwise.
+ANTS_API StreamOrder parse_stream_order(const std::string& name);
+ANTS_API const char* stream_order_name(StreamOrder order);
+
+// per_set: the reference's protocol, one reset stream per OOD set (ID images re-scored each time).
+// joint: per seed, one stream of the ID images and every OOD set, without resets; each set's
+// metrics come from its OOD images and the ID images of that one stream.
+enum class StreamKind { per_set, joint };
+ANTS_API StreamKind parse_stream_kind(const std::string& name);  // "per-set", "joint"
+ANTS_API const char* stream_kind_name(StreamKind kind);
+
 struct EvalOptions {
   std::vector<uint32_t> seeds{0};
+  StreamOrder order = StreamOrder::shuffle;
+  StreamKind stream = StreamKind::per_set;  // joint: not with `runs` or `ood_ratio`
   size_t batch = 256;  // detector batch
   ImageEmbedOptions features;
   // Empty: every OOD set × seed. Otherwise only these runs (each set one of the OOD sets, each
@@ -57,7 +81,7 @@ struct EvalOptions {
   std::optional<double> ood_ratio;
 };
 
-struct SetRun {  // one OOD set, one seed
+struct SetRun {  // one OOD set, one seed (of a joint stream: that set's OOD images and the ID images)
   std::string set;
   uint32_t seed = 0;
   OodMetrics metrics;
@@ -111,9 +135,12 @@ struct EvalFacts {
   std::string mode = "ada";
   bool mllm = false;                     // an MLLM was attached to the scorer
   std::optional<MllmStats> mllm_stats;   // its counters after the run (the HTTP client has them)
+  std::string prompt_ens = "default", prompt_vsnl = "default";  // MllmClient::prompt_origin
+  bool reference = false;  // the CLI's --reference (fp32, reference MLLM parsing)
 };
 // The EvalRunInfo of a finished run: method and mode; run.json's facts (ants version, model,
-// precision, classes, negatives, the scorer's setup, the MLLM counters); as warnings, that ANTS ran
+// precision, classes, negatives, the scorer's setup, the MLLM counters, and "prompts" when one is
+// not the default); as warnings, that ANTS ran
 // without an MLLM (= NegLabel) and the scorer's own warnings.
 ANTS_API EvalRunInfo eval_run_info(const ClipModel& model, const OodScorer& scorer, const EvalFacts& facts);
 

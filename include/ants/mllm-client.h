@@ -111,6 +111,9 @@ class ANTS_API MllmClient : public Mllm {
   virtual std::vector<std::string> models() = 0;
   virtual MllmStats stats() const = 0;
   virtual bool sync() const = 0;  // MllmOptions::sync
+  // The prompt in use for "ens" or "vsnl": "default", a built-in variant ("short", "dissimilar"),
+  // or "file PATH HASH12" (the first 12 hex digits of the template's content hash).
+  virtual std::string prompt_origin(const std::string& kind) const = 0;
   // Waits (bounded by the workers' own timeouts) until no request is in flight.
   virtual void drain() = 0;
 };

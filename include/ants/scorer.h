@@ -64,6 +64,15 @@ ANTS_API DetectorPreset detector_preset(const std::string& name);  // throws for
 ANTS_API void apply_preset(const DetectorPreset& preset, DetectorOptions& options,
                            const std::set<std::string>& keep = {});
 
+struct ScorerOptions;
+// Every option above (and the bank's) by the name users type: the CLI's long option without
+// "--", dashes as underscores ("eta", "near_select", "mode", "ens_updates", "no_permute", "count",
+// ...), from its text ("0.5", "ratio:0.08", "true"). Python's keyword arguments and `ants ablate`'s
+// grid files go through it. Throws Error(invalid_argument) naming the option for an unknown name
+// or a bad value.
+ANTS_API std::vector<std::string> scorer_option_names();
+ANTS_API void set_scorer_option(ScorerOptions& options, const std::string& name, const std::string& value);
+
 struct ScorerOptions {
   Method method = Method::ants;
   DetectorOptions detector;              // ANTS constants; NegLabel uses the grouping ones

@@ -55,7 +55,7 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
                const std::string& method, const py::object& mode, const py::object& preset, const py::object& mllm,
                const py::object& negatives, size_t batch, const std::string& preprocess, int infer_batch,
                const std::string& mllm_parse, bool require_cached, const py::object& runs, const py::object& ood_ratio,
-               const py::object& progress, py::kwargs options) {
+               const std::string& order, const std::string& stream, const py::object& progress, py::kwargs options) {
   py::dict kw(options);
   const uint64_t max_pixels = take_max_pixels(kw);
   const ScorerOptions so = scorer_options(method, mode, preset, negatives, kw);
@@ -76,6 +76,8 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
   eo.features.require_cached = require_cached;
   eo.runs = run_keys(runs);
   if (!ood_ratio.is_none()) eo.ood_ratio = ood_ratio.cast<double>();
+  eo.order = parse_stream_order(order);
+  eo.stream = parse_stream_kind(stream);
   const std::vector<std::string> names = class_names(classes);
   Interrupt interrupt;
   const ProgressFn report = interrupt.progress(progress);
@@ -91,7 +93,11 @@ py::object run(const ClipModel& model, const py::object& classes, const py::obje
     if (!r.cancelled) {
       EvalFacts facts{model.info().weights_file.parent_path().string(), classes_spec, preprocess, preset_name, "",
                       binding.get() != nullptr, {}};
-      if (auto* client = dynamic_cast<MllmClient*>(binding.get())) facts.mllm_stats = client->stats();
+      if (auto* client = dynamic_cast<MllmClient*>(binding.get())) {
+        facts.mllm_stats = client->stats();
+        facts.prompt_ens = client->prompt_origin("ens");
+        facts.prompt_vsnl = client->prompt_origin("vsnl");
+      }
       facts.mode = fusion_mode_name(so.detector.mode);
       EvalRunInfo info = eval_run_info(model, scorer, facts);
       info.warnings.insert(info.warnings.end(), r.warnings.begin(), r.warnings.end());
@@ -122,12 +128,14 @@ void bind_eval(py::module_& m) {
         py::arg("mode") = py::none(), py::arg("preset") = py::none(), py::arg("mllm") = py::none(),
         py::arg("negatives") = py::none(), py::arg("batch") = 256, py::arg("preprocess") = "openood",
         py::arg("infer_batch") = 32, py::arg("mllm_parse") = "lenient", py::arg("require_cached") = false,
-        py::arg("runs") = py::none(), py::arg("ood_ratio") = py::none(), py::arg("progress") = py::none(),
+        py::arg("runs") = py::none(), py::arg("ood_ratio") = py::none(), py::arg("order") = "shuffle", py::arg("stream") = "per-set",
+        py::arg("progress") = py::none(),
         "`ants eval`: OOD metrics (percent) of ID + OOD image sets, the OpenOOD v1.5 protocol. id: an image\n"
         "list or folder; ood: ['NAME=LIST[:near|far]', ...] or {name: list}; out: write the files and report there.\n"
         "Returns the metrics dict `ants eval` prints. Other keywords: the detector options of ants.Detector.\n"
         "runs: compute only these (set, seed) runs ('SET:SEED' strings or pairs); ants.eval_merge joins the parts.\n"
-        "ood_ratio: the ID:OOD protocol of `ants eval --ood-ratio`.");
+        "ood_ratio: the ID:OOD protocol of `ants eval --ood-ratio`; order: 'shuffle', 'id-first', 'ood-first',\n"
+        "'near-then-far', 'far-then-near'; stream: 'per-set' or 'joint' (`ants eval --order`, `--stream`).");
   m.def("eval_merge", &merge, py::arg("out"), py::arg("parts"),
         "`ants eval-merge`: the `out` directories of ants.eval(..., runs=...) parts of one evaluation merged into\n"
         "`out` as one eval over all runs writes it. Returns the merged metrics dict.");

@@ -103,6 +103,17 @@ def test_eval_in_parts_merges_into_the_whole_eval(clip, tmp_path):
         ants.eval_merge(tmp_path / "m2", [tmp_path / "p0"])
     half = ants.eval(clip, classes, id_files, ood[:1], ood_ratio=0.5, **common)
     assert (half["sets"][0]["n_id"], half["sets"][0]["n_ood"]) == (24, 12)
+    ants.eval(clip, classes, id_files, ood[:1], order="ood-first", out=tmp_path / "blocks", **common)
+    rows = [r.split(",") for r in (tmp_path / "blocks" / "scores.csv").read_text().splitlines()[1:]]
+    ood_flags = [r[3] == "-1" for r in rows if r[1] == "0"]  # seed 0's stream: all OOD, then all ID
+    assert ood_flags == sorted(ood_flags, reverse=True) and ood_flags[0] and not ood_flags[-1]
+    joint = ants.eval(clip, classes, id_files, ood, stream="joint", order="near-then-far", out=tmp_path / "joint",
+                      **common)
+    assert [(x["name"], x["n_id"]) for x in joint["sets"]] == [("textures", 24), ("again", 24)]
+    run = json.loads((tmp_path / "joint" / "run.json").read_text())
+    assert (run["stream"], run["order"]) == ("joint", "near-then-far")
+    with pytest.raises(ants.Error, match="--stream joint"):
+        ants.eval(clip, classes, id_files, ood, stream="joint", ood_ratio=0.5, **common)
 
 
 def test_eval_refuses_an_asynchronous_client(clip, demo, tmp_path):

@@ -94,6 +94,7 @@ class HttpMllm final : public MllmClient {
   MllmStats stats() const override { return stats_.snapshot(breaker_.trips(), breaker_.open()); }
   void drain() override { pool_.wait_idle(); }
   bool sync() const override { return opt_.sync; }
+  std::string prompt_origin(const std::string& kind) const override { return kind == "vsnl" ? vsnl_.origin : ens_.origin; }
 
  private:
   std::vector<Item> describe_items(const std::vector<ImageRef>& images, const std::vector<std::string>& classes);

@@ -57,13 +57,19 @@ PromptTemplate builtin_template(std::string_view name) {
 
 PromptTemplate load_template(std::string_view name, const std::filesystem::path& file, bool require_class) {
   if (file.empty() || file == "default") return builtin_template(name);
-  for (const std::string_view variant : variant_names(name))
-    if (file == variant) return builtin_template(std::string(name) + "-" + std::string(variant));
+  for (const std::string_view variant : variant_names(name)) {
+    if (file != variant) continue;
+    PromptTemplate t = builtin_template(std::string(name) + "-" + std::string(variant));
+    t.origin = std::string(variant);
+    return t;
+  }
   std::string text = core::read_file(file);
   if (trim_end(text).empty()) core::fail(ErrorCode::invalid_argument, file.string(), "prompt template is empty");
   if (require_class && text.find(kClass) == std::string::npos)
     core::fail(ErrorCode::invalid_argument, file.string(), "prompt template has no {class} placeholder");
-  return make_template(name, std::move(text));
+  PromptTemplate t = make_template(name, std::move(text));
+  t.origin = "file " + file.string() + " " + t.hash.substr(0, 12);
+  return t;
 }
 
 std::string render_prompt(const PromptTemplate& t, std::string_view cls) {

@@ -13,6 +13,9 @@ struct PromptTemplate {
   std::string name;  // "ens", "vsnl", "system" (for messages)
   std::string text;
   std::string hash;  // hex content hash, part of every cache key
+  // What the user chose: "default", a variant name ("short"), or "file <path> <first 12 hex of
+  // the hash>" for a template file.
+  std::string origin = "default";
 };
 
 // The built-in template `name` ("system", "ens", "vsnl", or a variant "ens-short",

@@ -14,6 +14,7 @@
 #include "ood/fusion.h"
 #include "ood/grouped-score.h"
 #include "ood/id-noise.h"
+#include "ood/round-count.h"
 #include "text/labels.h"
 #include "ood/logits.h"
 
@@ -125,8 +126,7 @@ void ood::DetectorImpl::add_far_labels(std::vector<std::string> labels) {
 std::vector<int> ood::DetectorImpl::near_classes() const {
   if (opt.near_select == NearSelect::top) return s.predictions.most_common(opt.similar_limit);
   if (opt.near_select == NearSelect::ratio) {
-    const double count = std::round(static_cast<double>(opt.near_ratio) * static_cast<double>(class_names.size()));
-    return s.mined_predictions.most_common(static_cast<size_t>(count));
+    return s.mined_predictions.most_common(round_count(opt.near_ratio * static_cast<double>(class_names.size())));
   }
   std::vector<int> all(class_names.size());
   std::iota(all.begin(), all.end(), 0);
@@ -252,7 +252,7 @@ void ood::DetectorImpl::fuse(const std::vector<double>& far_bal, const std::vect
   const double count = static_cast<double>(s.fused_count);
   float lambda = 0.5f;
   if (opt.lambda_rule == LambdaRule::fixed) {
-    lambda = opt.lambda_fixed;
+    lambda = static_cast<float>(opt.lambda_fixed);
   } else if (s.fused_count > 0) {
     lambda = static_cast<float>(ood::fusion_weight(s.far_sum / count, s.near_sum / count, opt.lambda_rule));
   }
@@ -317,9 +317,14 @@ AntsDetector::AntsDetector(FeatureMatrix id_texts, FeatureMatrix negatives, floa
   if (options.near_start_batch <= 0 || options.near_interval <= 0 || options.group_num <= 0 ||
       options.queue_cap == 0 || options.activation_step == 0 || !(options.eta >= 0 && options.eta <= 1))
     core::fail(ErrorCode::invalid_argument, "ANTS options", "t0, interval, group count, queue cap and step must be positive, eta in [0, 1]");
-  if (!(options.lambda_fixed >= 0 && options.lambda_fixed <= 1) || !(options.near_ratio > 0 && options.near_ratio <= 1) ||
-      !(options.ens_id_noise >= 0 && options.ens_id_noise <= 1))
-    core::fail(ErrorCode::invalid_argument, "ANTS options", "fixed lambda and ENS ID noise must be in [0, 1], the VSNL ratio in (0, 1]");
+  const auto in_range = [](const char* option, double value, bool zero_ok) {
+    if (!((zero_ok ? value >= 0 : value > 0) && value <= 1))
+      core::fail(ErrorCode::invalid_argument, option,
+                 std::to_string(value) + " is outside " + (zero_ok ? "[0, 1]" : "(0, 1]"));
+  };
+  in_range("lambda_fixed (--lambda-rule fixed:X)", options.lambda_fixed, true);
+  in_range("near_ratio (--near-select ratio:δ)", options.near_ratio, false);
+  in_range("ens_id_noise (--ens-id-noise)", options.ens_id_noise, true);
   apply_template(options.near_template, "x");  // throws now, not at the first VSNL update
   impl_->id_texts = std::move(id_texts);
   impl_->negatives = std::move(negatives);

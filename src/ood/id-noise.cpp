@@ -1,5 +1,7 @@
 #include "ood/id-noise.h"
 
+#include "ood/round-count.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -22,7 +24,7 @@ uint32_t uniform_below(std::mt19937& rng, uint32_t m) {
 void inject_id_noise(std::vector<std::string>& labels, const std::vector<std::string>& class_names, double share,
                      uint64_t seed, uint64_t draw) {
   const size_t n = labels.size();
-  const size_t k = std::min(n, static_cast<size_t>(std::lround(std::clamp(share, 0.0, 1.0) * static_cast<double>(n))));
+  const size_t k = std::min(n, round_count(std::clamp(share, 0.0, 1.0) * static_cast<double>(n)));
   if (k == 0 || class_names.empty()) return;
   std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(draw),
                     static_cast<uint32_t>(draw >> 32)};

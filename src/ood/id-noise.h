@@ -8,7 +8,7 @@
 
 namespace ants::ood {
 
-// Replaces round(share · labels.size()) labels (halves away from zero), at positions drawn
+// Replaces round(share · labels.size()) labels (halves away from zero, ood::round_count), at positions drawn
 // without replacement, by class names drawn uniformly with replacement. The draws come from an
 // MT19937 seeded with seed_seq{seed (low, high 32 bits), draw (low, high)}, so each batch of
 // labels of a stream (`draw` = its index) gets its own reproducible draws. `class_names` must not

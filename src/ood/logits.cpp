@@ -4,6 +4,7 @@
 #include <string>
 
 #include "linalg/matmul.h"
+#include "core/cpu.h"
 #include "core/error.h"
 
 namespace ants::ood {
@@ -26,7 +27,16 @@ void compute_logits(const FeatureMatrix& images, const FeatureMatrix& texts, flo
   shape.n = static_cast<int>(texts.rows);
   shape.b_transposed = true;
   shape.scale = scale;
-  linalg::batched_matmul(*ctx, shape, images.data.data(), texts.data.data(), out.data());
+  if (core::cpu_has_avx512()) {
+    linalg::batched_matmul(*ctx, shape, images.data.data(), texts.data.data(), out.data());
+    return;
+  }
+  // oneDNN's AVX2 GEMM rounds a row differently with the number of rows, so an image's scores
+  // would depend on its batch (a broken image, a shard, a resumed stream): one row per product.
+  shape.m = 1;
+  for (size_t i = 0; i < images.rows; ++i)
+    linalg::batched_matmul(*ctx, shape, images.data.data() + i * static_cast<size_t>(images.dim), texts.data.data(),
+                           out.data() + i * texts.rows);
 }
 
 }  // namespace ants::ood

@@ -264,6 +264,8 @@ json run_json(const EvalResult& r, const EvalOptions& o, const EvalRunInfo& info
   j["method"] = info.method;
   j["mode"] = info.mode;
   j["seeds"] = o.seeds;
+  j["order"] = stream_order_name(o.order);
+  j["stream"] = stream_kind_name(o.stream);
   j["batch"] = o.batch;
   j["ood_ratio"] = o.ood_ratio ? json(*o.ood_ratio) : json(nullptr);
   j["images"] = r.images;

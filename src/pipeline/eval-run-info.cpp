@@ -23,7 +23,7 @@ EvalRunInfo eval_run_info(const ClipModel& model, const OodScorer& scorer, const
   EvalRunInfo info;
   info.method = method_name(scorer.method());
   info.mode = f.mode;
-  const json facts{{"ants_version", ANTS_VERSION},
+  json facts{{"ants_version", ANTS_VERSION},
                    {"model", {{"dir", f.model_dir}, {"weights", model.info().weights_file.string()},
                               {"params", model.info().n_params}}},
                    {"precision", precision_name(model.params().precision)},
@@ -32,8 +32,12 @@ EvalRunInfo eval_run_info(const ClipModel& model, const OodScorer& scorer, const
                    {"negatives", scorer.negatives()},
                    {"preprocess", f.preprocess},
                    {"preset", f.preset},
+                   {"reference", f.reference},
                    {"setup", json::parse(scorer.setup_json())},
                    {"mllm", mllm_json(f)}};
+  // Only a variant is recorded, so that earlier runs' run.json (which eval-merge compares) stays as it was.
+  if (f.mllm && (f.prompt_ens != "default" || f.prompt_vsnl != "default"))
+    facts["prompts"] = {{"ens", f.prompt_ens}, {"vsnl", f.prompt_vsnl}};
   info.run_json = facts.dump(-1, ' ', false, json::error_handler_t::replace);
   if (scorer.method() == Method::ants && !f.mllm)
     info.warnings.push_back("no MLLM (--mllm-url / --mllm-replay): ANTS ran without adaptive banks (= NegLabel)");

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/hash.h"
+#include "ood/round-count.h"
 #include "ood/randperm.h"
 
 namespace ants {
@@ -59,14 +60,14 @@ Embedded embed_all(const ClipModel& model, const std::vector<LabeledImage>& id_i
 }
 
 // OOD first, as the reference concatenates. Unreadable images stay in the stream until after the
-// shuffle (run_one drops them), so one bad file never changes the order or the batches of the
+// shuffle (run_stream drops them), so one bad file never changes the order or the batches of the
 // others.
 // With an ID:OOD ratio R, round(R·n_id) OOD images (or, when the set has fewer, all of them and
 // round(n_ood/R) ID images): the first of torch_randperm(n, seed), kept in list order.
 std::vector<LabeledImage> stream_of(const OodSet& set, const std::vector<LabeledImage>& id_images,
                                     std::optional<double> ratio, uint32_t seed) {
   auto keep = [seed](const std::vector<LabeledImage>& images, double count) {
-    const auto n = static_cast<size_t>(std::llround(count));
+    const size_t n = ood::round_count(count);
     if (n >= images.size()) return images;
     auto perm = ood::torch_randperm(static_cast<uint32_t>(images.size()), seed);
     perm.resize(n);
@@ -108,33 +109,159 @@ void compute_metrics(SetRun& run) {
   run.acc = accuracy(pred, label);
 }
 
-SetRun run_one(OodScorer& scorer, const OodSet& set, const std::vector<LabeledImage>& stream, uint32_t seed,
-               const Embedded& e, const EvalOptions& o, const EvalProgress& progress, const CancelFn& cancel,
-               bool& cancelled) {
-  SetRun run;
-  run.set = set.name;
-  run.seed = seed;
-  const auto perm = ood::torch_randperm(static_cast<uint32_t>(stream.size()), seed);
+// A stream and, per entry, the OOD set it comes from (index into the eval's sets; -1: ID).
+struct Stream {
+  std::vector<LabeledImage> images;
+  std::vector<int> owner;
+};
+
+Stream per_set_stream(std::vector<LabeledImage> images) {
+  Stream s{std::move(images), {}};
+  for (const auto& im : s.images) s.owner.push_back(im.label == kOodLabel ? 0 : -1);
+  return s;
+}
+
+// Every OOD set in --ood order, then the ID images (as stream_of concatenates one set).
+Stream joint_stream(const std::vector<OodSet>& sets, const std::vector<LabeledImage>& id_images) {
+  Stream s;
+  for (size_t k = 0; k < sets.size(); ++k) {
+    for (const auto& im : sets[k].images) s.images.push_back({im.file, kOodLabel}), s.owner.push_back(static_cast<int>(k));
+  }
+  for (const auto& im : id_images) s.images.push_back(im), s.owner.push_back(-1);
+  return s;
+}
+
+// `block` in torch_randperm(block size, seed) order, appended to `out`.
+void append_shuffled(const std::vector<uint32_t>& block, uint32_t seed, std::vector<uint32_t>& out) {
+  for (uint32_t i : ood::torch_randperm(static_cast<uint32_t>(block.size()), seed)) out.push_back(block[i]);
+}
+
+// near_then_far / far_then_near: the first split's OOD images with their share of the ID images
+// (taken in torch_randperm(n_id, seed) order), then the rest; each block shuffled.
+std::vector<uint32_t> split_blocks(const Stream& s, const std::vector<std::string>& splits, const std::string& first_split,
+                                   uint32_t seed) {
+  std::vector<uint32_t> id, first, second;
+  for (uint32_t i = 0; i < s.owner.size(); ++i) {
+    if (s.owner[i] < 0) id.push_back(i);
+    else (splits[static_cast<size_t>(s.owner[i])] == first_split ? first : second).push_back(i);
+  }
+  if (first.empty() || second.empty())
+    core::fail(ErrorCode::invalid_argument, "--order", "near-then-far and far-then-near need --stream joint with near and far OOD sets");
+  const size_t k = ood::round_count(static_cast<double>(id.size()) * static_cast<double>(first.size()) /
+                                    static_cast<double>(first.size() + second.size()));
+  const auto pi = ood::torch_randperm(static_cast<uint32_t>(id.size()), seed);
+  for (size_t j = 0; j < pi.size(); ++j) (j < k ? first : second).push_back(id[pi[j]]);
+  std::vector<uint32_t> out;
+  append_shuffled(first, seed, out);
+  append_shuffled(second, seed, out);
+  return out;
+}
+
+// Indices into the stream in the order of EvalOptions::order; splits[k]: the split of OOD set k.
+std::vector<uint32_t> stream_order(const Stream& s, const std::vector<std::string>& splits, StreamOrder order,
+                                   uint32_t seed) {
+  if (order == StreamOrder::shuffle) return ood::torch_randperm(static_cast<uint32_t>(s.images.size()), seed);
+  if (order == StreamOrder::near_then_far) return split_blocks(s, splits, "near", seed);
+  if (order == StreamOrder::far_then_near) return split_blocks(s, splits, "far", seed);
+  std::vector<uint32_t> id, ood;
+  for (uint32_t i = 0; i < s.owner.size(); ++i) (s.owner[i] < 0 ? id : ood).push_back(i);
+  std::vector<uint32_t> out;
+  append_shuffled(order == StreamOrder::id_first ? id : ood, seed, out);
+  append_shuffled(order == StreamOrder::id_first ? ood : id, seed, out);
+  return out;
+}
+
+// One reset stream, scored in detector batches. `runs` holds one SetRun per OOD set of the stream
+// (a per-set stream: one); each gets the ID images, its own OOD images and every batch's trace.
+void run_stream(OodScorer& scorer, const Stream& s, const std::vector<std::string>& splits, uint32_t seed, const Embedded& e,
+                const EvalOptions& o, const std::string& name, const EvalProgress& progress, const CancelFn& cancel,
+                bool& cancelled, std::vector<SetRun*> runs) {
+  const auto perm = stream_order(s, splits, o.order, seed);
   scorer.reset(seed);
   for (size_t first = 0; first < perm.size(); first += o.batch) {
     if (cancel && cancel()) {
       cancelled = true;
-      return run;
+      return;
     }
     const size_t last = std::min(perm.size(), first + o.batch);
     std::vector<ImageEmbedding> batch;
-    for (size_t i = first; i < last; ++i) batch.push_back(e.results[e.index.at(stream[perm[i]].file)]);
+    for (size_t i = first; i < last; ++i) batch.push_back(e.results[e.index.at(s.images[perm[i]].file)]);
     const auto scored = scorer.score(batch);  // unreadable images come back unscored
     for (size_t i = first; i < last; ++i) {
       if (!scored[i - first].error.empty()) continue;
-      run.order.push_back(stream[perm[i]]);
-      run.scores.push_back(scored[i - first]);
+      const int owner = s.owner[perm[i]];
+      for (size_t k = 0; k < runs.size(); ++k) {
+        if (owner >= 0 && static_cast<size_t>(owner) != k) continue;
+        runs[k]->order.push_back(s.images[perm[i]]);
+        runs[k]->scores.push_back(scored[i - first]);
+      }
     }
-    run.trace.push_back(scorer.last_trace());
-    if (progress) progress(set.name, last, perm.size());
+    for (SetRun* run : runs) run->trace.push_back(scorer.last_trace());
+    if (progress) progress(name, last, perm.size());
   }
-  compute_metrics(run);
-  return run;
+  for (SetRun* run : runs) compute_metrics(*run);
+}
+
+void check_stream(const OodSet& set, const std::vector<LabeledImage>& stream, const Embedded& e) {
+  bool id = false, ood = false;
+  for (const auto& im : stream) {
+    if (e.results[e.index.at(im.file)].error.empty()) (im.label == kOodLabel ? ood : id) = true;
+  }
+  if (!ood) core::fail(ErrorCode::io, "eval", "OOD set '" + set.name + "': none of its images could be read");
+  if (!id) core::fail(ErrorCode::io, "eval", "none of the ID images could be read");
+}
+
+// The reference's protocol: per set and seed, a reset stream of that set's OOD images and the ID
+// images (with an ID:OOD ratio, each seed keeps other images). r.runs is set-major.
+void run_per_set(OodScorer& scorer, const std::vector<LabeledImage>& id_images, const std::vector<OodSet>& sets,
+                 const std::vector<std::vector<bool>>& chosen, const Embedded& e, const EvalOptions& o,
+                 const EvalProgress& progress, const CancelFn& cancel, EvalResult& r) {
+  std::vector<std::vector<Stream>> streams(sets.size());  // built and checked before any scoring
+  for (size_t k = 0; k < sets.size(); ++k) {
+    streams[k].resize(o.seeds.size());
+    for (size_t i = 0; i < o.seeds.size(); ++i) {
+      if (!chosen[k][i]) continue;
+      streams[k][i] = per_set_stream(stream_of(sets[k], id_images, o.ood_ratio, o.seeds[i]));
+      check_stream(sets[k], streams[k][i].images, e);
+      stream_order(streams[k][i], {sets[k].split}, o.order, o.seeds[i]);  // an order the stream cannot take fails now
+    }
+  }
+  for (size_t k = 0; k < sets.size(); ++k) {
+    for (size_t i = 0; i < o.seeds.size(); ++i) {
+      if (!chosen[k][i]) continue;
+      SetRun run{sets[k].name, o.seeds[i], {}, {}, {}, {}, {}};
+      run_stream(scorer, streams[k][i], {sets[k].split}, o.seeds[i], e, o, sets[k].name, progress, cancel, r.cancelled,
+                 {&run});
+      if (r.cancelled) return;
+      r.runs.push_back(std::move(run));
+    }
+  }
+}
+
+// --stream joint: per seed, one stream of every set and the ID images; r.runs set-major as above.
+void run_joint(OodScorer& scorer, const std::vector<LabeledImage>& id_images, const std::vector<OodSet>& sets,
+               const Embedded& e, const EvalOptions& o, const EvalProgress& progress, const CancelFn& cancel,
+               EvalResult& r) {
+  const Stream s = joint_stream(sets, id_images);
+  std::vector<std::string> splits;
+  for (const OodSet& set : sets) {
+    check_stream(set, stream_of(set, id_images, {}, 0), e);
+    splits.push_back(set.split);
+  }
+  stream_order(s, splits, o.order, o.seeds[0]);  // an order the stream cannot take fails before scoring
+  std::vector<std::vector<SetRun>> runs(sets.size(), std::vector<SetRun>(o.seeds.size()));  // [set][seed]
+  for (size_t i = 0; i < o.seeds.size(); ++i) {
+    std::vector<SetRun*> views;
+    for (size_t k = 0; k < sets.size(); ++k) {
+      runs[k][i].set = sets[k].name;
+      runs[k][i].seed = o.seeds[i];
+      views.push_back(&runs[k][i]);
+    }
+    run_stream(scorer, s, splits, o.seeds[i], e, o, "joint stream", progress, cancel, r.cancelled, views);
+    if (r.cancelled) return;
+  }
+  for (auto& per_seed : runs)
+    for (auto& run : per_seed) r.runs.push_back(std::move(run));
 }
 
 // Fails before any scoring, with the reason, for what would otherwise surface later as an
@@ -156,14 +283,6 @@ void check_sets(const std::vector<LabeledImage>& id_images, const std::vector<Oo
 }
 
 // A stream needs at least one readable ID and one readable OOD image.
-void check_stream(const OodSet& set, const std::vector<LabeledImage>& stream, const Embedded& e) {
-  bool id = false, ood = false;
-  for (const auto& im : stream) {
-    if (e.results[e.index.at(im.file)].error.empty()) (im.label == kOodLabel ? ood : id) = true;
-  }
-  if (!ood) core::fail(ErrorCode::io, "eval", "OOD set '" + set.name + "': none of its images could be read");
-  if (!id) core::fail(ErrorCode::io, "eval", "none of the ID images could be read");
-}
 
 std::string list_hash(const std::vector<LabeledImage>& images) {
   core::Hasher h;
@@ -237,6 +356,35 @@ OodSet parse_ood_set(const std::string& spec, const std::filesystem::path& data_
   return set;
 }
 
+namespace {
+constexpr std::pair<const char*, StreamOrder> kOrders[] = {{"shuffle", StreamOrder::shuffle},
+                                                           {"id-first", StreamOrder::id_first},
+                                                           {"ood-first", StreamOrder::ood_first},
+                                                           {"near-then-far", StreamOrder::near_then_far},
+                                                           {"far-then-near", StreamOrder::far_then_near}};
+}  // namespace
+
+StreamOrder parse_stream_order(const std::string& name) {
+  for (const auto& [word, order] : kOrders)
+    if (name == word) return order;
+  core::fail(ErrorCode::invalid_argument, "--order",
+             "unknown value '" + name + "' (shuffle, id-first, ood-first, near-then-far, far-then-near)");
+}
+
+const char* stream_order_name(StreamOrder order) {
+  for (const auto& [word, o] : kOrders)
+    if (o == order) return word;
+  return "?";
+}
+
+StreamKind parse_stream_kind(const std::string& name) {
+  if (name == "per-set") return StreamKind::per_set;
+  if (name == "joint") return StreamKind::joint;
+  core::fail(ErrorCode::invalid_argument, "--stream", "unknown value '" + name + "' (per-set, joint)");
+}
+
+const char* stream_kind_name(StreamKind kind) { return kind == StreamKind::joint ? "joint" : "per-set"; }
+
 EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector<LabeledImage>& id_images,
                     const std::vector<OodSet>& ood_sets, const EvalOptions& options, const EvalProgress& progress,
                     const CancelFn& cancel) {
@@ -246,6 +394,9 @@ EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector
   if (options.seeds.empty()) throw Error(ErrorCode::invalid_argument, "eval: no seeds");
   if (options.ood_ratio && !(std::isfinite(*options.ood_ratio) && *options.ood_ratio > 0))
     throw Error(ErrorCode::invalid_argument, "--ood-ratio: must be a positive number");
+  if (options.stream == StreamKind::joint && (options.ood_ratio || !options.runs.empty()))
+    throw Error(ErrorCode::invalid_argument, std::string("--stream joint: one stream holds every set of a seed, so ") +
+                                                 (options.ood_ratio ? "--ood-ratio" : "--runs") + " does not apply");
   check_sets(id_images, ood_sets, scorer.classes().size());
   const auto chosen = selected_runs(ood_sets, options);
   EvalResult r;
@@ -256,25 +407,11 @@ EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector
     if (any_of(chosen[k])) sets.push_back(&ood_sets[k]);
   const Embedded e = embed_all(model, id_images, sets, options, progress, cancel, r);
   if (r.cancelled) return r;
-  // [set][seed index]; with an ID:OOD ratio each seed keeps other images.
-  std::vector<std::vector<std::vector<LabeledImage>>> streams(ood_sets.size());
-  for (size_t k = 0; k < ood_sets.size(); ++k) {
-    streams[k].resize(options.seeds.size());
-    for (size_t i = 0; i < options.seeds.size(); ++i) {
-      if (!chosen[k][i]) continue;
-      streams[k][i] = stream_of(ood_sets[k], id_images, options.ood_ratio, options.seeds[i]);
-      check_stream(ood_sets[k], streams[k][i], e);
-    }
-  }
   const auto t0 = std::chrono::steady_clock::now();
-  for (size_t k = 0; k < ood_sets.size(); ++k) {
-    const OodSet& set = ood_sets[k];
-    for (size_t i = 0; i < options.seeds.size(); ++i) {
-      if (!chosen[k][i]) continue;
-      SetRun run = run_one(scorer, set, streams[k][i], options.seeds[i], e, options, progress, cancel, r.cancelled);
-      if (r.cancelled) return r;
-      r.runs.push_back(std::move(run));
-    }
+  if (options.stream == StreamKind::joint) {
+    run_joint(scorer, id_images, ood_sets, e, options, progress, cancel, r);
+  } else {
+    run_per_set(scorer, id_images, ood_sets, chosen, e, options, progress, cancel, r);
   }
   r.score_s = seconds_since(t0);
   return r;

@@ -52,7 +52,7 @@ T parse_number(std::string_view text, const char* option, const std::string& spe
   return value;
 }
 
-std::string number_text(float x) {
+std::string number_text(double x) {
   char buf[32];
   const auto end = std::to_chars(buf, buf + sizeof buf, x).ptr;  // shortest round trip: 0.5, 0.08
   return std::string(buf, end);
@@ -70,7 +70,7 @@ ThresholdRule parse_threshold_rule(const std::string& name) {
 const char* threshold_rule_name(ThresholdRule r) { return name_of(r, kThresholdRules); }
 void set_lambda_rule(DetectorOptions& o, const std::string& spec) {
   if (const auto x = argument_of(spec, "fixed")) {
-    const float lambda = parse_number<float>(*x, "--lambda-rule", spec);
+    const double lambda = parse_number<double>(*x, "--lambda-rule", spec);
     if (!(lambda >= 0 && lambda <= 1)) core::fail(ErrorCode::invalid_argument, "--lambda-rule", "'" + spec + "': λ must be in [0, 1]");
     o.lambda_rule = LambdaRule::fixed;
     o.lambda_fixed = lambda;
@@ -93,7 +93,7 @@ void set_near_select(DetectorOptions& o, const std::string& spec) {
     o.near_select = NearSelect::top;
     o.similar_limit = static_cast<size_t>(top);
   } else if (const auto d = argument_of(spec, "ratio")) {
-    const float ratio = parse_number<float>(*d, option, spec);
+    const double ratio = parse_number<double>(*d, option, spec);
     if (!(ratio > 0 && ratio <= 1)) core::fail(ErrorCode::invalid_argument, option, "'" + spec + "': δ must be in (0, 1]");
     o.near_select = NearSelect::ratio;
     o.near_ratio = ratio;

@@ -91,11 +91,15 @@ std::string mllm_row(const JsonReader& r, const json& run) {
 // The detector options of run.json's setup that differ from HEAD's (the paper's ablations), so
 // that a report says which variant it shows; none for a default run.
 std::string variant_row(const JsonReader& r, const json& run) {
-  const json* setup = r.find(run, "setup");
-  const json* d = setup && setup->is_object() ? r.find(*setup, "detector") : nullptr;
-  if (!d || !d->is_object()) return "";
   std::string v;
   const auto add = [&](const std::string& text) { v += (v.empty() ? "" : ", ") + text; };
+  if (const json* p = r.find(run, "prompts"); p && p->is_object()) {
+    for (const char* kind : {"ens", "vsnl"})
+      if (p->contains(kind) && (*p)[kind] != "default") add(std::string(kind == std::string("ens") ? "ENS" : "VSNL") + " prompt " + plain((*p)[kind]));
+  }
+  const json* setup = r.find(run, "setup");
+  const json* d = setup && setup->is_object() ? r.find(*setup, "detector") : nullptr;
+  if (!d || !d->is_object()) return v.empty() ? "" : kv_row("variant", esc(v));
   for (const char* key : {"threshold_rule", "lambda_rule"})
     if (d->contains(key) && (*d)[key] != "head") add(std::string(key) + " " + plain((*d)[key]));
   if (d->contains("near_select")) add("near_select " + plain((*d)["near_select"]));
@@ -239,8 +243,13 @@ std::string summary_section(const EvalFiles& files) {
   const std::string method = r.string(run, "method", "", false), mode = r.string(run, "mode", "", false);
   s += kv_row("method / mode", esc((method.empty() ? m.method : method) + " / " + (mode.empty() ? m.mode : mode)));
   s += variant_row(r, run);
-  s += kv_row("precision", field("precision"));
+  const bool reference = run.contains("reference") && run["reference"] == true;
+  s += kv_row("precision", field("precision") + (reference ? " (--reference: the paper's settings)" : ""));
   s += kv_row("seeds", run.contains("seeds") ? field("seeds") : esc(plain(json(m.seeds))));
+  const std::string order = r.string(run, "order", "", false), stream = r.string(run, "stream", "", false);
+  if ((!order.empty() && order != "shuffle") || stream == "joint")
+    s += kv_row("stream", esc((stream.empty() ? "per-set" : stream) + ", " + (order.empty() ? "shuffle" : order)));
+  if (run.contains("ood_ratio") && !run["ood_ratio"].is_null()) s += kv_row("ID:OOD ratio", field("ood_ratio"));
   if (run.contains("batch")) s += kv_row("detector batch", field("batch"));
   s += sets_row(m);
   std::string images = field("images");

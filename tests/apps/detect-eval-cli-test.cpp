@@ -419,25 +419,54 @@ TEST_F(DetectEvalCli, PresetsSetTheConstantsOfTheAuthorsScripts) {
 // The paper's ablation options (issue 16) reach the detector and run.json names them; the setup of
 // a default run keeps its earlier keys only.
 TEST_F(DetectEvalCli, AblationOptionsAreRecordedAndBadOnesExitWithTwo) {
+  const auto mllm_args = [](const test::FakeOpenAiServer& server) {
+    return std::vector<std::string>{"--mllm-url", server.url(), "--mllm-cache", "none"};
+  };
   const auto run_eval = [&](const std::vector<std::string>& extra) {
     return run_cli(with({"eval", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
                          "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "o").string()},
                         with(scoring_args(), extra)));
   };
-  ASSERT_EQ(run_eval({}).code, 1);  // the corrupt file
+  test::FakeOpenAiServer server(scripted());
+  ASSERT_EQ(run_eval(mllm_args(server)).code, 1);  // the corrupt file
+  EXPECT_FALSE(test::read_json(dir_ / "o" / "run.json").contains("prompts"));
   auto d = test::read_json(dir_ / "o" / "run.json")["setup"]["detector"];
   EXPECT_EQ(d["lambda_rule"], "head");
   for (const char* key : {"near_select", "ens_id_noise", "caption_only"}) EXPECT_FALSE(d.contains(key)) << key;
-  const auto r = run_eval({"--threshold-rule", "fixed", "--lambda-rule", "fixed:0.3", "--near-select", "ratio:0.5",
-                           "--ens-id-noise", "0.25", "--mllm-caption-only"});
+  auto args = mllm_args(server);
+  for (const char* a : {"--threshold-rule", "fixed", "--lambda-rule", "fixed:0.3", "--near-select", "ratio:0.5",
+                        "--ens-id-noise", "0.1", "--mllm-caption-only", "--prompt-ens", "short"})
+    args.push_back(a);
+  const auto r = run_eval(args);
   ASSERT_EQ(r.code, 1) << r.err;
-  d = test::read_json(dir_ / "o" / "run.json")["setup"]["detector"];
+  const auto run = test::read_json(dir_ / "o" / "run.json");
+  EXPECT_EQ(run["prompts"]["ens"], "short");
+  EXPECT_EQ(run["prompts"]["vsnl"], "default");
+  d = run["setup"]["detector"];
   EXPECT_EQ(d["threshold_rule"], "fixed");
   EXPECT_EQ(d["lambda_rule"], "fixed:0.3");
   EXPECT_EQ(d["near_select"], "ratio:0.5");
-  EXPECT_EQ(d["ens_id_noise"], 0.25);
+  EXPECT_EQ(d["ens_id_noise"], 0.1);  // the decimal as typed
   EXPECT_EQ(d["caption_only"], true);
+  EXPECT_EQ(run["reference"], false);
+  // --reference: fp32 and the reference's MLLM parsing (markdown kept as the model wrote it);
+  // a contradicting choice is a usage error.
+  test::FakeOpenAiServer bold([](const nlohmann::json&, int, httplib::Response& res) {
+    res.set_content(test::FakeOpenAiServer::completion("1. **purple blob**"), "application/json");
+  });
+  ASSERT_EQ(run_eval(mllm_args(bold)).code, 1);
+  EXPECT_EQ(core::read_file(dir_ / "o" / "negatives.json").find("**purple blob**"), std::string::npos);
+  auto reference = mllm_args(bold);
+  reference.push_back("--reference");
+  ASSERT_EQ(run_eval(reference).code, 1);
+  const auto ref_run = test::read_json(dir_ / "o" / "run.json");
+  EXPECT_EQ(ref_run["reference"], true);
+  EXPECT_EQ(ref_run["precision"], "fp32");
+  EXPECT_NE(core::read_file(dir_ / "o" / "negatives.json").find("**purple blob**"), std::string::npos);
+  EXPECT_NE(core::read_file(dir_ / "o" / "report.html").find("--reference: the paper"), std::string::npos);
   for (const auto& bad : std::vector<std::vector<std::string>>{{"--near-top", "5", "--near-select", "all"},
+                                                              {"--reference", "--mllm-parse", "lenient"},
+                                                              {"--reference", "--precision", "bf16"},
                                                               {"--lambda-rule", "fixed:2"},
                                                               {"--near-select", "ratio:0"},
                                                               {"--ens-id-noise", "1.5"}}) {

@@ -146,6 +146,8 @@ TEST(MllmClient, NamedPromptVariantsAreSentAndAFilePathStillWorks) {
   o.prompt_ens = "short";
   o.prompt_vsnl = "dissimilar";
   auto client = make_mllm_client(o);
+  EXPECT_EQ(client->prompt_origin("ens"), "short");
+  EXPECT_EQ(client->prompt_origin("vsnl"), "dissimilar");
   client->describe_detailed({write_image(dir, "a.jpg", 16, 16)}, {"tabby cat"});
   client->similar({"tabby cat"});
   const std::string ens = FakeOpenAiServer::prompt_of(server.bodies().at(0));
@@ -160,7 +162,10 @@ TEST(MllmClient, NamedPromptVariantsAreSentAndAFilePathStillWorks) {
 
   std::ofstream(dir / "short") << "Name it in one word, not {class}.";
   o.prompt_ens = dir / "short";
-  make_mllm_client(o)->describe_detailed({write_image(dir, "a.jpg", 16, 16)}, {"tabby cat"});
+  auto from_file = make_mllm_client(o);
+  EXPECT_TRUE(from_file->prompt_origin("ens").starts_with("file " + (dir / "short").string() + " "));
+  EXPECT_EQ(from_file->prompt_origin("ens").size(), ("file " + (dir / "short").string() + " ").size() + 12);
+  from_file->describe_detailed({write_image(dir, "a.jpg", 16, 16)}, {"tabby cat"});
   EXPECT_EQ(FakeOpenAiServer::prompt_of(server.bodies().at(3)), "Name it in one word, not tabby cat.");
   o.prompt_ens = "dissimilar";  // a VSNL variant is not an ENS one: read as a file, which is missing
   EXPECT_THROW(make_mllm_client(o), Error);

@@ -317,6 +317,30 @@ TEST(AntsDetector, SnapshotRestoreContinuesIdentically) {
   EXPECT_EQ(a.det.stats().gamma, b.det.stats().gamma);
 }
 
+// The state of the ablation options (mined-prediction counts, seed, noise draws) continues too.
+TEST(AntsDetector, SnapshotRestoreContinuesRatioSelectionAndIdNoise) {
+  DetectorOptions o = quick_options();
+  o.near_start_batch = 1;
+  o.near_interval = 1;
+  o.near_select = NearSelect::ratio;
+  o.near_ratio = 0.5;
+  o.threshold_rule = ThresholdRule::fixed;
+  o.ens_id_noise = 0.5;
+  Fixture a(o), b(o);
+  a.det.reset(11);
+  a.run("KKKOI", 1);  // mined: dog (K ×3) leads cat (O); dog is asked and cached
+  b.det.restore_bytes(a.det.snapshot_bytes(), "ratio-noise.snap");
+  for (int t = 2; t <= 3; ++t) {
+    const auto x = a.run("HHHOOI", t), y = b.run("HHHOOI", t);
+    for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(x[i].score, y[i].score) << "batch " << t << " image " << i;
+  }
+  // Batch 2: cat (H, O) overtakes dog among the mined in both; b asks from batch 2 on.
+  EXPECT_EQ(a.mllm.similar_calls, (std::vector<std::vector<std::string>>{{"dog"}, {"cat"}}));
+  EXPECT_EQ(b.mllm.similar_calls, (std::vector<std::vector<std::string>>{{"cat"}}));
+  EXPECT_EQ(a.det.far_labels(), b.det.far_labels());  // the same noise draws after the restore
+  EXPECT_EQ(a.det.stats().ens_updates, 3);
+}
+
 TEST(AntsDetector, RestoreRefusesAnotherSetupAndCorruptFiles) {
   Fixture a(quick_options());
   a.run("OOOO", 1);
@@ -373,7 +397,9 @@ TEST(AntsDetector, RestoreRefusesAnInconsistentStateBehindAValidChecksum) {
       {"/state/pred_order", {0, 7}},       {"/state/pred_order", {0, 0}},
       {"/state/pred_counts", {-1, 2, 0}},  {"/state/cand_preds", {9}},
       {"/state/t", -3},                    {"/state/far_rows", 1u << 20},
-      {"/state/cache", {{{"class", 5}, {"labels", {"tiger"}}}}}};
+      {"/state/cache", {{{"class", 5}, {"labels", {"tiger"}}}}},
+      {"/state/mined_pred_order", {3}},   {"/state/mined_pred_counts", {0, -2}},
+      {"/state/noise_draws", -1}};
   for (const auto& [pointer, value] : breaks) {
     nlohmann::json head = env.head;
     head[nlohmann::json::json_pointer(pointer)] = value;

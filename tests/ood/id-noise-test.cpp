@@ -25,7 +25,8 @@ size_t replaced(const std::vector<std::string>& labels) {
 
 TEST(IdNoise, ReplacesRoundShareTimesCountAndKeepsTheRestInPlace) {
   for (const auto& [n, share, want] : std::vector<std::tuple<size_t, double, size_t>>{
-           {10, 0.5, 5}, {10, 0.25, 3}, {4, 0.125, 1}, {3, 0.1, 0}, {7, 1.0, 7}, {7, 0.0, 0}, {5, 2.0, 5}}) {
+           {10, 0.5, 5}, {10, 0.25, 3}, {4, 0.125, 1}, {3, 0.1, 0}, {7, 1.0, 7}, {7, 0.0, 0}, {5, 2.0, 5},
+           {100, 0.145, 15}, {200, 0.7175, 144}}) {  // decimal halves that binary puts a hair below
     std::vector<std::string> labels = descriptions(n);
     inject_id_noise(labels, kClasses, share, 42, 0);
     EXPECT_EQ(replaced(labels), want) << n << " x " << share;

@@ -189,6 +189,122 @@ TEST_F(PipelineModel, EvalOodRatioKeepsTheRandpermChosenImagesOfEachSeed) {
   EXPECT_THROW(run_eval(*model_, scorer, id_, {set}, bad), Error);
 }
 
+// The temporal-shift orders: one block of ID then one of OOD images (or the reverse), each in
+// torch_randperm(block, seed) order of its list; the default shuffles them together.
+TEST_F(PipelineModel, EvalOrderPutsEachBlockInItsSeedsOrder) {
+  OodScorer scorer(*model_, demo_class_names(), scorer_options(), nullptr);
+  const OodSet set{"textures", "far", ood_};
+  auto order_of = [&](StreamOrder order) {
+    EvalOptions eo = eval_options();
+    eo.order = order;
+    return run_eval(*model_, scorer, id_, {set}, eo);
+  };
+  // The block of `images` in torch_randperm order, without the unreadable file.
+  auto block = [](const std::vector<LabeledImage>& images, uint32_t seed, const std::string& skip) {
+    std::vector<std::string> out;
+    for (uint32_t i : ood::torch_randperm(static_cast<uint32_t>(images.size()), seed))
+      if (images[i].file != skip) out.push_back(images[i].file);
+    return out;
+  };
+  const std::string broken = ood_.back().file;
+  for (StreamOrder order : {StreamOrder::id_first, StreamOrder::ood_first}) {
+    const EvalResult r = order_of(order);
+    ASSERT_EQ(r.runs.size(), 2u);
+    for (const SetRun& run : r.runs) {
+      std::vector<std::string> want = block(order == StreamOrder::id_first ? id_ : ood_, run.seed, broken);
+      const auto second = block(order == StreamOrder::id_first ? ood_ : id_, run.seed, broken);
+      want.insert(want.end(), second.begin(), second.end());
+      EXPECT_EQ(files_of(run.order), want) << stream_order_name(order) << " seed " << run.seed;
+    }
+    EXPECT_NE(files_of(r.runs[0].order), files_of(r.runs[1].order));
+  }
+  const auto& mixed = order_of(StreamOrder::shuffle).runs[0].order;
+  int switches = 0;  // ID ↔ OOD changes along the stream: 1 for blocks, many when shuffled
+  for (size_t i = 1; i < mixed.size(); ++i) switches += (mixed[i].label == kOodLabel) != (mixed[i - 1].label == kOodLabel);
+  EXPECT_GT(switches, 5);
+  EXPECT_EQ(parse_stream_order("ood-first"), StreamOrder::ood_first);
+  EXPECT_EQ(parse_stream_order("far-then-near"), StreamOrder::far_then_near);
+  EXPECT_THROW(parse_stream_order("near-first"), Error);
+}
+
+// --stream joint: per seed one stream of ID and every set, no resets; each set's run is that
+// stream's ID images and its own OOD images. With a stateless method each image's score is the
+// one a per-set stream gives, so the metrics must match the per-set protocol's.
+TEST_F(PipelineModel, AJointStreamScoresEverySetOncePerSeed) {
+  ScorerOptions so = scorer_options();
+  so.method = Method::neglabel;
+  OodScorer scorer(*model_, demo_class_names(), so, nullptr);
+  const size_t half = ood_.size() / 2;  // the broken file is in the near half
+  const std::vector<OodSet> sets{OodSet{"far-half", "far", {ood_.begin(), ood_.begin() + half}},
+                                 OodSet{"near-half", "near", {ood_.begin() + half, ood_.end()}}};
+  EvalOptions eo = eval_options();
+  eo.stream = StreamKind::joint;
+  const EvalResult joint = run_eval(*model_, scorer, id_, sets, eo);
+  eo.stream = StreamKind::per_set;
+  const EvalResult per_set = run_eval(*model_, scorer, id_, sets, eo);
+  ASSERT_EQ(joint.runs.size(), 4u);  // set-major, then seed
+  for (size_t k = 0; k < 2; ++k) {
+    for (size_t i = 0; i < 2; ++i) {
+      const SetRun &run = joint.runs[k * 2 + i], &other_set = joint.runs[(1 - k) * 2 + i];
+      EXPECT_EQ(run.set, sets[k].name);
+      EXPECT_EQ(run.metrics.n_id, id_.size());
+      EXPECT_EQ(run.metrics.n_ood, k == 0 ? half : ood_.size() - half - 1);
+      EXPECT_NEAR(run.metrics.auroc, per_set.runs[k * 2 + i].metrics.auroc, 1e-12) << run.set << " seed " << run.seed;
+      EXPECT_NEAR(run.metrics.fpr95, per_set.runs[k * 2 + i].metrics.fpr95, 1e-12);
+      // One stream: both sets see the same batches, 24 ID + 16 readable OOD in batches of 8.
+      EXPECT_EQ(run.trace.size(), other_set.trace.size());
+      EXPECT_EQ(run.trace.size(), 6u);
+      std::vector<std::string> id_order, other_id_order;
+      for (const auto& im : run.order)
+        if (im.label != kOodLabel) id_order.push_back(im.file);
+      for (const auto& im : other_set.order)
+        if (im.label != kOodLabel) other_id_order.push_back(im.file);
+      EXPECT_EQ(id_order, other_id_order);
+    }
+  }
+  eo.stream = StreamKind::joint;
+  eo.ood_ratio = 1.0;
+  EXPECT_THROW(run_eval(*model_, scorer, id_, sets, eo), Error);
+}
+
+// near-then-far: the near sets' OOD images with their share of the ID images, then the far ones
+// with the rest, each block shuffled; only a joint stream with both splits can take it.
+TEST_F(PipelineModel, NearThenFarStreamsTheNearBlockFirst) {
+  OodScorer scorer(*model_, demo_class_names(), scorer_options(), nullptr);
+  const size_t half = ood_.size() / 2;
+  const std::vector<OodSet> sets{OodSet{"far-half", "far", {ood_.begin(), ood_.begin() + half}},
+                                 OodSet{"near-half", "near", {ood_.begin() + half, ood_.end()}}};
+  EvalOptions eo = eval_options();
+  eo.stream = StreamKind::joint;
+  eo.order = StreamOrder::near_then_far;
+  const EvalResult r = run_eval(*model_, scorer, id_, sets, eo);
+  const std::set<std::string> near_files = [&] {
+    std::set<std::string> f;
+    for (const auto& im : sets[1].images) f.insert(im.file);
+    return f;
+  }();
+  for (size_t i = 0; i < 2; ++i) {
+    // The joint order, rebuilt from the two views: the near run holds the near block's images first.
+    const SetRun& near_run = r.runs[2 + i];
+    const size_t n_near = sets[1].images.size(), n_id = id_.size();
+    const size_t id_in_first = static_cast<size_t>(std::llround(static_cast<double>(n_id * n_near) / static_cast<double>(ood_.size())));
+    size_t seen_id = 0, seen_near = 0;
+    for (const auto& im : near_run.order) {  // near images all come before the second block's ID images
+      if (im.label == kOodLabel) {
+        ++seen_near;
+        EXPECT_TRUE(near_files.count(im.file));
+        EXPECT_LE(seen_id, id_in_first) << "a near image after the first block";
+      } else {
+        ++seen_id;
+      }
+    }
+    EXPECT_EQ(seen_near, n_near - 1);  // the broken file is skipped
+    EXPECT_EQ(seen_id, n_id);
+  }
+  eo.stream = StreamKind::per_set;  // one set has one split: no two blocks
+  EXPECT_THROW(run_eval(*model_, scorer, id_, sets, eo), Error);
+}
+
 // Every front end records a run the same way: the facts, the warnings, and metrics.json's object
 // with or without writing it.
 TEST_F(PipelineModel, EvalRunInfoRecordsTheFactsAndMetricsNeedNoFiles) {

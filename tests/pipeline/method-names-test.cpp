@@ -2,6 +2,9 @@
 #include <ants/scorer.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <tuple>
+
 namespace ants {
 namespace {
 
@@ -27,10 +30,10 @@ TEST(MethodNames, RulesWithAValueSetItAndRefuseBadOnes) {
   EXPECT_EQ(near_select_spec(o), "top:40");  // HEAD's default
   set_lambda_rule(o, "fixed:0.3");
   EXPECT_EQ(o.lambda_rule, LambdaRule::fixed);
-  EXPECT_FLOAT_EQ(o.lambda_fixed, 0.3f);
+  EXPECT_EQ(o.lambda_fixed, 0.3);
   set_near_select(o, "ratio:0.08");
   EXPECT_EQ(o.near_select, NearSelect::ratio);
-  EXPECT_FLOAT_EQ(o.near_ratio, 0.08f);
+  EXPECT_EQ(o.near_ratio, 0.08);
   set_near_select(o, "top:7");
   EXPECT_EQ(o.near_select, NearSelect::top);
   EXPECT_EQ(o.similar_limit, 7u);
@@ -57,6 +60,42 @@ TEST(MethodNames, AnUnknownNameNamesTheOptionAndTheAcceptedValues) {
   }
   EXPECT_THROW(parse_method("ANTS"), Error);
   EXPECT_THROW(detector_preset("paper"), Error);
+}
+
+// Options by the names Python and grid files use: each reaches its field; bad ones name the option.
+TEST(MethodNames, ScorerOptionsByName) {
+  ScorerOptions o;
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"method", "neglabel"}, {"mode", "far_only"}, {"eta", "0.25"}, {"ens_updates", "3"},
+           {"near_select", "ratio:0.1"}, {"lambda_rule", "exp"}, {"threshold_rule", "fixed"},
+           {"ens_id_noise", "0.2"}, {"mllm_caption_only", "true"}, {"no_permute", "true"}, {"count", "500"},
+           {"near_template", "a {}"}})
+    set_scorer_option(o, name, value);
+  EXPECT_EQ(o.method, Method::neglabel);
+  EXPECT_EQ(o.detector.mode, FusionMode::far_only);
+  EXPECT_EQ(o.detector.eta, 0.25f);
+  EXPECT_EQ(o.detector.ens_stop_step, 3);
+  EXPECT_EQ(o.detector.near_select, NearSelect::ratio);
+  EXPECT_EQ(o.detector.lambda_rule, LambdaRule::exp);
+  EXPECT_EQ(o.detector.threshold_rule, ThresholdRule::fixed);
+  EXPECT_EQ(o.detector.ens_id_noise, 0.2);
+  EXPECT_TRUE(o.detector.caption_only);
+  EXPECT_FALSE(o.detector.permute);
+  EXPECT_EQ(o.neglabel.count, 500);
+  EXPECT_EQ(o.detector.near_template, "a {}");
+  const auto names = scorer_option_names();
+  EXPECT_NE(std::find(names.begin(), names.end(), "near_top"), names.end());
+  for (const auto& [name, value, where] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"eta", "half", "eta: 'half' is not a number"}, {"ens_updates", "2.5", "ens_updates: '2.5'"},
+           {"no_permute", "yes", "no_permute: 'yes' is not true or false"}, {"speed", "1", "speed: no such option"},
+           {"lambda_rule", "fixed:3", "--lambda-rule"}, {"near_top", "-1", "near_top"}}) {
+    try {
+      set_scorer_option(o, name, value);
+      ADD_FAILURE() << name << " = " << value << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(where), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(MethodNames, PresetsSetTheAuthorsSettingsButKeepExplicitChoices) {

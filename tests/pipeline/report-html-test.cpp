@@ -381,6 +381,11 @@ TEST(ReportHtmlInputs, TheSummaryNamesTheAblationVariant) {
                            "ENS ID noise 0.25", "captioner-only MLLM (no VSNL)"})
     EXPECT_NE(s.find(fact), std::string::npos) << fact;
   EXPECT_NE(summary_of(R"({"caption_only": "yes", "lambda_rule": 3})").find("lambda_rule 3"), std::string::npos);
+  core::write_file_atomic(d / "run.json", R"({"method": "ants", "prompts": {"ens": "short", "vsnl": "default"}})");
+  pipeline::write_report_html(d);
+  const std::string p = section(core::read_file(d / "report.html"), "summary");
+  EXPECT_NE(p.find("ENS prompt short"), std::string::npos) << p;
+  EXPECT_EQ(p.find("VSNL prompt"), std::string::npos) << p;
 }
 
 TEST(ReportHtmlInputs, TraceAndNegativesMayBeAbsent) {

@@ -1,0 +1,99 @@
+// Scorer options by the names users type: the CLI's long options without "--", dashes as
+// underscores. One table serves Python's keyword arguments and `ants ablate`'s grid files.
+#include <ants/scorer.h>
+
+#include <charconv>
+#include <functional>
+#include <map>
+
+#include "core/error.h"
+
+namespace ants {
+namespace {
+
+using Setter = std::function<void(ScorerOptions&, const std::string&)>;
+
+[[noreturn]] void bad_value(const std::string& name, const std::string& value, const char* want) {
+  core::fail(ErrorCode::invalid_argument, name, "'" + value + "' is not " + want);
+}
+
+template <typename T>
+T parse_value(const std::string& name, const std::string& value) {
+  if constexpr (std::is_same_v<T, bool>) {
+    if (value == "true" || value == "1") return true;
+    if (value == "false" || value == "0") return false;
+    bad_value(name, value, "true or false");
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return value;
+  } else {
+    T out{};
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+    if (ec != std::errc() || end != value.data() + value.size())
+      bad_value(name, value, std::is_integral_v<T> ? (std::is_unsigned_v<T> ? "a count" : "an integer") : "a number");
+    return out;
+  }
+}
+
+template <typename T>
+Setter detector(T DetectorOptions::*member) {
+  return [member](ScorerOptions& o, const std::string& v) { o.detector.*member = parse_value<T>("", v); };
+}
+
+const std::map<std::string, Setter>& setters() {
+  static const std::map<std::string, Setter> table{
+      {"method", [](ScorerOptions& o, const std::string& v) { o.method = parse_method(v); }},
+      {"mode", [](ScorerOptions& o, const std::string& v) { o.detector.mode = parse_fusion_mode(v); }},
+      {"eta", detector(&DetectorOptions::eta)},
+      {"gamma0", detector(&DetectorOptions::gamma0)},
+      {"ens_updates", detector(&DetectorOptions::ens_stop_step)},
+      {"min_candidates", detector(&DetectorOptions::min_candidates)},
+      {"queue_cap", detector(&DetectorOptions::queue_cap)},
+      {"groups", detector(&DetectorOptions::group_num)},
+      {"near_start", detector(&DetectorOptions::near_start_batch)},
+      {"near_interval", detector(&DetectorOptions::near_interval)},
+      {"near_top", detector(&DetectorOptions::similar_limit)},
+      {"near_select", [](ScorerOptions& o, const std::string& v) { set_near_select(o.detector, v); }},
+      {"balance_repeats", detector(&DetectorOptions::balance_repeats)},
+      {"near_template", detector(&DetectorOptions::near_template)},
+      {"activation_aware", detector(&DetectorOptions::activation_aware)},
+      {"activation_count", detector(&DetectorOptions::activation_count)},
+      {"activation_step", detector(&DetectorOptions::activation_step)},
+      {"activation_gap", detector(&DetectorOptions::activation_gap)},
+      {"activation_history", detector(&DetectorOptions::activation_history)},
+      {"neglabel_init", detector(&DetectorOptions::neglabel_init)},
+      {"no_permute", [](ScorerOptions& o, const std::string& v) { o.detector.permute = !parse_value<bool>("", v); }},
+      {"threshold_rule",
+       [](ScorerOptions& o, const std::string& v) { o.detector.threshold_rule = parse_threshold_rule(v); }},
+      {"lambda_rule", [](ScorerOptions& o, const std::string& v) { set_lambda_rule(o.detector, v); }},
+      {"ens_id_noise", detector(&DetectorOptions::ens_id_noise)},
+      {"mllm_caption_only", detector(&DetectorOptions::caption_only)},
+      {"count", [](ScorerOptions& o, const std::string& v) { o.neglabel.count = parse_value<int>("", v); }},
+      {"corpus", [](ScorerOptions& o, const std::string& v) { o.neglabel.corpus_dir = v; }},
+      {"text_batch", [](ScorerOptions& o, const std::string& v) { o.neglabel.text_batch = parse_value<int>("", v); }},
+      {"cache_dir", [](ScorerOptions& o, const std::string& v) { o.neglabel.cache.dir = v; }},
+      {"no_cache", [](ScorerOptions& o, const std::string& v) { o.neglabel.cache.enabled = !parse_value<bool>("", v); }},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::vector<std::string> scorer_option_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, set] : setters()) names.push_back(name);
+  return names;
+}
+
+void set_scorer_option(ScorerOptions& options, const std::string& name, const std::string& value) {
+  const auto it = setters().find(name);
+  if (it == setters().end()) core::fail(ErrorCode::invalid_argument, name, "no such option");
+  try {
+    it->second(options, value);
+  } catch (const Error& e) {  // the rule parsers name their "--option"; the plain values do not
+    const std::string what = e.what();
+    if (what.rfind("--", 0) == 0) throw;
+    core::fail(ErrorCode::invalid_argument, name, what);
+  }
+}
+
+}  // namespace ants
