@@ -38,91 +38,106 @@ std::vector<uint32_t> parse_seeds(const std::string& text, uint32_t single) {
 
 }  // namespace
 
-int run_eval_command(EvalArgs& a) {
-  const ScorerOptions so = configure([&] { return to_scorer_options(a.scoring); });
-  auto model = configure([&] { return load_model(a.scoring.model); });
-  auto mllm = configure([&] { return make_mllm(a.mllm, /*sync=*/true, a.scoring.bank.cache_dir, a.scoring.model.reference); });
-  if (so.method == Method::ants && !mllm && !a.scoring.quiet)
+EvalSetup prepare_eval(EvalArgs& a) {
+  EvalSetup s;
+  s.scorer = configure([&] { return to_scorer_options(a.scoring); });
+  s.model = configure([&] { return load_model(a.scoring.model); });
+  s.mllm = configure([&] { return make_mllm(a.mllm, /*sync=*/true, a.scoring.bank.cache_dir, a.scoring.model.reference); });
+  if (s.scorer.method == Method::ants && !s.mllm && !a.scoring.quiet)
     std::cerr << "ants: note: no MLLM (--mllm-url / --mllm-replay): ANTS runs without adaptive banks (= NegLabel)\n";
-  std::vector<OodSet> sets;
-  std::vector<LabeledImage> id_images;
-  std::unique_ptr<OodScorer> built;
   configure([&] {
-    for (const auto& spec : a.ood) sets.push_back(parse_ood_set(spec, a.data_root));
-    id_images = read_image_set(a.id, a.data_root, false);
-    built = std::make_unique<OodScorer>(*model, load_class_names(a.scoring.bank, a.scoring.quiet), so, mllm.get());
+    for (const auto& spec : a.ood) s.sets.push_back(parse_ood_set(spec, a.data_root));
+    s.id_images = read_image_set(a.id, a.data_root, false);
+    s.classes = load_class_names(a.scoring.bank, a.scoring.quiet);
+    s.eval.seeds = parse_seeds(a.seeds, a.seed);
+    if (!a.runs.empty()) s.eval.runs = parse_run_keys(a.runs);
+    s.eval.order = parse_stream_order(a.order);
+    s.eval.stream = parse_stream_kind(a.stream);
   });
-  OodScorer& scorer = *built;
+  s.eval.batch = a.scoring.batch;
+  s.eval.features = to_embed_options(a.scoring, *s.model);
+  s.eval.features.require_cached = a.require_cached;
+  s.eval.ood_ratio = a.ood_ratio;
+  s.facts = EvalFacts{a.scoring.model.dir, a.scoring.bank.classes, a.scoring.preprocess, a.scoring.preset,
+                      a.scoring.mode, s.mllm != nullptr, {}};
+  s.facts.reference = a.scoring.model.reference;
+  if (s.mllm) {
+    s.facts.prompt_ens = s.mllm->prompt_origin("ens");
+    s.facts.prompt_vsnl = s.mllm->prompt_origin("vsnl");
+  }
+  return s;
+}
 
-  EvalOptions eo;
-  eo.seeds = parse_seeds(a.seeds, a.seed);
-  eo.batch = a.scoring.batch;
-  eo.features = to_embed_options(a.scoring, *model);
-  eo.features.require_cached = a.require_cached;
-  if (!a.runs.empty()) eo.runs = configure([&] { return parse_run_keys(a.runs); });
-  eo.ood_ratio = a.ood_ratio;
-  eo.order = parse_stream_order(a.order);
-  eo.stream = parse_stream_kind(a.stream);
-  std::optional<Progress> progress;
-  std::string current;
-  const EvalResult r = run_eval(*model, scorer, id_images, sets, eo, [&](const std::string& set, size_t done, size_t total) {
-    if (set != current || !progress) {
-      if (progress) progress->finish();
-      current = set;
-      progress.emplace(set == "embedding" ? "embedding images" : "scoring " + set, total, "images", a.scoring.quiet);
-    }
-    progress->update(done);
-  });
-  if (progress) progress->finish();
+void EvalProgressBars::update(const std::string& stage, size_t done, size_t total) {
+  if (stage != current_ || !bar_) {
+    finish();
+    current_ = stage;
+    bar_.emplace(stage == "embedding" ? "embedding images" : "scoring " + stage, total, "images", quiet_);
+  }
+  bar_->update(done);
+}
+
+void EvalProgressBars::finish() {
+  if (bar_) bar_->finish();
+  bar_.reset();
+}
+
+int run_eval_command(EvalArgs& a) {
+  EvalSetup s = prepare_eval(a);
+  auto scorer = configure([&] { return std::make_unique<OodScorer>(*s.model, s.classes, s.scorer, s.mllm.get()); });
+  EvalProgressBars bars(a.scoring.quiet);
+  const EvalResult r = run_eval(*s.model, *scorer, s.id_images, s.sets, s.eval,
+                                [&](const std::string& stage, size_t done, size_t total) { bars.update(stage, done, total); });
+  bars.finish();
   for (const auto& f : r.failed)
     if (!a.scoring.quiet) std::cerr << "ants: skipped " << f.error << "\n";
   print_warnings(r.warnings, a.scoring.quiet);
-  EvalFacts facts{a.scoring.model.dir, a.scoring.bank.classes, a.scoring.preprocess, a.scoring.preset,
-                  a.scoring.mode, mllm != nullptr, {}};
-  facts.reference = a.scoring.model.reference;
-  if (mllm) {
-    facts.mllm_stats = mllm->stats();
-    facts.prompt_ens = mllm->prompt_origin("ens");
-    facts.prompt_vsnl = mllm->prompt_origin("vsnl");
-  }
-  EvalRunInfo info = eval_run_info(*model, scorer, facts);
+  if (s.mllm) s.facts.mllm_stats = s.mllm->stats();
+  EvalRunInfo info = eval_run_info(*s.model, *scorer, s.facts);
   info.warnings.insert(info.warnings.end(), r.warnings.begin(), r.warnings.end());
-  const json metrics = json::parse(write_eval_outputs(a.out, r, sets, eo, info));
-  if (mllm && !a.scoring.quiet) print_mllm_summary(*mllm);
+  const json metrics = json::parse(write_eval_outputs(a.out, r, s.sets, s.eval, info));
+  if (s.mllm && !a.scoring.quiet) print_mllm_summary(*s.mllm);
   print_json_line(metrics);
   if (!a.scoring.quiet && stderr_is_terminal()) print_metrics_table(metrics, a.out);
   return r.failed.empty() ? 0 : kExitFailure;
 }
 
+void add_eval_options(CLI::App& cmd, EvalArgs& a, bool with_runs) {
+  add_scoring_options(cmd, a.scoring, "openood");
+  add_mllm_options(cmd, a.mllm, false);
+  cmd.add_option("--id", a.id, "ID images: an OpenOOD image list (`path label` per line) or a directory")->required();
+  cmd.add_option("--ood", a.ood, "an OOD set: NAME=LIST[:near|far] (list or directory; repeat for each set)")->required();
+  cmd.add_option("--data-root", a.data_root, "directory the image lists' paths are relative to");
+  cmd.add_option("--out,-o", a.out, "output directory")->required();
+  cmd.add_option("--seed", a.seed, "stream shuffle seed (default: 0)");
+  cmd.add_option("--seeds", a.seeds, "several seeds, e.g. 0,1,2: mean and sample std of each metric");
+  cmd.add_flag("--require-cached", a.require_cached,
+               "score only from cached image embeddings; any missing: exit 2 naming how many (no CLIP work)");
+  cmd.add_option("--ood-ratio", a.ood_ratio,
+                 "ID:OOD protocol: each run keeps round(R x ID images) OOD images (or all OOD and round(OOD/R) ID "
+                 "images), chosen by torch_randperm(seed)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--order", a.order,
+                 "stream order: shuffle (default), id-first, ood-first, near-then-far or far-then-near (the last two "
+                 "with --stream joint; each block shuffled with the seed; the paper's temporal shift)")
+      ->check(CLI::IsMember({"shuffle", "id-first", "ood-first", "near-then-far", "far-then-near"}));
+  cmd.add_option("--stream", a.stream,
+                 "per-set (default: one reset stream per OOD set) or joint (per seed, ID and every OOD set in one "
+                 "stream without resets; metrics per set from it)")
+      ->check(CLI::IsMember({"per-set", "joint"}));
+  if (with_runs) {
+    cmd.add_option("--runs", a.runs,
+                   "compute only these runs, SET:SEED[,SET:SEED...] (SET an --ood name, SEED one of --seeds); "
+                   "`ants eval-merge` puts the parts together");
+  }
+}
+
 void add_eval_commands(CLI::App& app, int& rc) {
   auto* cmd = app.add_subcommand("eval", "OOD detection metrics on ID + OOD image sets, the OpenOOD v1.5 protocol");
   auto a = std::make_shared<EvalArgs>();
-  add_scoring_options(*cmd, a->scoring, "openood");
-  add_mllm_options(*cmd, a->mllm, false);
-  cmd->add_option("--id", a->id, "ID images: an OpenOOD image list (`path label` per line) or a directory")->required();
-  cmd->add_option("--ood", a->ood, "an OOD set: NAME=LIST[:near|far] (list or directory; repeat for each set)")->required();
-  cmd->add_option("--data-root", a->data_root, "directory the image lists' paths are relative to");
-  cmd->add_option("--out,-o", a->out, "output directory (metrics.json, metrics.csv, scores.csv, trace.csv, "
-                                      "negatives.json, run.json, report.html)")->required();
-  cmd->add_option("--seed", a->seed, "stream shuffle seed (default: 0)");
-  cmd->add_option("--seeds", a->seeds, "several seeds, e.g. 0,1,2: mean and sample std of each metric");
-  cmd->add_flag("--require-cached", a->require_cached,
-                "score only from cached image embeddings; any missing: exit 2 naming how many (no CLIP work)");
-  cmd->add_option("--ood-ratio", a->ood_ratio,
-                  "ID:OOD protocol: each run keeps round(R x ID images) OOD images (or all OOD and round(OOD/R) ID "
-                  "images), chosen by torch_randperm(seed)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--order", a->order,
-                  "stream order: shuffle (default), id-first, ood-first, near-then-far or far-then-near (the last two "
-                  "with --stream joint; each block shuffled with the seed; the paper's temporal shift)")
-      ->check(CLI::IsMember({"shuffle", "id-first", "ood-first", "near-then-far", "far-then-near"}));
-  cmd->add_option("--stream", a->stream,
-                  "per-set (default: one reset stream per OOD set) or joint (per seed, ID and every OOD set in one "
-                  "stream without resets; metrics per set from it)")
-      ->check(CLI::IsMember({"per-set", "joint"}));
-  cmd->add_option("--runs", a->runs,
-                  "compute only these runs, SET:SEED[,SET:SEED...] (SET an --ood name, SEED one of --seeds); "
-                  "`ants eval-merge` puts the parts together");
+  add_eval_options(*cmd, *a, true);
+  cmd->get_option("--out")->description("output directory (metrics.json, metrics.csv, scores.csv, trace.csv, "
+                                        "negatives.json, run.json, report.html)");
   cmd->callback([a, &rc] { rc = run_eval_command(*a); });
 
   auto* merge = app.add_subcommand(

@@ -11,6 +11,7 @@ void add_metrics_commands(CLI::App& app, int& exit_code);
 void add_mllm_commands(CLI::App& app, int& exit_code);
 void add_detect_commands(CLI::App& app, int& exit_code);
 void add_eval_commands(CLI::App& app, int& exit_code);
+void add_ablate_commands(CLI::App& app, int& exit_code);
 void add_demo_commands(CLI::App& app, int& exit_code);
 void add_report_commands(CLI::App& app, int& exit_code);
 void add_cache_images_commands(CLI::App& app, int& exit_code);

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   ants::cli::add_mllm_commands(app, exit_code);
   ants::cli::add_detect_commands(app, exit_code);
   ants::cli::add_eval_commands(app, exit_code);
+  ants::cli::add_ablate_commands(app, exit_code);
   ants::cli::add_demo_commands(app, exit_code);
   ants::cli::add_report_commands(app, exit_code);
   ants::cli::add_cache_images_commands(app, exit_code);

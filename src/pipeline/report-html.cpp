@@ -48,7 +48,7 @@ circle.gamma,.key.gamma{fill:var(--gamma)}circle.lambda,.key.lambda{fill:var(--l
 .negatives{display:flex;flex-wrap:wrap;gap:8px 32px}.negatives>div{flex:1 1 420px;min-width:0}
 ol.labels{columns:2 16em;column-gap:2em;margin:.2em 0;padding-left:2.4em;font-size:.9em}
 ol.labels li{break-inside:avoid;overflow-wrap:anywhere}.batch{color:var(--muted);font-size:.85em}
-.warnings li{margin:.3em 0}.skipped td,.skipped th{text-align:left;overflow-wrap:anywhere}
+.best{font-weight:700;background:#eef6ee}.warnings li{margin:.3em 0}.skipped td,.skipped th{text-align:left;overflow-wrap:anywhere}
 @media print{body{margin:0;max-width:none;font-size:11px}nav{display:none}h2{break-after:avoid}svg{border:none}}
 @page{margin:12mm}
 )css";
@@ -59,17 +59,16 @@ std::string section(const char* id, const std::string& heading, const std::strin
 
 std::string charts(const std::string& figures) { return "<div class='charts'>\n" + figures + "</div>\n"; }
 
-std::string head() {
+std::string head(const std::string& title) {
   return "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
          "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
-         "<title>ants eval report</title>\n<style>" + std::string(kStyle) + "</style>\n</head>\n";
+         "<title>" + esc(title) + "</title>\n<style>" + std::string(kStyle) + "</style>\n</head>\n";
 }
 
-std::string header() {
-  return "<header><h1>ants eval report</h1>\n<nav><a href='#summary'>Summary</a><a href='#metrics'>Metrics</a>"
-         "<a href='#roc'>ROC curves</a><a href='#histograms'>Score histograms</a><a href='#trace'>γ and λ</a>"
-         "<a href='#negatives'>Mined negatives</a><a href='#warnings'>Warnings</a></nav></header>\n";
-}
+constexpr char kEvalNav[] = "<a href='#summary'>Summary</a><a href='#metrics'>Metrics</a>"
+                            "<a href='#roc'>ROC curves</a><a href='#histograms'>Score histograms</a>"
+                            "<a href='#trace'>γ and λ</a><a href='#negatives'>Mined negatives</a>"
+                            "<a href='#warnings'>Warnings</a>";
 
 std::string trace_note(const std::string& method) {
   return note(method == "ants" || method.empty()
@@ -82,7 +81,7 @@ std::string trace_note(const std::string& method) {
 std::string report_html(const fs::path& out_dir) {
   const EvalFiles files = read_eval_files(out_dir);
   const std::string method = JsonReader(files.run_file).string(files.run, "method", "", false);
-  std::string h = head() + "<body>\n" + header() + "<main>\n";
+  std::string h;
   h += section("summary", "Summary", report::summary_section(files));
   h += section("metrics", "Metrics", report::metrics_section(files.metrics));
   h += section("roc", "ROC curves",
@@ -93,7 +92,12 @@ std::string report_html(const fs::path& out_dir) {
                trace_note(method) + charts(report::trace_charts(files)));
   h += section("negatives", "Mined negative labels", report::negatives_section(files));
   h += section("warnings", "Warnings", report::warnings_section(files));
-  return h + "</main>\n</body>\n</html>\n";
+  return html_page("ants eval report", kEvalNav, h);
+}
+
+std::string html_page(const std::string& title, const std::string& nav_html, const std::string& main_html) {
+  return head(title) + "<body>\n<header><h1>" + esc(title) + "</h1>\n<nav>" + nav_html + "</nav></header>\n<main>\n" +
+         main_html + "</main>\n</body>\n</html>\n";
 }
 
 void write_report_html(const fs::path& out_dir) {

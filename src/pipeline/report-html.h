@@ -27,4 +27,8 @@ namespace ants::pipeline {
 // The page for the files in `out_dir`, without writing it.
 std::string report_html(const std::filesystem::path& out_dir);
 
+// A self-contained page in the report's style around `main_html` (already escaped): `title` as
+// the heading, `nav_html` (links) under it.
+std::string html_page(const std::string& title, const std::string& nav_html, const std::string& main_html);
+
 }  // namespace ants::pipeline

@@ -476,6 +476,40 @@ TEST_F(DetectEvalCli, AblationOptionsAreRecordedAndBadOnesExitWithTwo) {
   }
 }
 
+// ants ablate --table: every row of the table is an eval under variants/, the paper's settings
+// (--reference) unless --no-reference; exactly one of --grid and --table.
+TEST_F(DetectEvalCli, AblateRunsEveryRowOfATable) {
+  test::FakeOpenAiServer server(scripted());
+  const auto ablate = [&](const std::vector<std::string>& extra) {
+    auto args = with({"ablate", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
+                      "t=" + (dir_ / "images" / "ood").string() + ":far", "--out", (dir_ / "grid").string(),
+                      "--mllm-url", server.url(), "--mllm-cache", "none"},
+                     scoring_args());
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_cli(args);
+  };
+  const auto r = ablate({"--table", "paper-9"});
+  ASSERT_EQ(r.code, 1) << r.err;  // the corrupt file, skipped in every variant
+  const auto grid = test::read_json(dir_ / "grid" / "grid.json");
+  EXPECT_EQ(grid["table"], "paper-9");
+  EXPECT_EQ(grid["reference"], true);
+  ASSERT_EQ(grid["variants"].size(), 3u);
+  EXPECT_EQ(grid["variants"][2]["name"], "exponential");
+  const auto run = test::read_json(dir_ / "grid" / "variants" / "exponential" / "run.json");
+  EXPECT_EQ(run["setup"]["detector"]["lambda_rule"], "exp");
+  EXPECT_EQ(run["reference"], true);
+  EXPECT_EQ(r.json_lines().at(0)["variants"].size(), 3u);  // stdout: grid.json as one line
+  EXPECT_TRUE(fs::exists(dir_ / "grid" / "report.html"));
+  EXPECT_EQ(ablate({"--table", "paper-9", "--no-reference"}).code, 1);
+  EXPECT_EQ(test::read_json(dir_ / "grid" / "grid.json")["reference"], false);
+  EXPECT_EQ(ablate({}).code, 2);
+  core::write_file_atomic(dir_ / "g.json", R"({"variants": [{"name": "a"}]})");
+  EXPECT_EQ(ablate({"--table", "paper-3", "--grid", (dir_ / "g.json").string()}).code, 2);
+  const auto bad = ablate({"--grid", (dir_ / "missing.json").string()});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("missing.json"), std::string::npos) << bad.err;
+}
+
 // Settings that cannot work stop the run before any image with exit 2 and say why; a missing
 // input image is one failed input (a row and exit 1), never the end of the run.
 TEST_F(DetectEvalCli, ConfigurationErrorsExitWithTwoAndMissingImagesAreOneFailedRow) {
