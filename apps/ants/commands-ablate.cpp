@@ -18,8 +18,14 @@ struct AblateArgs {
 };
 
 int run_ablate_command(AblateArgs& a) {
-  if (!a.table.empty() && !a.no_reference) a.eval.scoring.model.reference = true;  // the paper's settings
-  const std::vector<AblationVariant> variants =
+  if (a.no_reference && a.table.empty())
+    throw Error(ErrorCode::invalid_argument, "--no-reference: only --table turns --reference on");
+  if (!a.table.empty() && !a.no_reference) {  // the paper's settings
+    if (a.eval.scoring.model.precision == "bf16")
+      throw Error(ErrorCode::invalid_argument, "--table runs with --reference (fp32): add --no-reference for --precision bf16");
+    a.eval.scoring.model.reference = true;
+  }
+  std::vector<AblationVariant> variants =
       configure([&] { return a.table.empty() ? read_ablation_grid(a.grid) : ablation_table(a.table); });
   EvalSetup s = prepare_eval(a.eval);
   AblationInput in;
@@ -32,9 +38,10 @@ int run_ablate_command(AblateArgs& a) {
   in.eval = s.eval;
   in.facts = s.facts;
   in.table = a.table;
+  AblationPlan plan = configure([&] { return plan_ablation(std::move(in), std::move(variants)); });
   EvalProgressBars bars(a.eval.scoring.quiet);
   size_t shown = SIZE_MAX;
-  const std::string grid = run_ablation(in, variants, a.eval.out,
+  const std::string grid = run_ablation(plan, a.eval.out,
                                         [&](size_t i, size_t n, const std::string& name, const std::string& stage,
                                             size_t done, size_t total) {
                                           if (i != shown && !a.eval.scoring.quiet) {

@@ -106,6 +106,7 @@ struct EvalResult {
   std::vector<ImageEmbedding> failed;         // unreadable images (file + error), each once
   std::vector<std::string> warnings;          // image-cache problems
   size_t images = 0, cache_hits = 0;
+  size_t scored = 0;                          // images scored (a joint stream's ID images once per seed)
   double embed_s = 0, score_s = 0;
   bool cancelled = false;                     // stopped by the cancel hook: runs are incomplete
 };

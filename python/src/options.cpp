@@ -14,13 +14,17 @@ namespace ants::python {
 namespace {
 
 // A keyword argument's value as the text set_scorer_option reads (the CLI's spelling).
-std::string option_text(const std::string& name, const py::handle& v) {
-  if (py::isinstance<py::bool_>(v)) return v.cast<bool>() ? "true" : "false";
-  if (py::hasattr(v, "__fspath__")) return path_of(v);
-  if (py::isinstance<py::str>(v) || py::isinstance<py::int_>(v) || py::isinstance<py::float_>(v) ||
-      py::hasattr(v, "__float__"))
-    return py::str(v);
-  throw py::type_error(name + ": " + std::string(py::str(py::type::of(v))) + " is not a valid value");
+// Booleans (numpy's too) as true/false, paths (str, bytes, PathLike) through os.fspath, integers
+// (numpy's too) in decimal, other numbers as Python's repr of their float.
+std::string option_text(const std::string& name, const py::handle& handle) {
+  const py::object v = py::reinterpret_borrow<py::object>(handle);
+  const std::string type = py::str(py::type::of(v).attr("__name__"));
+  if (py::isinstance<py::bool_>(v) || type == "bool_") return py::bool_(v) ? "true" : "false";
+  if (py::isinstance<py::str>(v)) return v.cast<std::string>();
+  if (py::isinstance<py::bytes>(v) || py::hasattr(v, "__fspath__")) return path_of(v);
+  if (py::hasattr(v, "__index__")) return py::str(py::int_(v));
+  if (py::hasattr(v, "__float__")) return py::repr(py::float_(v));
+  throw py::type_error(name + ": " + type + " is not a valid value");
 }
 
 // The preset leaves alone what the caller gave (DetectorOptions field names, as apply_preset wants).

@@ -121,6 +121,10 @@ def test_ablation_options_reach_the_detector(goldens):
         golden_detector(g, None, near_top=3, near_select="top:3")
     with pytest.raises(ants.Error, match="--lambda-rule"):
         golden_detector(g, None, lambda_rule="fixed:2")
+    # numpy scalars are options as the Python ones are
+    golden_detector(g, None, eta=np.float32(0.25), neglabel_init=np.bool_(False), ens_updates=np.int64(3))
+    with pytest.raises(TypeError, match="eta: list"):
+        golden_detector(g, None, eta=[0.5])
 
 
 def read_rows(path):

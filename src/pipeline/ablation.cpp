@@ -27,16 +27,17 @@ using Options = std::vector<std::pair<std::string, std::string>>;
 const std::vector<std::pair<std::string, std::vector<AblationVariant>>>& tables() {
   static const std::vector<std::pair<std::string, std::vector<AblationVariant>>> t{
       {"paper-3",
-       {{"A-fixed-gamma", {{"mode", "far_only"}, {"threshold_rule", "fixed"}}},
-        {"B-ens", {{"mode", "far_only"}}},
-        {"C-vsnl-all-classes", {{"mode", "near_only"}, {"near_select", "all"}}},
-        {"D-vsnl", {{"mode", "near_only"}}},
-        {"E-fixed-lambda", {{"mode", "ada"}, {"lambda_rule", "fixed:0.5"}}},
-        {"F-ants", {{"mode", "ada"}}}}},
+       {{"A-fixed-gamma", {{"mode", "far_only"}, {"threshold_rule", "fixed"}, {"lambda_rule", "head"}}},
+        {"B-ens", {{"mode", "far_only"}, {"threshold_rule", "head"}, {"lambda_rule", "head"}}},
+        {"C-vsnl-all-classes",
+         {{"mode", "near_only"}, {"threshold_rule", "head"}, {"lambda_rule", "head"}, {"near_select", "all"}}},
+        {"D-vsnl", {{"mode", "near_only"}, {"threshold_rule", "head"}, {"lambda_rule", "head"}}},
+        {"E-fixed-lambda", {{"mode", "ada"}, {"threshold_rule", "head"}, {"lambda_rule", "fixed:0.5"}}},
+        {"F-ants", {{"mode", "ada"}, {"threshold_rule", "head"}, {"lambda_rule", "head"}}}}},
       {"paper-9",
-       {{"fractional", {{"mode", "ada"}, {"lambda_rule", "paper"}}},
-        {"logarithmic", {{"mode", "ada"}, {"lambda_rule", "log"}}},
-        {"exponential", {{"mode", "ada"}, {"lambda_rule", "exp"}}}}},
+       {{"fractional", {{"mode", "ada"}, {"threshold_rule", "head"}, {"lambda_rule", "paper"}}},
+        {"logarithmic", {{"mode", "ada"}, {"threshold_rule", "head"}, {"lambda_rule", "log"}}},
+        {"exponential", {{"mode", "ada"}, {"threshold_rule", "head"}, {"lambda_rule", "exp"}}}}},
   };
   return t;
 }
@@ -59,6 +60,11 @@ std::string option_text(const json& v, const fs::path& file, const std::string& 
 }
 
 ScorerOptions variant_options(const ScorerOptions& base, const AblationVariant& v) {
+  const auto names = [&](const char* n) {
+    return std::any_of(v.options.begin(), v.options.end(), [&](const auto& o) { return o.first == n; });
+  };
+  if (names("near_top") && names("near_select"))
+    core::fail(ErrorCode::invalid_argument, "variant '" + v.name + "'", "near_top and near_select: give one");
   ScorerOptions o = base;
   for (const auto& [name, value] : v.options) {
     try {
@@ -82,17 +88,30 @@ struct VariantRun {
   bool failed_images = false;
 };
 
-VariantRun run_variant(const AblationInput& in, const AblationVariant& v, size_t index, size_t n,
+// `now` less what `before` had counted: one variant's share of a shared client's counters.
+MllmStats counted_since(const MllmStats& before, MllmStats now) {
+  now.calls -= before.calls;
+  now.requests -= before.requests;
+  now.retries -= before.retries;
+  now.failures -= before.failures;
+  now.cache_hits -= before.cache_hits;
+  now.replay_hits -= before.replay_hits;
+  now.late_answers -= before.late_answers;
+  now.breaker_trips -= before.breaker_trips;
+  return now;
+}
+
+VariantRun run_variant(const AblationInput& in, const AblationVariant& v, OodScorer& scorer, size_t index, size_t n,
                        const fs::path& out_dir, const AblationProgress& progress) {
-  const ScorerOptions options = variant_options(in.base, v);
-  OodScorer scorer(*in.model, in.classes, options, in.mllm);
+  const auto* client = dynamic_cast<const MllmClient*>(in.mllm);
+  const MllmStats before = client ? client->stats() : MllmStats{};
   const EvalResult r = run_eval(*in.model, scorer, in.id_images, in.ood_sets, in.eval,
                                 [&](const std::string& stage, size_t done, size_t total) {
                                   if (progress) progress(index, n, v.name, stage, done, total);
                                 });
   EvalFacts facts = in.facts;
-  facts.mode = fusion_mode_name(options.detector.mode);
-  if (const auto* client = dynamic_cast<const MllmClient*>(in.mllm)) facts.mllm_stats = client->stats();
+  facts.mode = fusion_mode_name(variant_options(in.base, v).detector.mode);
+  if (client) facts.mllm_stats = counted_since(before, client->stats());
   EvalRunInfo info = eval_run_info(*in.model, scorer, facts);
   info.warnings.insert(info.warnings.end(), r.warnings.begin(), r.warnings.end());
   VariantRun run;
@@ -143,6 +162,8 @@ std::vector<AblationVariant> ablation_table(const std::string& name) {
 
 std::vector<AblationVariant> read_ablation_grid(const fs::path& file) {
   const json doc = pipeline::read_json(file);
+  // The same document with its objects in file order: options apply in the order written.
+  const auto ordered = nlohmann::ordered_json::parse(core::read_file(file));
   const pipeline::JsonReader r(file);
   const json& list = r.array(r.required(r.object(doc, ""), "variants", ""), "variants");
   if (list.empty()) pipeline::malformed(file, "variants: the grid has no variant");
@@ -155,8 +176,9 @@ std::vector<AblationVariant> read_ablation_grid(const fs::path& file) {
     check_name(v.name, file.string() + ": " + where);
     if (!names.insert(v.name).second) pipeline::malformed(file, where + ": variant '" + v.name + "' is named twice");
     if (const json* options = r.find(list[i], "options")) {
-      for (const auto& [key, value] : r.object(*options, where + ".options").items())
-        v.options.emplace_back(key, option_text(value, file, where + ".options." + key));
+      r.object(*options, where + ".options");
+      for (const auto& [key, value] : ordered["variants"][i]["options"].items())
+        v.options.emplace_back(key, option_text(json(value), file, where + ".options." + key));
     }
     variant_options(ScorerOptions{}, v);  // an unknown option or bad value fails now, naming it
     variants.push_back(std::move(v));
@@ -164,16 +186,29 @@ std::vector<AblationVariant> read_ablation_grid(const fs::path& file) {
   return variants;
 }
 
-std::string run_ablation(const AblationInput& in, const std::vector<AblationVariant>& variants, const fs::path& out_dir,
-                         const AblationProgress& progress) {
-  if (in.model == nullptr) core::fail(ErrorCode::invalid_argument, "ablate", "no model");
+AblationPlan plan_ablation(AblationInput input, std::vector<AblationVariant> variants) {
+  if (input.model == nullptr) core::fail(ErrorCode::invalid_argument, "ablate", "no model");
   if (variants.empty()) core::fail(ErrorCode::invalid_argument, "ablate", "no variants");
   std::set<std::string> names;
   for (const auto& v : variants) {
     check_name(v.name, "ablate");
     if (!names.insert(v.name).second) core::fail(ErrorCode::invalid_argument, "ablate", "variant '" + v.name + "' is named twice");
-    variant_options(in.base, v);  // every variant's options are checked before the first eval
   }
+  AblationPlan plan{std::move(input), std::move(variants), {}};
+  for (const auto& v : plan.variants) {
+    const ScorerOptions options = variant_options(plan.input.base, v);
+    try {
+      plan.scorers.push_back(std::make_unique<OodScorer>(*plan.input.model, plan.input.classes, options, plan.input.mllm));
+    } catch (const Error& e) {
+      throw Error(e.code(), "variant '" + v.name + "': " + e.what());
+    }
+  }
+  return plan;
+}
+
+std::string run_ablation(AblationPlan& plan, const fs::path& out_dir, const AblationProgress& progress) {
+  const AblationInput& in = plan.input;
+  const auto& variants = plan.variants;
   const auto t0 = std::chrono::steady_clock::now();
   json grid{{"table", in.table.empty() ? json(nullptr) : json(in.table)},
             {"reference", in.facts.reference},
@@ -181,7 +216,7 @@ std::string run_ablation(const AblationInput& in, const std::vector<AblationVari
             {"variants", json::array()}};
   bool failed_images = false;
   for (size_t i = 0; i < variants.size(); ++i) {
-    const VariantRun run = run_variant(in, variants[i], i, variants.size(), out_dir, progress);
+    const VariantRun run = run_variant(in, variants[i], *plan.scorers[i], i, variants.size(), out_dir, progress);
     failed_images |= run.failed_images;
     grid["variants"].push_back({{"name", variants[i].name},
                                 {"options", options_json(variants[i].options)},

@@ -264,15 +264,15 @@ json run_json(const EvalResult& r, const EvalOptions& o, const EvalRunInfo& info
   j["method"] = info.method;
   j["mode"] = info.mode;
   j["seeds"] = o.seeds;
-  j["order"] = stream_order_name(o.order);
-  j["stream"] = stream_kind_name(o.stream);
+  // Written only when not the default, so that a default run's run.json (which eval-merge
+  // compares between parts) is as before.
+  if (o.order != StreamOrder::shuffle) j["order"] = stream_order_name(o.order);
+  if (o.stream != StreamKind::per_set) j["stream"] = stream_kind_name(o.stream);
   j["batch"] = o.batch;
   j["ood_ratio"] = o.ood_ratio ? json(*o.ood_ratio) : json(nullptr);
   j["images"] = r.images;
   j["embedding_cache_hits"] = r.cache_hits;
-  size_t scored = 0;
-  for (const auto& run : r.runs) scored += run.scores.size();
-  j["timings"] = pipeline::timings_json(r.embed_s, r.score_s, scored);
+  j["timings"] = pipeline::timings_json(r.embed_s, r.score_s, r.scored);
   j["inputs"] = inputs_json(r.inputs);
   if (!r.selected.empty()) {
     j["runs"] = json::array();

@@ -32,9 +32,9 @@ EvalRunInfo eval_run_info(const ClipModel& model, const OodScorer& scorer, const
                    {"negatives", scorer.negatives()},
                    {"preprocess", f.preprocess},
                    {"preset", f.preset},
-                   {"reference", f.reference},
                    {"setup", json::parse(scorer.setup_json())},
                    {"mllm", mllm_json(f)}};
+  if (f.reference) facts["reference"] = true;
   // Only a variant is recorded, so that earlier runs' run.json (which eval-merge compares) stays as it was.
   if (f.mllm && (f.prompt_ens != "default" || f.prompt_vsnl != "default"))
     facts["prompts"] = {{"ens", f.prompt_ens}, {"vsnl", f.prompt_vsnl}};

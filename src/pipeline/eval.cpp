@@ -145,8 +145,8 @@ std::vector<uint32_t> split_blocks(const Stream& s, const std::vector<std::strin
     if (s.owner[i] < 0) id.push_back(i);
     else (splits[static_cast<size_t>(s.owner[i])] == first_split ? first : second).push_back(i);
   }
-  if (first.empty() || second.empty())
-    core::fail(ErrorCode::invalid_argument, "--order", "near-then-far and far-then-near need --stream joint with near and far OOD sets");
+  if (first.empty() || second.empty())  // check_order refuses this before any work; a set may be unreadable-free
+    core::fail(ErrorCode::invalid_argument, "--order", "near-then-far and far-then-near need near and far OOD sets");
   const size_t k = ood::round_count(static_cast<double>(id.size()) * static_cast<double>(first.size()) /
                                     static_cast<double>(first.size() + second.size()));
   const auto pi = ood::torch_randperm(static_cast<uint32_t>(id.size()), seed);
@@ -175,7 +175,7 @@ std::vector<uint32_t> stream_order(const Stream& s, const std::vector<std::strin
 // (a per-set stream: one); each gets the ID images, its own OOD images and every batch's trace.
 void run_stream(OodScorer& scorer, const Stream& s, const std::vector<std::string>& splits, uint32_t seed, const Embedded& e,
                 const EvalOptions& o, const std::string& name, const EvalProgress& progress, const CancelFn& cancel,
-                bool& cancelled, std::vector<SetRun*> runs) {
+                bool& cancelled, size_t& scored_images, std::vector<SetRun*> runs) {
   const auto perm = stream_order(s, splits, o.order, seed);
   scorer.reset(seed);
   for (size_t first = 0; first < perm.size(); first += o.batch) {
@@ -189,6 +189,7 @@ void run_stream(OodScorer& scorer, const Stream& s, const std::vector<std::strin
     const auto scored = scorer.score(batch);  // unreadable images come back unscored
     for (size_t i = first; i < last; ++i) {
       if (!scored[i - first].error.empty()) continue;
+      ++scored_images;
       const int owner = s.owner[perm[i]];
       for (size_t k = 0; k < runs.size(); ++k) {
         if (owner >= 0 && static_cast<size_t>(owner) != k) continue;
@@ -211,6 +212,21 @@ void check_stream(const OodSet& set, const std::vector<LabeledImage>& stream, co
   if (!id) core::fail(ErrorCode::io, "eval", "none of the ID images could be read");
 }
 
+// near-then-far and far-then-near split a joint stream by the sets' splits: refused, before any
+// image is embedded, for a per-set stream or sets that are not all near or far with both present.
+void check_order(const std::vector<OodSet>& sets, const EvalOptions& o) {
+  if (o.order != StreamOrder::near_then_far && o.order != StreamOrder::far_then_near) return;
+  const std::string what = std::string("--order ") + stream_order_name(o.order);
+  if (o.stream != StreamKind::joint) core::fail(ErrorCode::invalid_argument, what, "needs --stream joint");
+  bool near = false, far = false;
+  for (const OodSet& s : sets) {
+    if (s.split != "near" && s.split != "far")
+      core::fail(ErrorCode::invalid_argument, what, "OOD set '" + s.name + "' is neither :near nor :far");
+    (s.split == "near" ? near : far) = true;
+  }
+  if (!near || !far) core::fail(ErrorCode::invalid_argument, what, "needs near and far OOD sets");
+}
+
 // The reference's protocol: per set and seed, a reset stream of that set's OOD images and the ID
 // images (with an ID:OOD ratio, each seed keeps other images). r.runs is set-major.
 void run_per_set(OodScorer& scorer, const std::vector<LabeledImage>& id_images, const std::vector<OodSet>& sets,
@@ -231,7 +247,7 @@ void run_per_set(OodScorer& scorer, const std::vector<LabeledImage>& id_images, 
       if (!chosen[k][i]) continue;
       SetRun run{sets[k].name, o.seeds[i], {}, {}, {}, {}, {}};
       run_stream(scorer, streams[k][i], {sets[k].split}, o.seeds[i], e, o, sets[k].name, progress, cancel, r.cancelled,
-                 {&run});
+                 r.scored, {&run});
       if (r.cancelled) return;
       r.runs.push_back(std::move(run));
     }
@@ -257,7 +273,7 @@ void run_joint(OodScorer& scorer, const std::vector<LabeledImage>& id_images, co
       runs[k][i].seed = o.seeds[i];
       views.push_back(&runs[k][i]);
     }
-    run_stream(scorer, s, splits, o.seeds[i], e, o, "joint stream", progress, cancel, r.cancelled, views);
+    run_stream(scorer, s, splits, o.seeds[i], e, o, "joint stream", progress, cancel, r.cancelled, r.scored, views);
     if (r.cancelled) return;
   }
   for (auto& per_seed : runs)
@@ -394,6 +410,7 @@ EvalResult run_eval(const ClipModel& model, OodScorer& scorer, const std::vector
   if (options.seeds.empty()) throw Error(ErrorCode::invalid_argument, "eval: no seeds");
   if (options.ood_ratio && !(std::isfinite(*options.ood_ratio) && *options.ood_ratio > 0))
     throw Error(ErrorCode::invalid_argument, "--ood-ratio: must be a positive number");
+  check_order(ood_sets, options);
   if (options.stream == StreamKind::joint && (options.ood_ratio || !options.runs.empty()))
     throw Error(ErrorCode::invalid_argument, std::string("--stream joint: one stream holds every set of a seed, so ") +
                                                  (options.ood_ratio ? "--ood-ratio" : "--runs") + " does not apply");

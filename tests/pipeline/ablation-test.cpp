@@ -3,6 +3,8 @@
 #include <ants/ablation.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "pipeline-fixture.h"
@@ -20,7 +22,13 @@ TEST(AblationTables, PaperTablesHoldTheirRows) {
   const auto t3 = ablation_table("paper-3");
   ASSERT_EQ(t3.size(), 6u);
   EXPECT_EQ(t3[0].name, "A-fixed-gamma");
-  EXPECT_EQ(t3[0].options, (std::vector<std::pair<std::string, std::string>>{{"mode", "far_only"}, {"threshold_rule", "fixed"}}));
+  EXPECT_EQ(t3[0].options, (std::vector<std::pair<std::string, std::string>>{
+                               {"mode", "far_only"}, {"threshold_rule", "fixed"}, {"lambda_rule", "head"}}));
+  for (const auto& row : t3) {  // every row sets the rules it does not ablate, so base options cannot leak in
+    std::set<std::string> names;
+    for (const auto& o : row.options) names.insert(o.first);
+    EXPECT_TRUE(names.count("mode") && names.count("threshold_rule") && names.count("lambda_rule")) << row.name;
+  }
   EXPECT_EQ(t3[2].options.back(), (std::pair<std::string, std::string>{"near_select", "all"}));
   EXPECT_EQ(t3[4].options.back(), (std::pair<std::string, std::string>{"lambda_rule", "fixed:0.5"}));
   const auto t9 = ablation_table("paper-9");
@@ -36,8 +44,8 @@ TEST(AblationGrid, ReadsNamesAndOptionsAndNamesWhatIsWrong) {
       {"name": "base"}]})");
   const auto grid = read_ablation_grid(dir / "grid.json");
   ASSERT_EQ(grid.size(), 2u);
-  EXPECT_EQ(grid[0].options, (std::vector<std::pair<std::string, std::string>>{
-                                 {"activation_aware", "true"}, {"eta", "0.3"}, {"lambda_rule", "fixed:0.25"}}));
+  EXPECT_EQ(grid[0].options, (std::vector<std::pair<std::string, std::string>>{  // in file order
+                                 {"eta", "0.3"}, {"activation_aware", "true"}, {"lambda_rule", "fixed:0.25"}}));
   EXPECT_TRUE(grid[1].options.empty());
   for (const auto& [text, why] : std::vector<std::pair<std::string, std::string>>{
            {R"({"variants": []})", "no variant"},
@@ -46,6 +54,7 @@ TEST(AblationGrid, ReadsNamesAndOptionsAndNamesWhatIsWrong) {
            {R"({"variants": [{"name": "a", "options": {"speed": 2}}]})", "speed: no such option"},
            {R"({"variants": [{"name": "a", "options": {"eta": [1]}}]})", "variants[0].options.eta"},
            {R"({"variants": [{"name": "a", "options": {"near_select": "ratio:7"}}]})", "--near-select"},
+           {R"({"variants": [{"name": "a", "options": {"near_top": 3, "near_select": "all"}}]})", "give one"},
            {R"({"grid": 1})", "variants"}}) {
     core::write_file_atomic(dir / "bad.json", text);
     try {
@@ -73,8 +82,9 @@ TEST_F(PipelineModel, AnAblationRunIsOneEvalPerVariantOverOneEmbeddingPass) {
   const std::vector<AblationVariant> variants{{"mcm", {{"method", "mcm"}}}, {"neglabel", {{"method", "neglabel"}}}};
   const fs::path out = dir_ / "ablate";
   std::vector<std::string> seen;
-  const json grid = json::parse(run_ablation(in, variants, out, [&](size_t i, size_t n, const std::string& name,
-                                                                    const std::string&, size_t, size_t) {
+  AblationPlan plan = plan_ablation(in, variants);
+  const json grid = json::parse(run_ablation(plan, out, [&](size_t i, size_t n, const std::string& name,
+                                                            const std::string&, size_t, size_t) {
     EXPECT_EQ(n, 2u);
     if (seen.size() == i) seen.push_back(name);
   }));
@@ -102,8 +112,16 @@ TEST_F(PipelineModel, AnAblationRunIsOneEvalPerVariantOverOneEmbeddingPass) {
   EXPECT_NE(html.find("near-OOD"), std::string::npos);
   EXPECT_NE(html.find("class='best'"), std::string::npos);
   EXPECT_LT(html.find("near-OOD"), html.find("far-OOD"));
-  EXPECT_THROW(run_ablation(in, {{"x", {{"eta", "two"}}}}, out), Error);
-  EXPECT_THROW(run_ablation(in, {{"x", {}}, {"x", {}}}, out), Error);
+  // Checked before any image: a bad value, a repeated name, a value the detector refuses.
+  EXPECT_THROW(plan_ablation(in, {{"x", {{"eta", "two"}}}}), Error);
+  EXPECT_THROW(plan_ablation(in, {{"x", {}}, {"x", {}}}), Error);
+  try {
+    plan_ablation(in, {{"ok", {}}, {"noisy", {{"ens_id_noise", "2"}}}});
+    ADD_FAILURE() << "ens_id_noise 2 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("variant 'noisy'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ens_id_noise"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -243,6 +243,8 @@ TEST_F(PipelineModel, AJointStreamScoresEverySetOncePerSeed) {
   eo.stream = StreamKind::per_set;
   const EvalResult per_set = run_eval(*model_, scorer, id_, sets, eo);
   ASSERT_EQ(joint.runs.size(), 4u);  // set-major, then seed
+  EXPECT_EQ(joint.scored, 2 * (id_.size() + ood_.size() - 1));  // each seed's stream once, ID images counted once
+  EXPECT_EQ(per_set.scored, 2 * (2 * id_.size() + ood_.size() - 1));
   for (size_t k = 0; k < 2; ++k) {
     for (size_t i = 0; i < 2; ++i) {
       const SetRun &run = joint.runs[k * 2 + i], &other_set = joint.runs[(1 - k) * 2 + i];

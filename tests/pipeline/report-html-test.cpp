@@ -114,6 +114,7 @@ EvalResult make_eval(std::vector<OodSet>& sets) {
   r.images = 200;
   r.embed_s = 1.5;
   r.score_s = 0.5;
+  for (const auto& run : r.runs) r.scored += run.scores.size();
   r.failed.push_back({"bad/" + kNastyFile, {}, "bad/" + kNastyFile + ": not an image"});
   return r;
 }
