@@ -1,5 +1,6 @@
 #include "ood/logits.h"
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 
@@ -32,11 +33,18 @@ void compute_logits(const FeatureMatrix& images, const FeatureMatrix& texts, flo
     return;
   }
   // oneDNN's AVX2 GEMM rounds a row differently with the number of rows, so an image's scores
-  // would depend on its batch (a broken image, a shard, a resumed stream): one row per product.
-  shape.m = 1;
-  for (size_t i = 0; i < images.rows; ++i)
-    linalg::batched_matmul(*ctx, shape, images.data.data() + i * static_cast<size_t>(images.dim), texts.data.data(),
-                           out.data() + i * texts.rows);
+  // would depend on its batch (a broken image, a shard, a resumed stream): every product has
+  // kRows rows (the last block zero-padded), so every row goes through the same kernel.
+  constexpr size_t kRows = 16;
+  const size_t dim = static_cast<size_t>(images.dim);
+  std::vector<float> block(kRows * dim), block_out(kRows * texts.rows);
+  shape.m = static_cast<int>(kRows);
+  for (size_t first = 0; first < images.rows; first += kRows) {
+    const size_t n = std::min(kRows, images.rows - first);
+    std::fill(std::copy_n(images.data.data() + first * dim, n * dim, block.begin()), block.end(), 0.f);
+    linalg::batched_matmul(*ctx, shape, block.data(), texts.data.data(), block_out.data());
+    std::copy_n(block_out.begin(), n * texts.rows, out.begin() + static_cast<std::ptrdiff_t>(first * texts.rows));
+  }
 }
 
 }  // namespace ants::ood
