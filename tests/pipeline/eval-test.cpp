@@ -218,7 +218,8 @@ TEST_F(PipelineModel, EvalOrderPutsEachBlockInItsSeedsOrder) {
     }
     EXPECT_NE(files_of(r.runs[0].order), files_of(r.runs[1].order));
   }
-  const auto& mixed = order_of(StreamOrder::shuffle).runs[0].order;
+  const EvalResult shuffled = order_of(StreamOrder::shuffle);
+  const auto& mixed = shuffled.runs[0].order;
   int switches = 0;  // ID ↔ OOD changes along the stream: 1 for blocks, many when shuffled
   for (size_t i = 1; i < mixed.size(); ++i) switches += (mixed[i].label == kOodLabel) != (mixed[i - 1].label == kOodLabel);
   EXPECT_GT(switches, 5);
