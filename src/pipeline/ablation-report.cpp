@@ -120,24 +120,20 @@ std::string variant_list(const json& variants) {
   return h + "</table>\n";
 }
 
-std::string section(const char* id, const std::string& heading, const std::string& body) {
-  return "<section id='" + std::string(id) + "'>\n<h2>" + esc(heading) + "</h2>\n" + body + "</section>\n";
-}
-
 }  // namespace
 
 std::string ablation_report_html(const json& grid) {
   const json& variants = grid["variants"];
-  std::string h = section("summary", "Summary", summary(grid));
+  std::string h = html_section("summary", "Summary", summary(grid));
   auto splits = groups_of(variants, "splits");  // the paper's order: near-OOD, then far-OOD
   std::stable_sort(splits.begin(), splits.end(), [](const std::string& a, const std::string& b) {
     return (a == "nearood") > (b == "nearood");
   });
-  h += section("table", "Variants by split",
+  h += html_section("table", "Variants by split",
                report::note("Mean over seeds (± sample std), in percent; the best value of each column is marked.") +
                    (splits.empty() ? report::note("No near/far split.") : table(variants, splits, "splits")));
-  h += section("sets", "Variants by OOD set", table(variants, groups_of(variants, "sets"), "sets"));
-  h += section("variants", "Variants", variant_list(variants));
+  h += html_section("sets", "Variants by OOD set", table(variants, groups_of(variants, "sets"), "sets"));
+  h += html_section("variants", "Variants", variant_list(variants));
   return html_page("ants ablation report",
                    "<a href='#summary'>Summary</a><a href='#table'>By split</a><a href='#sets'>By set</a>"
                    "<a href='#variants'>Variants</a>",

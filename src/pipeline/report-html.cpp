@@ -53,10 +53,6 @@ ol.labels li{break-inside:avoid;overflow-wrap:anywhere}.batch{color:var(--muted)
 @page{margin:12mm}
 )css";
 
-std::string section(const char* id, const std::string& heading, const std::string& body) {
-  return "<section id='" + std::string(id) + "'>\n<h2>" + esc(heading) + "</h2>\n" + body + "</section>\n";
-}
-
 std::string charts(const std::string& figures) { return "<div class='charts'>\n" + figures + "</div>\n"; }
 
 std::string head(const std::string& title) {
@@ -82,17 +78,21 @@ std::string report_html(const fs::path& out_dir) {
   const EvalFiles files = read_eval_files(out_dir);
   const std::string method = JsonReader(files.run_file).string(files.run, "method", "", false);
   std::string h;
-  h += section("summary", "Summary", report::summary_section(files));
-  h += section("metrics", "Metrics", report::metrics_section(files.metrics));
-  h += section("roc", "ROC curves",
+  h += html_section("summary", "Summary", report::summary_section(files));
+  h += html_section("metrics", "Metrics", report::metrics_section(files.metrics));
+  h += html_section("roc", "ROC curves",
                note("First seed of each OOD set; OOD is the positive class and a threshold on the negated score "
                     "separates them, one point per distinct score.") + charts(report::roc_charts(files)));
-  h += section("histograms", "Score histograms", charts(report::histogram_charts(files)));
-  h += section("trace", "Adaptive threshold γ and fusion weight λ",
+  h += html_section("histograms", "Score histograms", charts(report::histogram_charts(files)));
+  h += html_section("trace", "Adaptive threshold γ and fusion weight λ",
                trace_note(method) + charts(report::trace_charts(files)));
-  h += section("negatives", "Mined negative labels", report::negatives_section(files));
-  h += section("warnings", "Warnings", report::warnings_section(files));
+  h += html_section("negatives", "Mined negative labels", report::negatives_section(files));
+  h += html_section("warnings", "Warnings", report::warnings_section(files));
   return html_page("ants eval report", kEvalNav, h);
+}
+
+std::string html_section(const char* id, const std::string& heading, const std::string& body) {
+  return "<section id='" + std::string(id) + "'>\n<h2>" + esc(heading) + "</h2>\n" + body + "</section>\n";
 }
 
 std::string html_page(const std::string& title, const std::string& nav_html, const std::string& main_html) {

@@ -30,5 +30,7 @@ std::string report_html(const std::filesystem::path& out_dir);
 // A self-contained page in the report's style around `main_html` (already escaped): `title` as
 // the heading, `nav_html` (links) under it.
 std::string html_page(const std::string& title, const std::string& nav_html, const std::string& main_html);
+// <section id=ID> with an escaped <h2> heading around `body`.
+std::string html_section(const char* id, const std::string& heading, const std::string& body);
 
 }  // namespace ants::pipeline
