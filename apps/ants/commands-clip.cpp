@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include "cli-common.h"
 #include "commands.h"
@@ -105,6 +106,7 @@ void add_info(CLI::App& app, int& rc) {
               {"embed_dim", i.embed_dim},
               {"image_size", i.image_size},
               {"patch_size", i.patch_size},
+              {"vision_arch", i.vision_arch},
               {"context_length", i.context_length},
               {"vocab_size", i.vocab_size},
               {"logit_scale", i.logit_scale},
@@ -112,6 +114,7 @@ void add_info(CLI::App& app, int& rc) {
               {"image_std", i.image_std},
               {"vision", tower_json(i.vision)},
               {"text", tower_json(i.text)}};
+    if (!i.vision_stages.empty()) j["vision"]["stages"] = i.vision_stages;
     std::cout << j.dump(2) << "\n";
     rc = 0;
   });
@@ -123,14 +126,19 @@ void add_make_random_model(CLI::App& app, int& rc) {
   auto out = std::make_shared<std::string>();
   auto arch = std::make_shared<std::string>("tiny");
   auto dtype = std::make_shared<std::string>("f32");
-  cmd->add_option("--arch", *arch, "vit-b-16, vit-b-32 or tiny")->check(CLI::IsMember({"vit-b-16", "vit-b-32", "tiny"}));
+  cmd->add_option("--arch", *arch, "vit-b-16, vit-b-32, tiny, rn50 or rn-tiny (ResNets: open_clip layout only)")
+      ->check(CLI::IsMember({"vit-b-16", "vit-b-32", "tiny", "rn50", "rn-tiny"}));
   cmd->add_option("--out,-o", *out, "output directory")->required();
-  cmd->add_option("--layout", p->layout, "hf (config.json + model.safetensors) or open_clip")
-      ->check(CLI::IsMember({"hf", "open_clip"}));
+  auto* layout = cmd->add_option("--layout", p->layout, "hf (config.json + model.safetensors) or open_clip (default: hf for a ViT, open_clip for a ResNet)")
+                     ->check(CLI::IsMember({"hf", "open_clip"}));
   cmd->add_option("--dtype", *dtype, "tensor dtype in the file: f32, f16 or bf16")->check(CLI::IsMember({"f32", "f16", "bf16"}));
   cmd->add_option("--seed", p->seed, "random seed");
-  cmd->callback([p, out, arch, dtype, &rc] {
-    p->arch = *arch == "vit-b-16" ? RandomArch::vit_b_16 : *arch == "vit-b-32" ? RandomArch::vit_b_32 : RandomArch::tiny;
+  cmd->callback([p, out, arch, dtype, layout, &rc] {
+    const std::map<std::string, RandomArch> archs{{"vit-b-16", RandomArch::vit_b_16}, {"vit-b-32", RandomArch::vit_b_32},
+                                                  {"tiny", RandomArch::tiny}, {"rn50", RandomArch::rn50},
+                                                  {"rn-tiny", RandomArch::rn_tiny}};
+    p->arch = archs.at(*arch);
+    if (layout->count() == 0 && arch->rfind("rn", 0) == 0) p->layout = "open_clip";
     p->dtype = *dtype == "f16" ? TensorDtype::f16 : *dtype == "bf16" ? TensorDtype::bf16 : TensorDtype::f32;
     write_random_model(*out, *p);
     std::cerr << "ants: wrote " << *arch << " (" << p->layout << ", " << *dtype << ") to " << *out << "\n";

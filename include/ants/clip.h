@@ -1,4 +1,4 @@
-// ants/clip.h — a CLIP model (any ViT size) loaded from Hugging Face or open_clip safetensors.
+// ants/clip.h — a CLIP model (any ViT size, or a ModifiedResNet vision tower) loaded from Hugging Face or open_clip safetensors.
 //
 // Layouts read by ClipModel::load(dir):
 //   * Hugging Face: config.json ("CLIPModel") + model.safetensors (+ optional
@@ -69,9 +69,13 @@ struct ClipInfo {
   std::filesystem::path weights_file;
   int embed_dim = 0;          // output embedding width
   int image_size = 0;         // square input resolution in pixels
-  int patch_size = 0;
+  int patch_size = 0;         // 0 for a ResNet vision tower
   int context_length = 0;     // text positions (77 for CLIP)
   int vocab_size = 0;
+  // "vit", or "modified_resnet" (OpenAI's RN50 family: vision.width is the stem width, layers
+  // the bottleneck count, heads the attention pool's, act "relu"; always computed in float32).
+  std::string vision_arch = "vit";
+  std::vector<int> vision_stages;  // ResNet: bottlenecks per stage, e.g. {3, 4, 6, 3}
   ClipTowerInfo vision;
   ClipTowerInfo text;
   float logit_scale = 100.f;  // exp(logit_scale parameter), 100 when the file has none
@@ -124,7 +128,8 @@ class ANTS_API ClipModel : public TextModel {
   std::unique_ptr<Impl> impl_;
 };
 
-enum class RandomArch { vit_b_16, vit_b_32, tiny };
+// rn50 / rn_tiny: OpenAI's ModifiedResNet vision tower (open_clip layout only).
+enum class RandomArch { vit_b_16, vit_b_32, tiny, rn50, rn_tiny };
 enum class TensorDtype { f32, f16, bf16 };
 
 struct RandomModelParams {

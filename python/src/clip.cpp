@@ -32,6 +32,8 @@ py::dict info(const ClipModel& model) {
   d["precision"] = precision_name(model.params().precision);
   d["embed_dim"] = i.embed_dim;
   d["image_size"] = i.image_size;
+  d["vision_arch"] = i.vision_arch;
+  if (!i.vision_stages.empty()) d["vision_stages"] = i.vision_stages;
   d["context_length"] = i.context_length;
   d["logit_scale"] = i.logit_scale;
   d["parameters"] = i.n_params;

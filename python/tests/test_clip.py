@@ -20,6 +20,7 @@ def test_version_is_the_clis(cli):
 
 def test_info_and_tokens(clip, expected):
     assert clip.info["precision"] == "fp32"
+    assert clip.info["vision_arch"] == "vit"
     assert clip.info["embed_dim"] == len(expected["texts"][0]["embedding"])
     texts = [t["text"] for t in expected["texts"]]
     assert clip.tokenize(texts) == [t["ids_in_context"] for t in expected["texts"]]
@@ -70,3 +71,21 @@ def test_an_unreadable_image_is_an_ants_error_naming_it(clip, tmp_path):
 def test_a_missing_model_is_an_ants_error(tmp_path):
     with pytest.raises(ants.Error, match=str(tmp_path)):
         ants.Clip(str(tmp_path))
+
+
+def test_a_resnet_clip_matches_open_clip(cli, tmp_path):
+    """The rn-tiny ModifiedResNet against open_clip's goldens (tests/data/resnet-goldens.json)."""
+    from conftest import REPO
+    goldens = json.loads((REPO / "tests" / "data" / "resnet-goldens.json").read_text())
+    model = tmp_path / "rn"
+    subprocess.run([cli, "make-random-model", "--arch", "rn-tiny", "--layout", "open_clip", "--seed",
+                    str(goldens["model"]["seed"]), "--out", str(model)], check=True, capture_output=True)
+    rn = ants.Clip(str(model), precision="fp32", threads=2)
+    assert rn.info["vision_arch"] == "modified_resnet" and rn.info["vision_stages"] == [2, 1, 1, 1]
+    size = goldens["image_size"]
+    c, y, x = np.meshgrid(np.arange(3), np.arange(size), np.arange(size), indexing="ij")
+    pixels = np.stack([(1.8 * np.sin(0.37 * x * (i + 1) + 0.23 * y + 1.3 * c + i) * np.cos(0.05 * (x - y) * (i + 2)))
+                       for i in range(len(goldens["images"]))]).astype(np.float32)
+    emb = rn.encode_images(pixels)
+    for got, ref in zip(emb, goldens["images"]):
+        assert cosine(got, ref["embedding"]) >= 0.99999

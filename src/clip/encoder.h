@@ -21,12 +21,16 @@ class Encoder {
  private:
   // Runs every block of `tower` on the residual stream x[batch * tokens, W] (float32, in place).
   void run_tower(const Tower& tower, float* x, int batch, int tokens, bool causal);
+  // OpenAI's ModifiedResNet tower (encoder-resnet.cpp): same contract as encode_images.
+  void encode_resnet(const float* pixels, int n, float* out);
+  // The ResNet's attention pool over the last stage x[n, cells, C] into out[n, D], L2-normalised.
+  void attention_pool(const float* x, int n, int cells, float* out);
   // x[rows, W] -> final norm -> projection -> L2 normalisation into out[rows, D].
   void head(const float* x, int rows, const Norm& norm, double eps, const Dense& proj, float* out);
 
   // Activation buffers kept between calls: a fresh multi-megabyte allocation each forward pass
   // costs page faults (about 2 % of a ViT-B/16 batch).
-  enum Slot { kCols, kPatches, kStream, kNormed, kQkv, kQ, kK, kV, kScores, kProbs, kMlp, kHead, kSlots };
+  enum Slot { kCols, kPatches, kStream, kNormed, kQkv, kQ, kK, kV, kScores, kProbs, kMlp, kHead, kRes0, kRes1, kRes2, kRes3, kRes4, kSlots };
   void* scratch(Slot slot, int64_t elements, DType t);
 
   const ModelWeights& w_;

@@ -39,6 +39,17 @@ std::array<float, 3> read_triple(const json& v, const char* key, const std::stri
   return out;
 }
 
+// A ModifiedResNet's blocks per stage: four positive integers.
+std::vector<int> read_stages(const json& v, const std::string& where) {
+  std::vector<int> out;
+  for (const json& x : v) {
+    if (!x.is_number_integer() || x.get<int64_t>() <= 0 || x.get<int64_t>() > 4096) break;
+    out.push_back(x.get<int>());
+  }
+  if (out.size() != 4 || v.size() != 4) fail(ErrorCode::format, where, "vision_cfg 'layers' must be a number or 4 positive integers (a ResNet)");
+  return out;
+}
+
 json parse_json_file(const std::filesystem::path& path) {
   json j = json::parse(core::read_file(path), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) fail(ErrorCode::format, path.string(), "not a valid JSON object");
@@ -90,13 +101,15 @@ ConfigHints read_open_clip(const ModelFiles& files) {
   if (!cfg.is_object()) fail(ErrorCode::format, where, "'model_cfg' must be an object");
   const json vision = cfg.value("vision_cfg", json::object());
   const json text = cfg.value("text_cfg", json::object());
-  if (vision.contains("timm_model_name") || (vision.contains("layers") && vision["layers"].is_array())) {
-    fail(ErrorCode::unsupported, where, "only ViT vision towers are supported (this is a ResNet/timm tower)");
-  }
+  if (vision.contains("timm_model_name")) fail(ErrorCode::unsupported, where, "timm vision towers are not supported");
   if (text.contains("hf_model_name")) fail(ErrorCode::unsupported, where, "Hugging Face text towers are not supported");
   ConfigHints h;
   h.vision.width = opt_int(vision, "width", where);
-  h.vision.layers = opt_int(vision, "layers", where);
+  if (vision.contains("layers") && vision["layers"].is_array()) {
+    h.resnet_layers = read_stages(vision["layers"], where);
+  } else {
+    h.vision.layers = opt_int(vision, "layers", where);
+  }
   h.vision_head_width = opt_int(vision, "head_width", where);
   h.text.width = opt_int(text, "width", where);
   h.text.layers = opt_int(text, "layers", where);

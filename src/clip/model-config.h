@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ants::clip {
 
@@ -30,13 +31,14 @@ struct TowerHints {
 struct ConfigHints {
   TowerHints vision, text;
   std::optional<int> embed_dim, image_size, patch_size, context_length, vocab_size;
-  std::optional<int> vision_head_width;  // open_clip: heads = width / head_width
+  std::optional<int> vision_head_width;  // open_clip: heads = width / head_width (x32 for a ResNet)
+  std::vector<int> resnet_layers;        // open_clip vision_cfg.layers as a list: a ModifiedResNet
   std::array<float, 3> mean{0.48145466f, 0.4578275f, 0.40821073f};
   std::array<float, 3> std{0.26862954f, 0.26130258f, 0.27577711f};
 };
 
 // Throws ants::Error(format) naming the config file for malformed JSON or a non-CLIP / non-ViT
-// model, and (unsupported) for towers ants cannot run (ResNet, timm or HF text towers).
+// model, and (unsupported) for towers ants cannot run (timm or HF text towers).
 ConfigHints read_model_config(const ModelFiles& files);
 
 }  // namespace ants::clip

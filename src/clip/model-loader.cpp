@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <set>
 
 #include "clip/model-config.h"
@@ -50,11 +51,34 @@ struct TowerRef {
   std::vector<BlockRef> blocks;
 };
 
+// A convolution followed by an eval-mode BatchNorm (folded together when converted).
+struct ConvRef {
+  Ref weight;
+  NormRef bn;
+  Ref mean, var;
+  int stride = 1, pad = 0;
+};
+
+struct BottleneckRef {
+  ConvRef c1, c2, c3, down;
+  bool has_down = false;
+  int stride = 1;
+};
+
+struct ResNetRef {
+  ConvRef stem[3];
+  std::vector<BottleneckRef> blocks;
+  Ref pos;
+  MatrixRef q, k, v, c;
+  Ref qb, kb, vb, cb;
+};
+
 struct ModelRef {
-  Ref patch, class_emb, v_pos, token_emb, t_pos;
+  Ref patch, class_emb, v_pos, token_emb, t_pos;  // patch, class_emb, v_pos: ViT only
   NormRef ln_pre, ln_post, ln_final;
   MatrixRef v_proj, t_proj;
   TowerRef vision, text;
+  std::optional<ResNetRef> resnet;  // set instead of the ViT vision refs for a ModifiedResNet
 };
 
 std::string fmt_shape(const Shape& s) {
@@ -116,6 +140,7 @@ class Checker {
 struct Dims {
   int v_width, v_layers, v_heads, v_mlp, patch, image_size, n_pos;
   int t_width, t_layers, t_heads, t_mlp, context, vocab, embed;
+  std::vector<int> stages;  // ResNet only
 };
 
 NormRef norm(const std::string& prefix, int w) {
@@ -187,33 +212,73 @@ int reconcile(const std::optional<int>& hint, int64_t derived, const char* what,
   return static_cast<int>(derived);
 }
 
-Dims derive_dims(const Checker& c, const LayoutNames& n, const ConfigHints& h, const ModelFiles& f) {
-  const std::string cfg = f.config.string();
-  Dims d{};
-  d.v_width = reconcile(h.vision.width, c.dim(n.class_emb, 0, 1), "vision width", cfg);
-  d.patch = reconcile(h.patch_size, c.dim(n.patch, 2, 4), "patch_size", cfg);
-  d.n_pos = static_cast<int>(c.dim(n.v_pos, 0, 2));
-  const int grid = static_cast<int>(std::lround(std::sqrt(std::max(0, d.n_pos - 1))));
-  if (grid * grid + 1 != d.n_pos) fail(ErrorCode::format, c.where(), "vision position embedding is not 1 + a square grid");
-  d.image_size = reconcile(h.image_size, static_cast<int64_t>(grid) * d.patch, "image_size", cfg);
-  d.v_layers = reconcile(h.vision.layers, c.count_blocks(n.v_blocks), "vision layers", cfg);
+void check_heads(int width, int heads, const char* tower, const std::string& cfg) {
+  if (heads <= 0 || width % heads != 0) {
+    fail(ErrorCode::format, cfg, std::string("inconsistent config: ") + tower + " width " + std::to_string(width) +
+                                     " is not divisible by " + std::to_string(heads) + " heads");
+  }
+}
+
+// Number of position rows = 1 + grid^2; returns grid.
+int pos_grid(const Checker& c, int n_pos) {
+  const int grid = static_cast<int>(std::lround(std::sqrt(std::max(0, n_pos - 1))));
+  if (grid == 0 || grid * grid + 1 != n_pos) fail(ErrorCode::format, c.where(), "vision position embedding is not 1 + a square grid");
+  return grid;
+}
+
+void derive_text_dims(const Checker& c, const LayoutNames& n, const ConfigHints& h, const std::string& cfg, Dims& d) {
   d.t_layers = reconcile(h.text.layers, c.count_blocks(n.t_blocks), "text layers", cfg);
-  if (d.v_layers == 0 || d.t_layers == 0) fail(ErrorCode::format, c.where(), "missing transformer blocks");
-  d.v_mlp = reconcile(h.vision.mlp_width, c.dim(n.v_blocks + "0." + n.v_fc1, 0, 2), "vision intermediate size", cfg);
+  if (d.t_layers == 0) fail(ErrorCode::format, c.where(), "missing transformer blocks");
   d.vocab = reconcile(h.vocab_size, c.dim(n.token_emb, 0, 2), "vocab_size", cfg);
   d.t_width = reconcile(h.text.width, c.dim(n.token_emb, 1, 2), "text width", cfg);
   d.context = reconcile(h.context_length, c.dim(n.t_pos, 0, 2), "context length", cfg);
   d.t_mlp = reconcile(h.text.mlp_width, c.dim(n.t_blocks + "0." + n.t_fc1, 0, 2), "text intermediate size", cfg);
+  d.t_heads = h.text.heads.value_or(8);
+  check_heads(d.t_width, d.t_heads, "text", cfg);
+  if (d.context < 2) fail(ErrorCode::format, cfg, "context length must be at least 2");
+}
+
+// OpenAI's ModifiedResNet: width from the stem, blocks per stage, grid from the attention pool.
+void derive_resnet_dims(const Checker& c, const ConfigHints& h, const std::string& cfg, Dims& d) {
+  d.v_width = reconcile(h.vision.width, c.dim("visual.conv3.weight", 0, 4), "vision width", cfg);
+  if (d.v_width < 2 || d.v_width % 2 != 0 || d.v_width > (1 << 14)) {
+    fail(ErrorCode::format, c.where(), "ResNet stem width " + std::to_string(d.v_width) + " is not an even number in 2..16384");
+  }
+  d.v_layers = 0;
+  for (int s = 0; s < 4; ++s) {
+    const std::string prefix = "visual.layer" + std::to_string(s + 1) + ".";
+    const int blocks = reconcile(h.resnet_layers[static_cast<size_t>(s)], c.count_blocks(prefix), ("blocks in " + prefix).c_str(), cfg);
+    if (blocks == 0) fail(ErrorCode::format, c.where(), "missing ResNet blocks under '" + prefix + "'");
+    d.stages.push_back(blocks);
+    d.v_layers += blocks;
+  }
+  const int C = 32 * d.v_width;
+  d.n_pos = static_cast<int>(c.dim("visual.attnpool.positional_embedding", 0, 2));
+  d.image_size = reconcile(h.image_size, static_cast<int64_t>(pos_grid(c, d.n_pos)) * 32, "image_size", cfg);
+  d.embed = reconcile(h.embed_dim, c.dim("visual.attnpool.c_proj.weight", 0, 2), "projection dim", cfg);
+  d.v_heads = C / h.vision_head_width.value_or(64);
+  d.v_mlp = d.patch = 0;
+  check_heads(C, d.v_heads, "ResNet attention pool", cfg);
+}
+
+Dims derive_dims(const Checker& c, const LayoutNames& n, const ConfigHints& h, const ModelFiles& f) {
+  const std::string cfg = f.config.string();
+  Dims d{};
+  derive_text_dims(c, n, h, cfg, d);
+  if (!h.resnet_layers.empty()) {
+    derive_resnet_dims(c, h, cfg, d);
+    return d;
+  }
+  d.v_width = reconcile(h.vision.width, c.dim(n.class_emb, 0, 1), "vision width", cfg);
+  d.patch = reconcile(h.patch_size, c.dim(n.patch, 2, 4), "patch_size", cfg);
+  d.n_pos = static_cast<int>(c.dim(n.v_pos, 0, 2));
+  d.image_size = reconcile(h.image_size, static_cast<int64_t>(pos_grid(c, d.n_pos)) * d.patch, "image_size", cfg);
+  d.v_layers = reconcile(h.vision.layers, c.count_blocks(n.v_blocks), "vision layers", cfg);
+  if (d.v_layers == 0) fail(ErrorCode::format, c.where(), "missing transformer blocks");
+  d.v_mlp = reconcile(h.vision.mlp_width, c.dim(n.v_blocks + "0." + n.v_fc1, 0, 2), "vision intermediate size", cfg);
   d.embed = reconcile(h.embed_dim, c.dim(n.v_proj, n.proj_transposed ? 1 : 0, 2), "projection dim", cfg);
   d.v_heads = h.vision.heads.value_or(d.v_width / h.vision_head_width.value_or(64));
-  d.t_heads = h.text.heads.value_or(8);
-  for (auto [w, heads, tower] : {std::tuple{d.v_width, d.v_heads, "vision"}, std::tuple{d.t_width, d.t_heads, "text"}}) {
-    if (heads <= 0 || w % heads != 0) {
-      fail(ErrorCode::format, cfg, std::string("inconsistent config: ") + tower + " width " + std::to_string(w) +
-                                       " is not divisible by " + std::to_string(heads) + " heads");
-    }
-  }
-  if (d.context < 2) fail(ErrorCode::format, cfg, "context length must be at least 2");
+  check_heads(d.v_width, d.v_heads, "vision", cfg);
   return d;
 }
 
@@ -222,54 +287,120 @@ MatrixRef projection(const std::string& name, int out, int in, bool transposed) 
   return linear(name, out, in);
 }
 
+ConvRef conv_ref(const std::string& conv, const std::string& bn, int out, int in, int k, int stride, int pad) {
+  return {{conv + ".weight", {out, in, k, k}}, norm(bn, out), {bn + ".running_mean", {out}}, {bn + ".running_var", {out}}, stride, pad};
+}
+
+// Names and shapes of open_clip's ModifiedResNet (modified_resnet.py).
+ResNetRef describe_resnet(const Dims& d) {
+  ResNetRef r;
+  const std::string v = "visual.";
+  const int w = d.v_width, C = 32 * w;
+  r.stem[0] = conv_ref(v + "conv1", v + "bn1", w / 2, 3, 3, 2, 1);
+  r.stem[1] = conv_ref(v + "conv2", v + "bn2", w / 2, w / 2, 3, 1, 1);
+  r.stem[2] = conv_ref(v + "conv3", v + "bn3", w, w / 2, 3, 1, 1);
+  int inplanes = w;
+  for (int s = 0; s < 4; ++s) {
+    const int planes = w << s;
+    for (int i = 0; i < d.stages[static_cast<size_t>(s)]; ++i) {
+      const std::string p = v + "layer" + std::to_string(s + 1) + "." + std::to_string(i) + ".";
+      BottleneckRef b;
+      b.stride = (i == 0 && s > 0) ? 2 : 1;
+      b.c1 = conv_ref(p + "conv1", p + "bn1", planes, inplanes, 1, 1, 0);
+      b.c2 = conv_ref(p + "conv2", p + "bn2", planes, planes, 3, 1, 1);
+      b.c3 = conv_ref(p + "conv3", p + "bn3", 4 * planes, planes, 1, 1, 0);
+      b.has_down = b.stride > 1 || inplanes != 4 * planes;
+      if (b.has_down) b.down = conv_ref(p + "downsample.0", p + "downsample.1", 4 * planes, inplanes, 1, 1, 0);
+      r.blocks.push_back(b);
+      inplanes = 4 * planes;
+    }
+  }
+  const std::string a = v + "attnpool.";
+  r.pos = {a + "positional_embedding", {d.n_pos, C}};
+  r.q = linear(a + "q_proj.weight", C, C);
+  r.k = linear(a + "k_proj.weight", C, C);
+  r.v = linear(a + "v_proj.weight", C, C);
+  r.c = linear(a + "c_proj.weight", d.embed, C);
+  r.qb = {a + "q_proj.bias", {C}};
+  r.kb = {a + "k_proj.bias", {C}};
+  r.vb = {a + "v_proj.bias", {C}};
+  r.cb = {a + "c_proj.bias", {d.embed}};
+  return r;
+}
+
 ModelRef describe(const LayoutNames& n, Layout layout, const Dims& d) {
   ModelRef m;
+  m.token_emb = {n.token_emb, {d.vocab, d.t_width}};
+  m.t_pos = {n.t_pos, {d.context, d.t_width}};
+  m.ln_final = norm(n.ln_final, d.t_width);
+  m.t_proj = projection(n.t_proj, d.embed, d.t_width, n.proj_transposed);
+  auto block = layout == Layout::hf ? hf_block : oc_block;
+  for (int i = 0; i < d.t_layers; ++i) m.text.blocks.push_back(block(n.t_blocks + std::to_string(i) + ".", d.t_width, d.t_mlp));
+  if (!d.stages.empty()) {
+    m.resnet = describe_resnet(d);
+    return m;
+  }
   m.patch = {n.patch, {d.v_width, 3, d.patch, d.patch}};
   m.class_emb = {n.class_emb, {d.v_width}};
   m.v_pos = {n.v_pos, {d.n_pos, d.v_width}};
   m.ln_pre = norm(n.ln_pre, d.v_width);
   m.ln_post = norm(n.ln_post, d.v_width);
   m.v_proj = projection(n.v_proj, d.embed, d.v_width, n.proj_transposed);
-  m.token_emb = {n.token_emb, {d.vocab, d.t_width}};
-  m.t_pos = {n.t_pos, {d.context, d.t_width}};
-  m.ln_final = norm(n.ln_final, d.t_width);
-  m.t_proj = projection(n.t_proj, d.embed, d.t_width, n.proj_transposed);
-  auto block = layout == Layout::hf ? hf_block : oc_block;
   for (int i = 0; i < d.v_layers; ++i) m.vision.blocks.push_back(block(n.v_blocks + std::to_string(i) + ".", d.v_width, d.v_mlp));
-  for (int i = 0; i < d.t_layers; ++i) m.text.blocks.push_back(block(n.t_blocks + std::to_string(i) + ".", d.t_width, d.t_mlp));
   return m;
 }
 
 template <typename F>
-void for_each_ref(const ModelRef& m, F&& f) {
-  for (const Ref* r : {&m.patch, &m.class_emb, &m.v_pos, &m.token_emb, &m.t_pos}) f(*r);
-  for (const NormRef* nr : {&m.ln_pre, &m.ln_post, &m.ln_final}) {
-    f(nr->gain);
-    f(nr->bias);
-  }
-  for (const MatrixRef* mr : {&m.v_proj, &m.t_proj}) {
-    for (const auto& p : mr->parts) f(p);
-  }
-  for (const TowerRef* t : {&m.vision, &m.text}) {
-    for (const BlockRef& b : t->blocks) {
-      for (const NormRef* nr : {&b.ln1, &b.ln2}) {
-        f(nr->gain);
-        f(nr->bias);
-      }
-      for (const MatrixRef* mr : {&b.qkv, &b.out, &b.fc1, &b.fc2}) {
-        for (const auto& p : mr->parts) f(p);
-      }
-      for (const auto& r : b.qkv_bias) f(r);
-      for (const Ref* r : {&b.out_bias, &b.fc1_bias, &b.fc2_bias}) f(*r);
+void for_each_tower_ref(const TowerRef& t, F&& f) {
+  for (const BlockRef& b : t.blocks) {
+    for (const NormRef* nr : {&b.ln1, &b.ln2}) {
+      f(nr->gain);
+      f(nr->bias);
     }
+    for (const MatrixRef* mr : {&b.qkv, &b.out, &b.fc1, &b.fc2}) {
+      for (const auto& p : mr->parts) f(p);
+    }
+    for (const auto& r : b.qkv_bias) f(r);
+    for (const Ref* r : {&b.out_bias, &b.fc1_bias, &b.fc2_bias}) f(*r);
   }
 }
 
-bool is_known_buffer(const std::string& name) {
-  auto ends_with = [&](const std::string& s) {
-    return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+template <typename F>
+void for_each_resnet_ref(const ResNetRef& r, F&& f) {
+  auto conv = [&](const ConvRef& c) {
+    for (const Ref* x : {&c.weight, &c.bn.gain, &c.bn.bias, &c.mean, &c.var}) f(*x);
   };
-  return ends_with("position_ids") || name == "logit_scale" || ends_with("attn_mask");
+  for (const ConvRef& c : r.stem) conv(c);
+  for (const BottleneckRef& b : r.blocks) {
+    for (const ConvRef* c : {&b.c1, &b.c2, &b.c3}) conv(*c);
+    if (b.has_down) conv(b.down);
+  }
+  for (const MatrixRef* mr : {&r.q, &r.k, &r.v, &r.c}) f(mr->parts[0]);
+  for (const Ref* x : {&r.pos, &r.qb, &r.kb, &r.vb, &r.cb}) f(*x);
+}
+
+template <typename F>
+void for_each_ref(const ModelRef& m, F&& f) {
+  for (const Ref* r : {&m.token_emb, &m.t_pos, &m.ln_final.gain, &m.ln_final.bias}) f(*r);
+  for (const auto& p : m.t_proj.parts) f(p);
+  for_each_tower_ref(m.text, f);
+  if (m.resnet) {
+    for_each_resnet_ref(*m.resnet, f);
+    return;
+  }
+  for (const Ref* r : {&m.patch, &m.class_emb, &m.v_pos}) f(*r);
+  for (const NormRef* nr : {&m.ln_pre, &m.ln_post}) {
+    f(nr->gain);
+    f(nr->bias);
+  }
+  for (const auto& p : m.v_proj.parts) f(p);
+  for_each_tower_ref(m.vision, f);
+}
+
+bool is_batchnorm_statistic(const std::string& name) { return name.ends_with(".running_mean") || name.ends_with(".running_var"); }
+
+bool is_known_buffer(const std::string& name) {
+  return name.ends_with("position_ids") || name == "logit_scale" || name.ends_with("attn_mask") || name.ends_with("num_batches_tracked");
 }
 
 class Converter {
@@ -304,6 +435,24 @@ class Converter {
     return Dense(static_cast<int>(in), static_cast<int>(out), dtype_, pack(w), std::move(bias));
   }
   Dense dense(const MatrixRef& m, const Ref& bias) const { return dense(m, std::vector<Ref>{bias}); }
+  // A convolution with its eval-mode BatchNorm folded in: w' = w·s, b' = β − μ·s, s = γ/√(σ² + ε)
+  // with PyTorch's ε = 1e-5, in double.
+  linalg::Conv2d conv_bn(const ConvRef& r) const {
+    std::vector<float> w = floats(r.weight);
+    const std::vector<float> gain = floats(r.bn.gain), beta = floats(r.bn.bias), mean = floats(r.mean), var = floats(r.var);
+    const int out = static_cast<int>(r.weight.shape[0]), in = static_cast<int>(r.weight.shape[1]), k = static_cast<int>(r.weight.shape[2]);
+    const size_t per = static_cast<size_t>(in) * k * k;
+    std::vector<float> bias(static_cast<size_t>(out));
+    for (size_t o = 0; o < bias.size(); ++o) {
+      if (var[o] < 0) core::fail(ErrorCode::format, st_.path().string(), "tensor '" + r.var.name + "' holds a negative variance");
+      const double s = gain[o] / std::sqrt(static_cast<double>(var[o]) + 1e-5);
+      for (size_t i = 0; i < per; ++i) w[o * per + i] = static_cast<float>(w[o * per + i] * s);
+      bias[o] = static_cast<float>(beta[o] - mean[o] * s);
+    }
+    check_finite(w, r.weight.name + " folded with " + r.bn.gain.name);  // finite inputs can still overflow
+    check_finite(bias, r.bn.bias.name + " folded with " + r.bn.gain.name);
+    return linalg::Conv2d(in, out, k, r.stride, r.pad, std::move(w), std::move(bias));
+  }
   // The patch convolution as a [W, 3*p*p] matrix product (no bias).
   Dense conv_as_dense(const Ref& r) const {
     std::vector<float> w = floats(r);
@@ -374,6 +523,28 @@ std::string matrices_dtype(const SafetensorsFile& st, const ModelRef& m) {
   return kinds.size() == 1 ? *kinds.begin() : "mixed";
 }
 
+// Always float32: the convolutions run in float32 whatever the text tower's precision.
+std::unique_ptr<ResNetWeights> convert_resnet(const SafetensorsFile& st, const ResNetRef& r, int heads) {
+  const Converter cv(st, DType::f32);
+  auto w = std::make_unique<ResNetWeights>();
+  for (int i = 0; i < 3; ++i) w->stem[i] = cv.conv_bn(r.stem[i]);
+  for (const BottleneckRef& b : r.blocks) {
+    ResNetBlock blk;
+    blk.conv1 = cv.conv_bn(b.c1);
+    blk.conv2 = cv.conv_bn(b.c2);
+    blk.conv3 = cv.conv_bn(b.c3);
+    if (b.has_down) blk.down = cv.conv_bn(b.down);
+    blk.stride = b.stride;
+    w->blocks.push_back(std::move(blk));
+  }
+  w->pool_pos = cv.floats(r.pos);
+  w->q = cv.dense(r.q, r.qb);
+  w->kv = cv.dense(MatrixRef{{r.k.parts[0], r.v.parts[0]}, false}, std::vector<Ref>{r.kb, r.vb});
+  w->c = cv.dense(r.c, r.cb);
+  w->heads = heads;
+  return w;
+}
+
 ClipInfo make_info(const ModelFiles& f, const ConfigHints& h, const Dims& d) {
   ClipInfo info;
   info.layout = f.layout == Layout::hf ? "hf" : "open_clip";
@@ -384,6 +555,12 @@ ClipInfo make_info(const ModelFiles& f, const ConfigHints& h, const Dims& d) {
   info.context_length = d.context;
   info.vocab_size = d.vocab;
   info.vision = {d.v_width, d.v_layers, d.v_heads, d.v_mlp, h.vision.act, h.vision.ln_eps};
+  if (!d.stages.empty()) {
+    info.vision_arch = "modified_resnet";
+    info.vision_stages = d.stages;
+    info.vision.act = "relu";
+    info.vision.ln_eps = 1e-5;  // BatchNorm's
+  }
   info.text = {d.t_width, d.t_layers, d.t_heads, d.t_mlp, h.text.act, h.text.ln_eps};
   info.image_mean = h.mean;
   info.image_std = h.std;
@@ -422,7 +599,7 @@ ModelWeights load_model_weights(const std::filesystem::path& dir, DType dtype, s
   for_each_ref(ref, [&](const Ref& r) {
     checker.check(r);
     expected.insert(r.name);
-    n_params += st.find(r.name)->numel();
+    if (!is_batchnorm_statistic(r.name)) n_params += st.find(r.name)->numel();  // as PyTorch's parameters()
   });
   for (const auto& [name, t] : st.tensors()) {
     if (!expected.count(name) && !is_known_buffer(name) && warnings != nullptr) {
@@ -437,13 +614,17 @@ ModelWeights load_model_weights(const std::filesystem::path& dir, DType dtype, s
   m.info.logit_scale = read_logit_scale(st);
   m.dtype = dtype;
   const Converter cv(st, dtype);
-  m.vision.patch = cv.conv_as_dense(ref.patch);
-  m.vision.class_emb = cv.floats(ref.class_emb);
-  m.vision.pos_emb = cv.floats(ref.v_pos);
-  m.vision.ln_pre = cv.norm(ref.ln_pre);
-  m.vision.ln_post = cv.norm(ref.ln_post);
-  m.vision.proj = cv.dense(ref.v_proj, std::vector<Ref>{});
-  m.vision.tower = convert_tower(cv, ref.vision, m.info.vision);
+  if (ref.resnet) {
+    m.vision.resnet = convert_resnet(st, *ref.resnet, dims.v_heads);
+  } else {
+    m.vision.patch = cv.conv_as_dense(ref.patch);
+    m.vision.class_emb = cv.floats(ref.class_emb);
+    m.vision.pos_emb = cv.floats(ref.v_pos);
+    m.vision.ln_pre = cv.norm(ref.ln_pre);
+    m.vision.ln_post = cv.norm(ref.ln_post);
+    m.vision.proj = cv.dense(ref.v_proj, std::vector<Ref>{});
+    m.vision.tower = convert_tower(cv, ref.vision, m.info.vision);
+  }
   m.text.token_emb = cv.floats(ref.token_emb);
   m.text.pos_emb = cv.floats(ref.t_pos);
   m.text.ln_final = cv.norm(ref.ln_final);

@@ -4,8 +4,10 @@
 
 #include <ants/clip.h>
 
+#include <memory>
 #include <vector>
 
+#include "linalg/conv.h"
 #include "linalg/matmul.h"
 
 namespace ants::clip {
@@ -28,7 +30,24 @@ struct Tower {
   std::vector<Block> blocks;
 };
 
+// OpenAI's ModifiedResNet (RN50 and kin), eval-mode BatchNorm folded into each convolution.
+struct ResNetBlock {
+  linalg::Conv2d conv1, conv2, conv3;  // 1x1, 3x3, 1x1; relu after the first two
+  linalg::Conv2d down;                 // 1x1 shortcut after an avg-pool; in() == 0 when the shortcut is x
+  int stride = 1;                      // avg-pool window after conv2 and before `down`
+};
+
+struct ResNetWeights {
+  linalg::Conv2d stem[3];            // 3x3 convolutions (the first with stride 2), relu, then a 2x2 avg-pool
+  std::vector<ResNetBlock> blocks;   // the four stages in order
+  std::vector<float> pool_pos;       // attention pool position embedding [1 + grid^2, C]
+  Dense q, kv, c;                    // [C, C], [2C, C] (k | v), [D, C]; with biases
+  int heads = 0;
+};
+
 struct VisionWeights {
+  std::unique_ptr<ResNetWeights> resnet;  // set for a ResNet tower; the ViT fields below are then empty
+
   Dense patch;                   // [W, 3 * p * p] (conv weight flattened c, ky, kx), no bias
   std::vector<float> class_emb;  // [W]
   std::vector<float> pos_emb;    // [1 + (S/p)^2, W]

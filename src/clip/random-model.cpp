@@ -17,8 +17,10 @@ namespace ants {
 
 namespace {
 
+// A ResNet tower has patch 0, v_width its stem width, v_heads its attention pool's heads.
 struct Arch {
   int image_size, patch, v_width, v_layers, v_heads, t_width, t_layers, t_heads, embed;
+  std::vector<int> stages = {};  // ModifiedResNet blocks per stage; empty for a ViT
 };
 
 Arch arch_of(RandomArch a) {
@@ -27,6 +29,10 @@ Arch arch_of(RandomArch a) {
       return {224, 16, 768, 12, 12, 512, 12, 8, 512};
     case RandomArch::vit_b_32:
       return {224, 32, 768, 12, 12, 512, 12, 8, 512};
+    case RandomArch::rn50:
+      return {224, 0, 64, 16, 32, 512, 12, 8, 1024, {3, 4, 6, 3}};
+    case RandomArch::rn_tiny:  // every kind of block: identity and downsample shortcuts, strided stages
+      return {64, 0, 16, 5, 8, 32, 2, 2, 32, {2, 1, 1, 1}};
     case RandomArch::tiny:
       break;
   }
@@ -73,6 +79,15 @@ class Writer {
   }
   void add(const std::string& name, std::vector<int64_t> shape, float std, float mean = 0.f) {
     put(name, shape, draw(shape, std, mean));
+  }
+  // An int64 scalar, as BatchNorm's num_batches_tracked in a real checkpoint.
+  void put_i64(const std::string& name, int64_t value) {
+    clip::TensorToWrite t;
+    t.name = name;
+    t.dtype = clip::Dtype::i64;
+    t.data.resize(8);
+    std::memcpy(t.data.data(), &value, 8);
+    tensors_.push_back(std::move(t));
   }
   std::vector<clip::TensorToWrite>& tensors() { return tensors_; }
 
@@ -150,6 +165,50 @@ void add_vision(Writer& w, bool hf, const Arch& a) {
   add_projection(w, hf, hf ? "visual_projection.weight" : "visual.proj", a.v_width, a.embed);
 }
 
+// A convolution and its BatchNorm with running statistics that are not the identity, so a
+// mis-folded norm shows. `gain` is the BatchNorm scale's mean (smaller on residual branches keeps
+// the stream's magnitude in range over many blocks, as zero-initialised last norms do in training).
+void add_conv_bn(Writer& w, const std::string& conv, const std::string& bn, int out, int in, int k, float gain = 1.f) {
+  w.add(conv + ".weight", {out, in, k, k}, std::sqrt(2.f / static_cast<float>(in * k * k)));
+  w.add(bn + ".weight", {out}, 0.1f * gain, gain);
+  w.add(bn + ".bias", {out}, 0.05f);
+  w.add(bn + ".running_mean", {out}, 0.1f);
+  std::vector<float> var = w.draw({out}, 0.2f, 1.f);
+  for (float& v : var) v = 0.2f + std::fabs(v);
+  w.put(bn + ".running_var", {out}, var);
+  w.put_i64(bn + ".num_batches_tracked", 1000);
+}
+
+// open_clip's ModifiedResNet names and shapes (modified_resnet.py).
+void add_resnet(Writer& w, const Arch& a) {
+  const int width = a.v_width, C = 32 * width, grid = a.image_size / 32;
+  add_conv_bn(w, "visual.conv1", "visual.bn1", width / 2, 3, 3);
+  add_conv_bn(w, "visual.conv2", "visual.bn2", width / 2, width / 2, 3);
+  add_conv_bn(w, "visual.conv3", "visual.bn3", width, width / 2, 3);
+  int inplanes = width;
+  for (int s = 0; s < 4; ++s) {
+    const int planes = width << s;
+    for (int i = 0; i < a.stages[static_cast<size_t>(s)]; ++i) {
+      const std::string p = "visual.layer" + std::to_string(s + 1) + "." + std::to_string(i) + ".";
+      add_conv_bn(w, p + "conv1", p + "bn1", planes, inplanes, 1);
+      add_conv_bn(w, p + "conv2", p + "bn2", planes, planes, 3);
+      add_conv_bn(w, p + "conv3", p + "bn3", 4 * planes, planes, 1, 0.5f);
+      if ((i == 0 && s > 0) || inplanes != 4 * planes) {
+        add_conv_bn(w, p + "downsample.0", p + "downsample.1", 4 * planes, inplanes, 1);
+      }
+      inplanes = 4 * planes;
+    }
+  }
+  const float std = 1.f / std::sqrt(static_cast<float>(C));
+  w.add("visual.attnpool.positional_embedding", {grid * grid + 1, C}, std);
+  for (const char* proj : {"q_proj", "k_proj", "v_proj"}) {
+    w.add(std::string("visual.attnpool.") + proj + ".weight", {C, C}, std);
+    w.add(std::string("visual.attnpool.") + proj + ".bias", {C}, 0.02f);
+  }
+  w.add("visual.attnpool.c_proj.weight", {a.embed, C}, std);
+  w.add("visual.attnpool.c_proj.bias", {a.embed}, 0.02f);
+}
+
 void add_text(Writer& w, bool hf, const Arch& a) {
   const std::string pre = hf ? "text_model." : "";
   w.add(pre + (hf ? "embeddings.token_embedding.weight" : "token_embedding.weight"), {kVocab, a.t_width}, 0.02f);
@@ -177,12 +236,20 @@ nlohmann::json hf_config(const Arch& a) {
             {"num_channels", 3}, {"hidden_act", "quick_gelu"}, {"layer_norm_eps", 1e-5}, {"projection_dim", a.embed}}}};
 }
 
+nlohmann::json vision_cfg(const Arch& a) {
+  if (!a.stages.empty()) {
+    return {{"image_size", a.image_size}, {"layers", a.stages}, {"width", a.v_width}, {"patch_size", nullptr},
+            {"head_width", 32 * a.v_width / a.v_heads}};
+  }
+  return {{"image_size", a.image_size}, {"layers", a.v_layers}, {"width", a.v_width}, {"patch_size", a.patch},
+          {"head_width", a.v_width / a.v_heads}};
+}
+
 nlohmann::json open_clip_config(const Arch& a) {
   return {{"model_cfg",
            {{"embed_dim", a.embed},
             {"quick_gelu", true},
-            {"vision_cfg", {{"image_size", a.image_size}, {"layers", a.v_layers}, {"width", a.v_width},
-                            {"patch_size", a.patch}, {"head_width", a.v_width / a.v_heads}}},
+            {"vision_cfg", vision_cfg(a)},
             {"text_cfg", {{"context_length", kContext}, {"vocab_size", kVocab}, {"width", a.t_width},
                           {"heads", a.t_heads}, {"layers", a.t_layers}}}}},
           {"preprocess_cfg",
@@ -197,9 +264,16 @@ void write_random_model(const std::filesystem::path& out_dir, const RandomModelP
   }
   const bool hf = params.layout == "hf";
   const Arch a = arch_of(params.arch);
+  if (hf && !a.stages.empty()) {
+    core::fail(ErrorCode::invalid_argument, "layout", "Hugging Face has no ResNet CLIP; write a ResNet with layout open_clip");
+  }
   // Same seed, same draw order in both layouts: the two files hold the same model.
   Writer w(params.seed, params.dtype);
-  add_vision(w, hf, a);
+  if (a.stages.empty()) {
+    add_vision(w, hf, a);
+  } else {
+    add_resnet(w, a);
+  }
   add_text(w, hf, a);
   w.put("logit_scale", {}, {std::log(100.f)});
   std::error_code ec;

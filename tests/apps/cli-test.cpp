@@ -116,5 +116,27 @@ TEST(Cli, RandomModelRoundTrip) {
   EXPECT_EQ(j["weights_dtype"], "F16");
 }
 
+TEST(Cli, ResNetModelEmbedsImages) {
+  const fs::path dir = test::temp_dir() / "rn";
+  RunResult r = run_cli({"make-random-model", "--arch", "rn-tiny", "--out", dir.string()});  // open_clip by default
+  ASSERT_EQ(r.code, 0) << r.err;
+  RunResult info = run_cli({"info", "--model", dir.string()});
+  ASSERT_EQ(info.code, 0) << info.err;
+  json j = json::parse(info.out);
+  EXPECT_EQ(j["vision_arch"], "modified_resnet");
+  EXPECT_EQ(j["vision"]["stages"], json({2, 1, 1, 1}));
+  const std::string image = (test::shared_dir() / "testdata/clip-tiny/images/gradient.png").string();
+  RunResult e = run_cli({"embed-image", "--model", dir.string(), image, image});
+  ASSERT_EQ(e.code, 0) << e.err;
+  const auto rows = test::split_lines(e.out);
+  ASSERT_EQ(rows.size(), 2u);
+  const auto first = json::parse(rows[0])["embedding"].get<std::vector<float>>();
+  EXPECT_EQ(first.size(), 32u);
+  EXPECT_EQ(first, json::parse(rows[1])["embedding"].get<std::vector<float>>());
+  RunResult hf = run_cli({"make-random-model", "--arch", "rn-tiny", "--layout", "hf", "--out", (dir / "hf").string()});
+  EXPECT_NE(hf.code, 0);
+  EXPECT_NE(hf.err.find("open_clip"), std::string::npos) << hf.err;
+}
+
 }  // namespace
 }  // namespace ants
