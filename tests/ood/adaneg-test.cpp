@@ -1,0 +1,86 @@
+// AdaNeg against its authors' own postprocessor (TTAPromptPostprocessor_noadagap, run by
+// scripts/gen-adaneg-goldens.py on a scripted 640-image stream; tests/data/adaneg-goldens.json):
+// every configuration's scores to 1e-4 and predictions exactly, memory fill and eviction included.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "ood/adaneg.h"
+#include "test-util.h"
+
+namespace ants::ood {
+namespace {
+
+using nlohmann::json;
+
+json goldens() { return test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/adaneg-goldens.json"); }
+
+FeatureMatrix matrix(const json& rows) {
+  FeatureMatrix m;
+  m.rows = rows.size();
+  m.dim = static_cast<int>(rows[0].size());
+  for (const auto& r : rows) {
+    for (const auto& x : r) m.data.push_back(x.get<float>());
+  }
+  return m;
+}
+
+AdaNegOptions options_of(const json& a) {
+  AdaNegOptions o;
+  o.thres = a["thres"];
+  o.gap = a["gap"];
+  o.memory = a["memleng"];
+  o.lambda = a["lambdaval"];
+  o.beta = a["beta"];
+  o.groups = a["group_num"];
+  o.permute = a["random_permute"];
+  o.samada = a["samada"];
+  const std::string s = a["in_score"];
+  o.score = s == "adaonly" ? AdaNegScore::adaonly : s == "vanillaonly" ? AdaNegScore::vanillaonly
+            : s == "multiply" ? AdaNegScore::multiply : AdaNegScore::combine;
+  return o;
+}
+
+TEST(AdaNeg, EveryConfigurationMatchesTheAuthorsPostprocessor) {
+  const json g = goldens();
+  const FeatureMatrix images = matrix(g["image_features"]);
+  const size_t batch = g["batch_size"];
+  for (const auto& run : g["runs"]) {
+    SCOPED_TRACE(run["name"].get<std::string>());
+    AdaNegDetector det(matrix(g["id_features"]), matrix(g["negative_features"]), g["scale"].get<float>(), options_of(run["args"]));
+    std::vector<AdaNegResult> got;
+    for (size_t b = 0; b < images.rows; b += batch) {
+      FeatureMatrix part;
+      part.dim = images.dim;
+      part.rows = std::min(batch, images.rows - b);
+      part.data.assign(images.row(b), images.row(b) + part.rows * images.dim);
+      for (const AdaNegResult& r : det.update(part)) got.push_back(r);
+    }
+    ASSERT_EQ(got.size(), run["score"].size());
+    size_t bad = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      const double want = run["score"][i];
+      if (std::fabs(got[i].score - want) > 1e-4 || got[i].pred != run["pred"][i].get<int>()) {
+        if (++bad <= 5) ADD_FAILURE() << "image " << i << ": score " << got[i].score << " vs " << want << ", pred " << got[i].pred << " vs " << run["pred"][i];
+      }
+    }
+    EXPECT_EQ(bad, 0u);
+    EXPECT_EQ(det.labels_with_images(), run["labels_with_images"].get<size_t>());
+    EXPECT_EQ(det.full_labels(), run["labels_full"].get<size_t>());
+    det.reset();
+    EXPECT_EQ(det.labels_with_images(), 0u);
+  }
+}
+
+TEST(AdaNeg, TooFewNegativesForTheGroupsIsRefused) {
+  const json g = goldens();
+  FeatureMatrix neg = matrix(g["negative_features"]);
+  neg.rows = 4;
+  neg.data.resize(4 * static_cast<size_t>(neg.dim));
+  EXPECT_THROW(AdaNegDetector(matrix(g["id_features"]), neg, 100.f, AdaNegOptions{}), Error);
+}
+
+}  // namespace
+}  // namespace ants::ood
