@@ -3,8 +3,10 @@
 // ENS bank, a 200-row VSNL bank, 512-wide features. The MLLM and text encoder are instant fakes,
 // so the time is the detector's own. --scorer measures the same batch through OodScorer::score (the
 // call every front end makes: zero-shot prediction + the detector, rows in and out), the C++ side
-// of bench/python_overhead.py.
-//   ants-ood-bench [--batch 256] [--reps 10] [--activation] [--scorer] [--threads N]
+// of bench/python_overhead.py. --method M (ants, neglabel, mcm, adaneg) measures that method through
+// OodScorer::score on images drawn around the ID and NegLabel rows (a third each, the rest random),
+// so that AdaNeg's memories fill as in a real stream.
+//   ants-ood-bench [--batch 256] [--reps 10] [--activation] [--scorer] [--method M] [--threads N]
 // Prints a JSON object on stdout.
 #include <ants/detector.h>
 #include <ants/mllm.h>
@@ -67,6 +69,21 @@ class RandomTextModel : public ants::TextModel {
   std::string none_;
 };
 
+// Unit rows around rows of `a` (every third image), of `b` (the next) and random ones.
+ants::FeatureMatrix stream_batch(const ants::FeatureMatrix& a, const ants::FeatureMatrix& b, size_t n, uint32_t seed) {
+  ants::FeatureMatrix out = random_rows(n, a.dim, seed);
+  for (size_t i = 0; i < n; ++i) {
+    if (i % 3 == 2) continue;
+    const ants::FeatureMatrix& src = i % 3 == 0 ? a : b;
+    const float* t = src.row((i * 7919 + seed) % src.rows);
+    float* v = out.row(i);
+    double norm = 0;
+    for (int k = 0; k < a.dim; ++k) v[k] = t[k] + 0.3f * v[k], norm += static_cast<double>(v[k]) * v[k];
+    for (int k = 0; k < a.dim; ++k) v[k] = static_cast<float>(v[k] / std::sqrt(norm));
+  }
+  return out;
+}
+
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -76,6 +93,7 @@ double now_s() {
 int main(int argc, char** argv) {
   size_t batch = 256, reps = 10;
   bool activation = false, scorer = false;
+  std::string method;
   int threads = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -84,8 +102,9 @@ int main(int argc, char** argv) {
     else if (a == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
     else if (a == "--activation") activation = true;
     else if (a == "--scorer") scorer = true;
+    else if (a == "--method" && i + 1 < argc) method = argv[++i], scorer = true;
     else {
-      std::fprintf(stderr, "usage: %s [--batch N] [--reps N] [--activation] [--scorer] [--threads N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--batch N] [--reps N] [--activation] [--scorer] [--method M] [--threads N]\n", argv[0]);
       return 2;
     }
   }
@@ -107,12 +126,16 @@ int main(int argc, char** argv) {
   ants::ScorerOptions so;
   so.detector = o;
   so.negatives_bank = random_rows(10000, kDim, 2);
+  if (!method.empty()) so.method = ants::parse_method(method);
+  // The ID prompts as the scorer embeds them (RandomTextModel's first draw), for the streams.
+  const ants::FeatureMatrix id_rows = random_rows(1000, kDim, 101);
   ants::OodScorer through(text, names, so, &mllm);
   std::vector<ants::ImageRef> files(batch);
   for (size_t i = 0; i < batch; ++i) files[i] = ants::ImageRef::file("img" + std::to_string(i) + ".jpg");
   std::vector<double> secs;
   for (size_t r = 0; r <= reps; ++r) {
-    const ants::FeatureMatrix images = random_rows(batch, kDim, 1000 + static_cast<uint32_t>(r));
+    const uint32_t draw = 1000 + static_cast<uint32_t>(r);
+    const ants::FeatureMatrix images = method.empty() ? random_rows(batch, kDim, draw) : stream_batch(id_rows, *so.negatives_bank, batch, draw);
     std::vector<ants::ImageEmbedding> rows(batch);
     for (size_t i = 0; i < batch; ++i) rows[i] = {files[i].name, images.row_vector(i), {}};
     const double t0 = now_s();
@@ -130,6 +153,8 @@ int main(int argc, char** argv) {
   const ants::DetectorStats st = scorer ? through.stats() : det.stats();
   nlohmann::json j = {{"batch", batch},
                       {"through", scorer ? "OodScorer::score" : "AntsDetector::process"},
+                      {"method", ants::method_name(scorer ? through.method() : ants::Method::ants)},
+                      {"memory_images", st.memory_images},
                       {"activation_aware", activation},
                       {"id_rows", 1000},
                       {"neglabel_rows", 10000},

@@ -17,6 +17,24 @@ std::set<std::string> given_fields(const ScoringCliOptions& o) {
   return keep;
 }
 
+// AdaNeg's hyper-parameters (method.md §10), with the defaults of its authors' ImageNet script.
+void add_adaneg_options(CLI::App& cmd, ScoringCliOptions& o) {
+  AdaNegOptions& a = o.adaneg;
+  cmd.add_option("--adaneg-thres", a.thres, "AdaNeg: memory threshold (default: 0.5)")->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--adaneg-gap", a.gap,
+                 "AdaNeg: admission gap; ID above thres + gap(1 - thres), negative below thres - gap*thres (default: 0.5)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--adaneg-memory", a.memory,
+                 "AdaNeg: memleng, slots per label with its text feature (memleng - 1 images) (default: 10)")
+      ->check(CLI::Range(1, 4096));
+  cmd.add_option("--adaneg-lambda", a.lambda, "AdaNeg: weight of the second term (default: 0.1)")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--adaneg-beta", a.beta, "AdaNeg: samada's sharpness, truncated to an integer (default: 5.5)");
+  cmd.add_option("--adaneg-groups", a.groups, "AdaNeg: groups of the negative columns (default: 5)")->check(CLI::PositiveNumber);
+  cmd.add_flag("--adaneg-samada", a.samada, "AdaNeg: per-image proxies weighted by similarity (the reference's samada)");
+  cmd.add_option("--adaneg-score", o.adaneg_score, "AdaNeg: combine (default), adaonly, vanillaonly or multiply")
+      ->check(CLI::IsMember({"combine", "adaonly", "vanillaonly", "multiply"}));
+}
+
 }  // namespace
 
 void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string& default_preprocess) {
@@ -24,7 +42,8 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
   DetectorOptions& d = o.detector;
   o.preprocess = default_preprocess;
   add_bank_options(cmd, o.bank);
-  cmd.add_option("--method", o.method, "ants (default), neglabel or mcm")->check(CLI::IsMember({"ants", "neglabel", "mcm"}));
+  cmd.add_option("--method", o.method, "ants (default), neglabel, mcm or adaneg")
+      ->check(CLI::IsMember({"ants", "neglabel", "mcm", "adaneg"}));
   o.mode_opt = cmd.add_option("--mode", o.mode, "ANTS fusion: ada (default), far_only, near_only")
                    ->check(CLI::IsMember({"ada", "far_only", "near_only"}));
   cmd.add_option("--preset", o.preset, "the authors' settings: paper-far (far_only, activation-aware over 500, E_max 10) or "
@@ -71,12 +90,15 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
                  "run's seed; detect, calibrate: 0) (default: 0)")
       ->check(CLI::Range(0.0, 1.0));
   cmd.add_flag("--mllm-caption-only", d.caption_only, "the MLLM only describes images (ENS); VSNL is off");
+  add_adaneg_options(cmd, o);
 }
 
 ScorerOptions to_scorer_options(ScoringCliOptions& o) {
   ScorerOptions s;
   s.method = parse_method(o.method);
   s.detector = o.detector;
+  s.adaneg = o.adaneg;
+  s.adaneg.score = parse_adaneg_score(o.adaneg_score);
   s.detector.mode = parse_fusion_mode(o.mode);
   s.detector.threshold_rule = parse_threshold_rule(o.threshold_rule);
   set_lambda_rule(s.detector, o.lambda_rule);

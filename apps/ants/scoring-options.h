@@ -21,6 +21,8 @@ struct ScoringCliOptions {
   size_t batch = 256;
   bool quiet = false;
   DetectorOptions detector;
+  AdaNegOptions adaneg;
+  std::string adaneg_score = "combine";
   // Set by add_scoring_options so a preset only fills what the user did not give.
   CLI::Option *mode_opt = nullptr, *ens_stop_opt = nullptr, *near_start_opt = nullptr, *aa_opt = nullptr,
               *aa_count_opt = nullptr, *near_top_opt = nullptr, *near_select_opt = nullptr;

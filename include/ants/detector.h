@@ -79,6 +79,21 @@ enum class LambdaRule { head, paper, fixed, log, exp };
 // all: every ID class, in class-list order.
 enum class NearSelect { top, ratio, all };
 
+// AdaNeg (method.md §10), with the defaults of its authors' ImageNet script
+// (scripts/ood/adaneg/imagenet.sh in the ANTS repository). Its negatives are the NegLabel bank
+// and its groups follow DetectorOptions::permute, as for ANTS.
+enum class AdaNegScore { combine, adaonly, vanillaonly, multiply };
+struct AdaNegOptions {
+  double thres = 0.5;  // memory admission: ID above thres + gap(1 − thres), negative below thres − gap·thres
+  double gap = 0.5;
+  int memory = 10;      // memleng: slots per label, its text feature's included (memory − 1 images)
+  double lambda = 0.1;  // weight of the second term of the prediction and of `combine`
+  double beta = 5.5;    // samada's similarity sharpness, truncated to an integer as the reference does
+  int groups = 5;       // the negative columns form this many groups (K mod groups dropped first)
+  bool samada = false;  // per-image proxies weighted by similarity (the reference's samada)
+  AdaNegScore score = AdaNegScore::combine;
+};
+
 // Every constant of method.md §7 (docs/), with the reference's defaults.
 struct DetectorOptions {
   FusionMode mode = FusionMode::ada;
@@ -126,6 +141,7 @@ struct DetectorStats {
   float gamma = 0, lambda = 0.5f;
   int64_t describe_requests = 0, describe_failures = 0;
   int64_t similar_requests = 0, similar_failures = 0;
+  size_t memory_labels = 0, memory_images = 0;  // AdaNeg: labels whose memory holds images; images held
 };
 
 namespace ood {

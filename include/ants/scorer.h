@@ -27,12 +27,14 @@
 
 namespace ants {
 
-enum class Method { ants, neglabel, mcm };
+enum class Method { ants, neglabel, mcm, adaneg };
 
 // Names as users type them ("ants", "far_only", "head", ...); each parser throws
 // Error(invalid_argument) naming the option and the accepted values.
 ANTS_API Method parse_method(const std::string& name);
 ANTS_API const char* method_name(Method m);
+ANTS_API AdaNegScore parse_adaneg_score(const std::string& name);  // combine, adaonly, vanillaonly, multiply
+ANTS_API const char* adaneg_score_name(AdaNegScore s);
 ANTS_API FusionMode parse_fusion_mode(const std::string& name);
 ANTS_API const char* fusion_mode_name(FusionMode m);
 ANTS_API ThresholdRule parse_threshold_rule(const std::string& name);
@@ -75,7 +77,8 @@ ANTS_API void set_scorer_option(ScorerOptions& options, const std::string& name,
 
 struct ScorerOptions {
   Method method = Method::ants;
-  DetectorOptions detector;              // ANTS constants; NegLabel uses the grouping ones
+  DetectorOptions detector;              // ANTS constants; NegLabel uses the grouping ones, AdaNeg `permute`
+  AdaNegOptions adaneg;                  // AdaNeg's own
   NegLabelOptions neglabel;              // count, corpus, cache; its id_template and text_batch also
                                          // make every method's ID prompts
   std::filesystem::path negatives_file;  // fixed negative bank instead of the NegLabel selection
@@ -120,10 +123,11 @@ class ANTS_API OodScorer {
 
   void reset();
   void reset(uint64_t seed);  // a stream whose random draws follow `seed` (AntsDetector::reset)
-  void snapshot(const std::filesystem::path& path) const;  // ANTS only (others are stateless)
+  void snapshot(const std::filesystem::path& path) const;  // ANTS and AdaNeg (others are stateless)
   void restore(const std::filesystem::path& path);
   // The detector snapshot as bytes (empty for the stateless methods); restore_bytes of an empty
-  // string does nothing for them and is a format error for ANTS. `where` names the file in errors.
+  // string does nothing for them and is a format error for ANTS and AdaNeg. `where` names the
+  // file in errors.
   std::string snapshot_bytes() const;
   void restore_bytes(std::string_view bytes, const std::string& where);
   // What identifies this scorer's outputs, as a JSON object (text): method, model (hash of the
@@ -135,6 +139,9 @@ class ANTS_API OodScorer {
   Method method() const;
   const std::vector<std::string>& classes() const;
   size_t negatives() const;
+  // AdaNeg: labels whose memory holds images, and the images held (else 0).
+  size_t memory_labels() const;
+  size_t memory_images() const;
   std::vector<std::string> far_labels() const;   // ANTS: the ENS bank's labels (else empty)
   std::vector<std::string> near_labels() const;  // ANTS: the VSNL bank's labels (else empty)
   std::vector<std::string> warnings() const;  // e.g. cache problems while building the banks

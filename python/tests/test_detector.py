@@ -255,3 +255,23 @@ def test_negatives_build_the_neglabel_bank_once_for_several_detectors(clip, demo
     given = ants.Detector(clip, classes, method="neglabel", negatives=bank).score(files).score
     mined = ants.Detector(clip, classes, method="neglabel", count=300, cache_dir=text_cache).score(files).score
     np.testing.assert_array_equal(given, mined)
+
+
+def test_adaneg_keeps_memories_across_batches_and_snapshots_them(clip, demo, tmp_path, text_cache):
+    id_files, ood_files, classes = demo
+    files = id_files + ood_files
+    det = ants.Detector(clip, classes, method="adaneg", cache_dir=text_cache, count=300, adaneg_memory=3,
+                        adaneg_thres=0.3, adaneg_score="adaonly")
+    assert det.method == "adaneg"
+    first = det.score(files[:16], batch=8)
+    det.snapshot(str(tmp_path / "adaneg.state"))
+    rest = det.score(files[16:], batch=8)
+    det.reset()
+    again = det.score(files[:16], batch=8)
+    np.testing.assert_array_equal(first.score, again.score)  # reset: a fresh stream
+    resumed = ants.Detector(clip, classes, method="adaneg", cache_dir=text_cache, count=300, adaneg_memory=3,
+                            adaneg_thres=0.3, adaneg_score="adaonly")
+    resumed.restore(str(tmp_path / "adaneg.state"))
+    np.testing.assert_array_equal(resumed.score(files[16:], batch=8).score, rest.score)
+    with pytest.raises(ants.Error, match="adaneg-score"):
+        ants.Detector(clip, classes, method="adaneg", adaneg_score="sum")

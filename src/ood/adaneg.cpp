@@ -76,8 +76,9 @@ void normalise(std::vector<float>& v) {
 
 }  // namespace
 
-AdaNegDetector::AdaNegDetector(FeatureMatrix id_text, FeatureMatrix negatives, float logit_scale, AdaNegOptions options)
-    : n_id_(id_text.rows), scale_(logit_scale), opt_(options) {
+AdaNegDetector::AdaNegDetector(FeatureMatrix id_text, FeatureMatrix negatives, float logit_scale, AdaNegOptions options,
+                               bool permute)
+    : n_id_(id_text.rows), scale_(logit_scale), opt_(options), permute_(permute) {
   if (id_text.rows == 0 || id_text.dim != negatives.dim) {
     core::fail(ErrorCode::invalid_argument, "adaneg", "needs ID classes and negatives of the same width");
   }
@@ -85,7 +86,7 @@ AdaNegDetector::AdaNegDetector(FeatureMatrix id_text, FeatureMatrix negatives, f
     core::fail(ErrorCode::invalid_argument, "adaneg",
                "needs at least as many negatives (" + std::to_string(negatives.rows) + ") as groups (" + std::to_string(opt_.groups) + ")");
   }
-  if (opt_.memory < 1) core::fail(ErrorCode::invalid_argument, "adaneg", "memory must be at least 1");
+  if (opt_.memory < 1 || opt_.memory > 4096) core::fail(ErrorCode::invalid_argument, "adaneg", "memory must be in 1..4096");
   text_ = std::move(id_text);
   text_.rows += negatives.rows;
   text_.data.insert(text_.data.end(), negatives.data.begin(), negatives.data.end());
@@ -94,6 +95,7 @@ AdaNegDetector::AdaNegDetector(FeatureMatrix id_text, FeatureMatrix negatives, f
 
 void AdaNegDetector::reset() {
   for (auto& m : memory_) m.clear();
+  batches_ = 0;
 }
 
 // A label's memory holds memory − 1 images (the reference counts its text slot). Once full, an
@@ -147,12 +149,15 @@ std::vector<float> AdaNegDetector::adaptive_logits(const FeatureMatrix& images, 
     proxies.data.insert(proxies.data.end(), p.begin(), p.end());
     labels.push_back(static_cast<uint32_t>(l));
   }
-  proxies.rows = labels.size();
   if (labels.empty()) return out;
+  // Zero rows up to a multiple of 256: a product of a new shape costs oneDNN a kernel compilation,
+  // and the number of labels with images changes with nearly every batch.
+  proxies.rows = (labels.size() + 255) / 256 * 256;
+  proxies.data.resize(proxies.rows * static_cast<size_t>(proxies.dim), 0.f);
   std::vector<float> cols;
   compute_logits(images, proxies, scale_, cols);
   for (size_t i = 0; i < images.rows; ++i) {
-    for (size_t j = 0; j < labels.size(); ++j) out[i * text_.rows + labels[j]] = cols[i * labels.size() + j];
+    for (size_t j = 0; j < labels.size(); ++j) out[i * text_.rows + labels[j]] = cols[i * proxies.rows + j];
   }
   return out;
 }
@@ -192,7 +197,7 @@ std::vector<AdaNegResult> AdaNegDetector::update(const FeatureMatrix& images) {
   const size_t n = images.rows, width = text_.rows, k = width - n_id_;
   std::vector<float> vanilla;
   compute_logits(images, text_, scale_, vanilla);
-  const Grouping g = adaneg_grouping(k, opt_.groups, opt_.permute);
+  const Grouping g = adaneg_grouping(k, opt_.groups, permute_);
   const std::vector<double> conf_vanilla = grouped_scores(vanilla, n, n_id_, k, g);
   admit_batch(images, vanilla, conf_vanilla);
   const std::vector<float> adaptive = adaptive_logits(images, vanilla);
@@ -206,6 +211,9 @@ std::vector<AdaNegResult> AdaNegDetector::update(const FeatureMatrix& images) {
     }
     AdaNegResult& r = out[i];
     r.pred = static_cast<int>(best);
+    double id_mass = 0;
+    for (size_t c = 0; c < n_id_; ++c) id_mass += pv[c];
+    r.prob = pv[best] / id_mass;
     r.vanilla = conf_vanilla[i];
     r.adaptive = conf_adaptive[i];
     switch (opt_.score) {
@@ -215,7 +223,14 @@ std::vector<AdaNegResult> AdaNegDetector::update(const FeatureMatrix& images) {
       case AdaNegScore::multiply: r.score = r.adaptive * r.vanilla; break;
     }
   }
+  ++batches_;
   return out;
+}
+
+size_t AdaNegDetector::images_held() const {
+  size_t n = 0;
+  for (const auto& m : memory_) n += m.size();
+  return n;
 }
 
 size_t AdaNegDetector::labels_with_images() const {

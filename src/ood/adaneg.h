@@ -7,38 +7,29 @@
 // quirks that this keeps (a memory of `memory` slots holds memory − 1 images).
 #pragma once
 
+#include <ants/detector.h>
 #include <ants/matrix.h>
 
 #include <cstddef>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace ants::ood {
-
-enum class AdaNegScore { combine, adaonly, vanillaonly, multiply };
-
-struct AdaNegOptions {
-  double thres = 0.5;    // memory admission: ID if vanilla > thres + gap(1 − thres), negative if < thres − gap·thres
-  double gap = 0.5;
-  int memory = 10;       // memleng: slots per label, the text feature's included
-  double lambda = 0.1;   // weight of the second term (prediction and `combine`)
-  double beta = 5.5;     // similarity sharpness of `samada`, truncated to an integer as the reference does
-  int groups = 5;        // negative columns split into this many groups (K mod groups dropped first)
-  bool permute = true;   // groups over the seed-0 randperm of the columns
-  bool samada = false;   // per-image proxies weighted by similarity (the reference's samada)
-  AdaNegScore score = AdaNegScore::combine;
-};
 
 struct AdaNegResult {
   int pred = -1;         // ID class: argmax of softmax(vanilla) + λ·softmax(adaptive) over the ID columns
   double score = 0;      // higher = more in-distribution
   double vanilla = 0;    // grouped score under the text features
   double adaptive = 0;   // grouped score under the memory proxies
+  double prob = 0;       // softmax over the ID columns of the plain logits, at pred
 };
 
 class AdaNegDetector {
  public:
-  // id_text: C ID class features; negatives: K ≥ groups negative label features (unit rows).
-  AdaNegDetector(FeatureMatrix id_text, FeatureMatrix negatives, float logit_scale, AdaNegOptions options);
+  // id_text: C ID class features; negatives: K ≥ groups negative label features (unit rows);
+  // `permute`: groups over the seed-0 randperm of the negative columns (else in bank order).
+  AdaNegDetector(FeatureMatrix id_text, FeatureMatrix negatives, float logit_scale, AdaNegOptions options, bool permute = true);
 
   // One batch of image features (unit rows), in stream order: memories are updated from it
   // first (ID admissions in image order, then negative ones), then every image is scored.
@@ -46,7 +37,14 @@ class AdaNegDetector {
   void reset();  // empty memories (the reference's reset between ID/OOD pairs)
 
   size_t labels_with_images() const;
-  size_t full_labels() const;  // labels whose memory holds memory − 1 images
+  size_t full_labels() const;    // labels whose memory holds memory − 1 images
+  size_t images_held() const;    // images in all memories
+  int64_t batches() const { return batches_; }
+
+  // The memories as a core/file-envelope.h file ("ANTSADNG"); restore checks that the file was
+  // written by a detector with the same texts and options. Errors: Error(format) naming `where`.
+  std::string snapshot_bytes() const;
+  void restore_bytes(std::string_view bytes, const std::string& where);
 
  private:
   struct Slot {
@@ -58,10 +56,14 @@ class AdaNegDetector {
   std::vector<float> adaptive_logits(const FeatureMatrix& images, const std::vector<float>& vanilla) const;
   void samada_columns(const FeatureMatrix& images, std::vector<float>& out) const;
 
+  std::string fingerprint() const;
+
   FeatureMatrix text_;  // C + K rows: ID classes, then negatives
   size_t n_id_ = 0;
   float scale_ = 100.f;
   AdaNegOptions opt_;
+  bool permute_ = true;
+  int64_t batches_ = 0;
   std::vector<std::vector<Slot>> memory_;  // per label, in slot order (replacements keep positions)
 };
 

@@ -29,7 +29,11 @@ const char* name_of(E value, const std::pair<const char*, E> (&table)[N]) {
 }
 
 constexpr std::pair<const char*, Method> kMethods[] = {
-    {"ants", Method::ants}, {"neglabel", Method::neglabel}, {"mcm", Method::mcm}};
+    {"ants", Method::ants}, {"neglabel", Method::neglabel}, {"mcm", Method::mcm}, {"adaneg", Method::adaneg}};
+constexpr std::pair<const char*, AdaNegScore> kAdaNegScores[] = {{"combine", AdaNegScore::combine},
+                                                                 {"adaonly", AdaNegScore::adaonly},
+                                                                 {"vanillaonly", AdaNegScore::vanillaonly},
+                                                                 {"multiply", AdaNegScore::multiply}};
 constexpr std::pair<const char*, FusionMode> kModes[] = {
     {"ada", FusionMode::ada}, {"far_only", FusionMode::far_only}, {"near_only", FusionMode::near_only}};
 constexpr std::pair<const char*, ThresholdRule> kThresholdRules[] = {
@@ -62,6 +66,8 @@ std::string number_text(double x) {
 
 Method parse_method(const std::string& name) { return parse_name(name, "--method", kMethods); }
 const char* method_name(Method m) { return name_of(m, kMethods); }
+AdaNegScore parse_adaneg_score(const std::string& name) { return parse_name(name, "--adaneg-score", kAdaNegScores); }
+const char* adaneg_score_name(AdaNegScore s) { return name_of(s, kAdaNegScores); }
 FusionMode parse_fusion_mode(const std::string& name) { return parse_name(name, "--mode", kModes); }
 const char* fusion_mode_name(FusionMode m) { return name_of(m, kModes); }
 ThresholdRule parse_threshold_rule(const std::string& name) {

@@ -12,6 +12,8 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/embedding-cache.h"
+#include "core/file-util.h"
+#include "ood/adaneg.h"
 #include "ood/text-bank.h"
 
 namespace ants {
@@ -64,6 +66,12 @@ nlohmann::json detector_options_json(const DetectorOptions& o, Method method) {
   return j;
 }
 
+nlohmann::json adaneg_options_json(const AdaNegOptions& o, bool permute) {
+  return {{"thres", o.thres},   {"gap", o.gap},       {"memory", o.memory},
+          {"lambda", o.lambda}, {"beta", o.beta},     {"groups", o.groups},
+          {"samada", o.samada}, {"score", adaneg_score_name(o.score)}, {"permute", permute}};
+}
+
 }  // namespace
 
 struct OodScorer::Impl {
@@ -72,6 +80,7 @@ struct OodScorer::Impl {
   ScorerOptions opt;
   FeatureMatrix id_texts, negatives;
   std::unique_ptr<AntsDetector> detector;
+  std::unique_ptr<ood::AdaNegDetector> adaneg;
   BatchTrace trace;
   std::vector<std::string> warnings;
 
@@ -102,6 +111,14 @@ struct OodScorer::Impl {
   }
 
   void make_detector(Mllm* mllm) {
+    if (opt.method == Method::adaneg) {
+      const AdaNegOptions& a = opt.adaneg;
+      if (!(a.thres >= 0 && a.thres <= 1 && a.gap >= 0 && a.gap <= 1 && a.lambda >= 0 && std::isfinite(a.lambda) &&
+            std::isfinite(a.beta)))
+        core::fail(ErrorCode::invalid_argument, "adaneg", "thres and gap must be in [0, 1], lambda >= 0, beta finite");
+      adaneg = std::make_unique<ood::AdaNegDetector>(id_texts, negatives, model.logit_scale(), a, opt.detector.permute);
+      return;
+    }
     if (opt.method != Method::ants) return;
     const TextModel* m = &model;
     const int batch = opt.neglabel.text_batch;
@@ -125,6 +142,15 @@ struct OodScorer::Impl {
       const auto s = neglabel_scores(images, id_texts, negatives, model.logit_scale(), opt.detector.group_size(),
                                      nullptr, opt.detector.permute);
       for (size_t i = 0; i < rows.size(); ++i) rows[i]->score = rows[i]->far = rows[i]->near = s[i];
+    } else if (opt.method == Method::adaneg) {
+      const auto r = adaneg->update(images);
+      for (size_t i = 0; i < rows.size(); ++i) {
+        rows[i]->pred = r[i].pred;  // the reference predicts from softmax(plain) + λ·softmax(proxies)
+        rows[i]->prob = static_cast<float>(r[i].prob);
+        rows[i]->score = rows[i]->far = rows[i]->near = static_cast<float>(r[i].score);
+      }
+      trace.stats = adaneg_stats();
+      return;
     } else if (opt.method == Method::ants) {
       const auto far_before = detector->far_labels(), near_before = detector->near_labels();
       const auto s = detector->process(images, refs);
@@ -138,6 +164,15 @@ struct OodScorer::Impl {
     }
     ++trace.stats.batches;
     trace.stats.lambda = 0;  // no fusion: the trace shows 0, not the detector's initial 0.5
+  }
+
+  DetectorStats adaneg_stats() const {
+    DetectorStats s;
+    s.batches = adaneg->batches();
+    s.lambda = 0;
+    s.memory_labels = adaneg->labels_with_images();
+    s.memory_images = adaneg->images_held();
+    return s;
   }
 
   void record_trace(const std::vector<std::string>& far_before, const std::vector<std::string>& near_before) {
@@ -195,33 +230,42 @@ const BatchTrace& OodScorer::last_trace() const { return impl_->trace; }
 
 void OodScorer::reset() {
   if (impl_->detector) impl_->detector->reset();
+  if (impl_->adaneg) impl_->adaneg->reset();
   impl_->trace = BatchTrace{};
 }
 
 void OodScorer::reset(uint64_t seed) {
   if (impl_->detector) impl_->detector->reset(seed);
+  if (impl_->adaneg) impl_->adaneg->reset();  // nothing random
   impl_->trace = BatchTrace{};
 }
 
 void OodScorer::snapshot(const std::filesystem::path& path) const {
   if (impl_->detector) impl_->detector->snapshot(path);
+  if (impl_->adaneg) core::write_file_atomic(path, impl_->adaneg->snapshot_bytes());
 }
 
 void OodScorer::restore(const std::filesystem::path& path) {
   if (impl_->detector) impl_->detector->restore(path);
+  if (impl_->adaneg) impl_->adaneg->restore_bytes(core::read_file(path), path.string());
 }
 
 DetectorStats OodScorer::stats() const {
   if (impl_->detector) return impl_->detector->stats();
+  if (impl_->adaneg) return impl_->adaneg_stats();
   DetectorStats s;
   s.batches = impl_->trace.stats.batches;
   return s;
 }
 
-std::string OodScorer::snapshot_bytes() const { return impl_->detector ? impl_->detector->snapshot_bytes() : ""; }
+std::string OodScorer::snapshot_bytes() const {
+  if (impl_->adaneg) return impl_->adaneg->snapshot_bytes();
+  return impl_->detector ? impl_->detector->snapshot_bytes() : "";
+}
 
 void OodScorer::restore_bytes(std::string_view bytes, const std::string& where) {
   if (impl_->detector) impl_->detector->restore_bytes(bytes, where);
+  if (impl_->adaneg) impl_->adaneg->restore_bytes(bytes, where);
 }
 
 std::string OodScorer::setup_json() const {
@@ -235,7 +279,11 @@ std::string OodScorer::setup_json() const {
                    {"n_classes", d.classes.size()},
                    {"id_template", d.opt.neglabel.id_template},
                    {"negatives", {{"rows", d.negatives.rows}, {"hash", matrix_hash(d.negatives)}}}};
-  if (d.opt.method != Method::mcm) j["detector"] = detector_options_json(d.opt.detector, d.opt.method);
+  if (d.opt.method == Method::adaneg) {
+    j["adaneg"] = adaneg_options_json(d.opt.adaneg, d.opt.detector.permute);
+  } else if (d.opt.method != Method::mcm) {
+    j["detector"] = detector_options_json(d.opt.detector, d.opt.method);
+  }
   // A prompt template of arbitrary bytes must not throw here (class names are hashed).
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -249,6 +297,8 @@ std::vector<std::string> OodScorer::near_labels() const {
   return impl_->detector ? impl_->detector->near_labels() : std::vector<std::string>{};
 }
 size_t OodScorer::negatives() const { return impl_->negatives.rows; }
+size_t OodScorer::memory_labels() const { return impl_->adaneg ? impl_->adaneg->labels_with_images() : 0; }
+size_t OodScorer::memory_images() const { return impl_->adaneg ? impl_->adaneg->images_held() : 0; }
 std::vector<std::string> OodScorer::warnings() const { return impl_->warnings; }
 
 }  // namespace ants

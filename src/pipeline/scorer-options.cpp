@@ -39,6 +39,11 @@ Setter detector(T DetectorOptions::*member) {
   return [member](ScorerOptions& o, const std::string& v) { o.detector.*member = parse_value<T>("", v); };
 }
 
+template <typename T>
+Setter adaneg(T AdaNegOptions::*member) {
+  return [member](ScorerOptions& o, const std::string& v) { o.adaneg.*member = parse_value<T>("", v); };
+}
+
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> table{
       {"method", [](ScorerOptions& o, const std::string& v) { o.method = parse_method(v); }},
@@ -67,6 +72,14 @@ const std::map<std::string, Setter>& setters() {
       {"lambda_rule", [](ScorerOptions& o, const std::string& v) { set_lambda_rule(o.detector, v); }},
       {"ens_id_noise", detector(&DetectorOptions::ens_id_noise)},
       {"mllm_caption_only", detector(&DetectorOptions::caption_only)},
+      {"adaneg_thres", adaneg(&AdaNegOptions::thres)},
+      {"adaneg_gap", adaneg(&AdaNegOptions::gap)},
+      {"adaneg_memory", adaneg(&AdaNegOptions::memory)},
+      {"adaneg_lambda", adaneg(&AdaNegOptions::lambda)},
+      {"adaneg_beta", adaneg(&AdaNegOptions::beta)},
+      {"adaneg_groups", adaneg(&AdaNegOptions::groups)},
+      {"adaneg_samada", adaneg(&AdaNegOptions::samada)},
+      {"adaneg_score", [](ScorerOptions& o, const std::string& v) { o.adaneg.score = parse_adaneg_score(v); }},
       {"count", [](ScorerOptions& o, const std::string& v) { o.neglabel.count = parse_value<int>("", v); }},
       {"corpus", [](ScorerOptions& o, const std::string& v) { o.neglabel.corpus_dir = v; }},
       {"text_batch", [](ScorerOptions& o, const std::string& v) { o.neglabel.text_batch = parse_value<int>("", v); }},

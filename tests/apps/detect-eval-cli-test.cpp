@@ -185,6 +185,41 @@ TEST_F(DetectEvalCli, ResumingFromStateGivesTheScoresOfAnUninterruptedRun) {
   EXPECT_EQ(core::read_file(out), full.out);
 }
 
+// AdaNeg's memories are state too: a detect resumed from --state writes the rows of an
+// uninterrupted run; eval records its options in run.json; a bad option value is a usage error.
+TEST_F(DetectEvalCli, AdaNegResumesFromStateAndRecordsItsOptions) {
+  const std::vector<std::string> adaneg{"--method", "adaneg", "--adaneg-memory", "3", "--adaneg-thres", "0.3"};
+  const std::string full_out = (dir_ / "full.csv").string(), out = (dir_ / "resumed.csv").string();
+  auto full = with(with({"detect", "--quiet", "--out", full_out}, scoring_args()), adaneg);
+  full.push_back((dir_ / "images").string());
+  ASSERT_EQ(run_cli(full).code, 1);  // the corrupt file
+  auto part = with(with({"detect", "--quiet", "--state", (dir_ / "adaneg.state").string(), "--state-every", "1", "--out", out},
+                        scoring_args()),
+                   adaneg);
+  part.push_back((dir_ / "images").string());
+  auto first = part;
+  first.insert(first.begin() + 1, {"--max-inputs", "16"});
+  ASSERT_EQ(run_cli(first).code, 0);
+  EXPECT_EQ(run_cli(part).code, 1);
+  EXPECT_EQ(core::read_file(out), core::read_file(full_out));
+
+  auto eval = with(with({"eval", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
+                         "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "e").string()},
+                        scoring_args()),
+                   adaneg);
+  const auto r = run_cli(eval);
+  ASSERT_EQ(r.code, 1) << r.err;  // the corrupt file; every other image is scored
+  const auto run = test::read_json(dir_ / "e" / "run.json");
+  EXPECT_EQ(run["setup"]["method"], "adaneg");
+  EXPECT_EQ(run["setup"]["adaneg"]["memory"], 3);
+  EXPECT_EQ(run["setup"]["adaneg"]["thres"], 0.3);
+  EXPECT_EQ(run["setup"]["adaneg"]["score"], "combine");
+  EXPECT_EQ(test::read_json(dir_ / "e" / "metrics.json")["method"], "adaneg");
+  auto bad = eval;
+  bad.insert(bad.end(), {"--adaneg-score", "sum"});
+  EXPECT_EQ(run_cli(bad).code, 2);
+}
+
 // A crash between two state saves leaves rows in the file that the state does not count; the
 // rerun cuts them off and scores them again, so the file ends up as an uninterrupted run's.
 // --max-inputs 13 with batches of 8 stops at the batch boundary 16, never inside a batch.

@@ -35,7 +35,6 @@ AdaNegOptions options_of(const json& a) {
   o.lambda = a["lambdaval"];
   o.beta = a["beta"];
   o.groups = a["group_num"];
-  o.permute = a["random_permute"];
   o.samada = a["samada"];
   const std::string s = a["in_score"];
   o.score = s == "adaonly" ? AdaNegScore::adaonly : s == "vanillaonly" ? AdaNegScore::vanillaonly
@@ -49,7 +48,8 @@ TEST(AdaNeg, EveryConfigurationMatchesTheAuthorsPostprocessor) {
   const size_t batch = g["batch_size"];
   for (const auto& run : g["runs"]) {
     SCOPED_TRACE(run["name"].get<std::string>());
-    AdaNegDetector det(matrix(g["id_features"]), matrix(g["negative_features"]), g["scale"].get<float>(), options_of(run["args"]));
+    AdaNegDetector det(matrix(g["id_features"]), matrix(g["negative_features"]), g["scale"].get<float>(), options_of(run["args"]),
+                       run["args"]["random_permute"].get<bool>());
     std::vector<AdaNegResult> got;
     for (size_t b = 0; b < images.rows; b += batch) {
       FeatureMatrix part;
@@ -71,6 +71,49 @@ TEST(AdaNeg, EveryConfigurationMatchesTheAuthorsPostprocessor) {
     EXPECT_EQ(det.full_labels(), run["labels_full"].get<size_t>());
     det.reset();
     EXPECT_EQ(det.labels_with_images(), 0u);
+  }
+}
+
+// Half the stream, a snapshot, a fresh detector restored from it, the other half: the same
+// scores as one uninterrupted stream (memories with evictions included).
+TEST(AdaNeg, ASnapshotContinuesTheStream) {
+  const json g = goldens();
+  const json& run = g["runs"][1];  // short-memory: full memories and evictions by the middle
+  const FeatureMatrix images = matrix(g["image_features"]);
+  const size_t batch = g["batch_size"], half = images.rows / 2;
+  auto make = [&] { return AdaNegDetector(matrix(g["id_features"]), matrix(g["negative_features"]), 100.f, options_of(run["args"])); };
+  auto slice = [&](size_t b) {
+    FeatureMatrix part{std::min(batch, images.rows - b), images.dim, {}};
+    part.data.assign(images.row(b), images.row(b) + part.rows * images.dim);
+    return part;
+  };
+  AdaNegDetector first = make();
+  for (size_t b = 0; b < half; b += batch) first.update(slice(b));
+  ASSERT_GT(first.full_labels(), 0u);
+  const std::string bytes = first.snapshot_bytes();
+  AdaNegDetector second = make();
+  second.restore_bytes(bytes, "snap");
+  EXPECT_EQ(second.images_held(), first.images_held());
+  EXPECT_EQ(second.batches(), first.batches());
+  for (size_t b = half; b < images.rows; b += batch) {
+    const auto a = first.update(slice(b)), c = second.update(slice(b));
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].score, c[i].score);
+      EXPECT_EQ(a[i].pred, c[i].pred);
+    }
+  }
+  // Another setup, or damaged bytes, are refused with the file's name.
+  AdaNegOptions other = options_of(run["args"]);
+  other.memory += 1;
+  AdaNegDetector third(matrix(g["id_features"]), matrix(g["negative_features"]), 100.f, other);
+  EXPECT_THROW(third.restore_bytes(bytes, "snap"), Error);
+  std::string damaged = bytes;
+  damaged[damaged.size() / 2] ^= 0x40;
+  try {
+    second.restore_bytes(damaged, "snap.state");
+    FAIL() << "restored";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("snap.state"), std::string::npos) << e.what();
   }
 }
 

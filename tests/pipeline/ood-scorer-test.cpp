@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <random>
+
+#include "ood/adaneg.h"
 #include "pipeline-fixture.h"
 
 namespace ants {
@@ -120,6 +123,94 @@ TEST_F(PipelineModel, AnotherTextModelScoresAsTheModelItWrapsAndCachesNothing) {
     EXPECT_EQ(r.far, r.score);  // no fusion: far = near = the score
     EXPECT_EQ(r.near, r.score);
   }
+}
+
+// Deterministic unit rows per text (a hash-seeded gaussian): ID prompts without a CLIP.
+class HashTextModel : public TextModel {
+ public:
+  FeatureMatrix encode_texts(const std::vector<std::string>& texts, int, const ProgressFn&) const override {
+    FeatureMatrix m{texts.size(), kDim, {}};
+    for (const auto& t : texts) {
+      const FeatureMatrix r = unit_rows(1, std::hash<std::string>{}(t));
+      m.data.insert(m.data.end(), r.data.begin(), r.data.end());
+    }
+    return m;
+  }
+  const std::string& fingerprint() const override { return none_; }
+  float logit_scale() const override { return 100.f; }
+  int embed_dim() const override { return kDim; }
+
+  static constexpr int kDim = 16;
+  static FeatureMatrix unit_rows(size_t n, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> g;
+    FeatureMatrix m{n, kDim, std::vector<float>(n * kDim)};
+    for (size_t i = 0; i < n; ++i) {
+      double norm = 0;
+      for (int d = 0; d < kDim; ++d) norm += std::pow(m.row(i)[d] = g(rng), 2);
+      for (int d = 0; d < kDim; ++d) m.row(i)[d] = static_cast<float>(m.row(i)[d] / std::sqrt(norm));
+    }
+    return m;
+  }
+
+ private:
+  std::string none_;
+};
+
+// AdaNeg through OodScorer (what every front end calls) is the detector it wraps: the same
+// predictions and scores, reset between streams, its options in the setup, and a snapshot of
+// the scorer that continues the stream.
+TEST(OodScorerAdaNeg, ScoresAsTheDetectorItWraps) {
+  const HashTextModel text;
+  const std::vector<std::string> classes{"cat", "dog", "fish", "bird"};
+  ScorerOptions o;
+  o.method = Method::adaneg;
+  o.negatives_bank = HashTextModel::unit_rows(23, 7);
+  o.neglabel.cache.enabled = false;
+  o.adaneg.memory = 3;
+  o.adaneg.score = AdaNegScore::multiply;
+  OodScorer scorer(text, classes, o, nullptr);
+  std::vector<std::string> prompts;
+  for (const auto& c : classes) prompts.push_back(apply_template(o.neglabel.id_template, c));
+  ood::AdaNegDetector direct(text.encode_texts(prompts, 0, {}), *o.negatives_bank, 100.f, o.adaneg, true);
+  // Images near the ID prompts and near the negatives, so that memories fill.
+  const FeatureMatrix id = text.encode_texts(prompts, 0, {}), noise = HashTextModel::unit_rows(60, 11);
+  std::string middle;
+  for (int b = 0; b < 6; ++b) {
+    FeatureMatrix images{10, HashTextModel::kDim, {}};
+    std::vector<ImageEmbedding> rows;
+    for (size_t i = 0; i < 10; ++i) {
+      const float* base = (i % 2 ? o.negatives_bank->row((b * 10 + i) % 23) : id.row(i % 4));
+      std::vector<float> v(HashTextModel::kDim);
+      double norm = 0;
+      for (int d = 0; d < HashTextModel::kDim; ++d) norm += std::pow(v[d] = base[d] + 0.3f * noise.row(b * 10 + i)[d], 2);
+      for (float& x : v) x = static_cast<float>(x / std::sqrt(norm));
+      images.data.insert(images.data.end(), v.begin(), v.end());
+      rows.push_back({"img" + std::to_string(i), v, {}});
+    }
+    const auto want = direct.update(images);
+    const auto got = scorer.score(rows);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(got[i].pred, want[i].pred);
+      EXPECT_FLOAT_EQ(got[i].score, static_cast<float>(want[i].score));
+      EXPECT_FLOAT_EQ(got[i].prob, static_cast<float>(want[i].prob));
+      EXPECT_EQ(got[i].far, got[i].score);
+    }
+    EXPECT_EQ(scorer.last_trace().stats.batches, b + 1);
+    EXPECT_EQ(scorer.memory_images(), direct.images_held());
+    if (b == 2) middle = scorer.snapshot_bytes();
+  }
+  EXPECT_GT(scorer.memory_images(), 0u);
+  const auto j = nlohmann::json::parse(scorer.setup_json());
+  EXPECT_EQ(j["method"], "adaneg");
+  EXPECT_EQ(j["adaneg"]["memory"], 3);
+  EXPECT_EQ(j["adaneg"]["score"], "multiply");
+  EXPECT_FALSE(j.contains("detector"));
+  scorer.restore_bytes(middle, "middle");
+  EXPECT_LT(scorer.memory_images(), direct.images_held());
+  scorer.reset();
+  EXPECT_EQ(scorer.memory_images(), 0u);
+  EXPECT_THROW(scorer.restore_bytes("", "empty"), Error);  // stateful: an empty snapshot is not one
 }
 
 }  // namespace
