@@ -28,7 +28,8 @@ void add_adaneg_options(CLI::App& cmd, ScoringCliOptions& o) {
                  "AdaNeg: memleng, slots per label with its text feature (memleng - 1 images) (default: 10)")
       ->check(CLI::Range(1, 4096));
   cmd.add_option("--adaneg-lambda", a.lambda, "AdaNeg: weight of the second term (default: 0.1)")->check(CLI::NonNegativeNumber);
-  cmd.add_option("--adaneg-beta", a.beta, "AdaNeg: samada's sharpness, truncated to an integer (default: 5.5)");
+  cmd.add_option("--adaneg-beta", a.beta, "AdaNeg: samada's sharpness, truncated to an integer (default: 5.5)")
+      ->check(CLI::Range(0.0, 100.0));
   cmd.add_option("--adaneg-groups", a.groups, "AdaNeg: groups of the negative columns (default: 5)")->check(CLI::PositiveNumber);
   cmd.add_flag("--adaneg-samada", a.samada, "AdaNeg: per-image proxies weighted by similarity (the reference's samada)");
   cmd.add_option("--adaneg-score", o.adaneg_score, "AdaNeg: combine (default), adaonly, vanillaonly or multiply")

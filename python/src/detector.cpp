@@ -125,6 +125,8 @@ class Detector {
     d["describe_failures"] = s.describe_failures;
     d["similar_requests"] = s.similar_requests;
     d["similar_failures"] = s.similar_failures;
+    d["memory_labels"] = s.memory_labels;
+    d["memory_images"] = s.memory_images;
     return d;
   }
 

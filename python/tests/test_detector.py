@@ -264,6 +264,7 @@ def test_adaneg_keeps_memories_across_batches_and_snapshots_them(clip, demo, tmp
                         adaneg_thres=0.3, adaneg_score="adaonly")
     assert det.method == "adaneg"
     first = det.score(files[:16], batch=8)
+    assert det.state["memory_images"] > 0 and det.state["images"] == 16
     det.snapshot(str(tmp_path / "adaneg.state"))
     rest = det.score(files[16:], batch=8)
     det.reset()
@@ -272,6 +273,9 @@ def test_adaneg_keeps_memories_across_batches_and_snapshots_them(clip, demo, tmp
     resumed = ants.Detector(clip, classes, method="adaneg", cache_dir=text_cache, count=300, adaneg_memory=3,
                             adaneg_thres=0.3, adaneg_score="adaonly")
     resumed.restore(str(tmp_path / "adaneg.state"))
+    fresh = ants.Detector(clip, classes, method="adaneg", cache_dir=text_cache, count=300, adaneg_memory=3,
+                          adaneg_thres=0.3, adaneg_score="adaonly")
+    assert not np.array_equal(fresh.score(files[16:], batch=8).score, rest.score)  # the memories matter
     np.testing.assert_array_equal(resumed.score(files[16:], batch=8).score, rest.score)
     with pytest.raises(ants.Error, match="adaneg-score"):
         ants.Detector(clip, classes, method="adaneg", adaneg_score="sum")

@@ -36,7 +36,7 @@ std::string AdaNegDetector::snapshot_bytes() const {
       payload.append(reinterpret_cast<const char*>(s.feature.data()), s.feature.size() * sizeof(float));
     }
   }
-  const json head{{"fingerprint", fingerprint()}, {"batches", batches_}, {"slots", std::move(slots)}};
+  const json head{{"fingerprint", fingerprint()}, {"batches", batches_}, {"images", images_}, {"slots", std::move(slots)}};
   return core::encode_envelope(kFormat, head, payload);
 }
 
@@ -47,7 +47,10 @@ void AdaNegDetector::restore_bytes(std::string_view bytes, const std::string& wh
     bad("written by AdaNeg with other texts or options");
   const json& slots = e.head.value("slots", json());
   const json& batches = e.head.value("batches", json());
-  if (!slots.is_array() || !batches.is_number_integer() || batches.get<int64_t>() < 0) bad("damaged AdaNeg snapshot head");
+  const json& images = e.head.value("images", json());
+  if (!slots.is_array() || !batches.is_number_integer() || batches.get<int64_t>() < 0 || !images.is_number_integer() ||
+      images.get<int64_t>() < 0)
+    bad("damaged AdaNeg snapshot head");
   const size_t dim = static_cast<size_t>(text_.dim), capacity = static_cast<size_t>(opt_.memory - 1);
   if (e.payload.size() != slots.size() * dim * sizeof(float)) bad("AdaNeg snapshot payload does not match its slots");
   std::vector<std::vector<Slot>> memory(text_.rows);
@@ -55,9 +58,9 @@ void AdaNegDetector::restore_bytes(std::string_view bytes, const std::string& wh
   for (const json& s : slots) {
     if (!s.is_array() || s.size() != 2 || !s[0].is_number_unsigned() || !s[1].is_number()) bad("damaged AdaNeg slot");
     const size_t label = s[0].get<size_t>();
-    const float h = s[1].get<float>();
-    if (label >= memory.size() || memory[label].size() >= capacity || !std::isfinite(h)) bad("AdaNeg slot out of range");
-    Slot slot{std::vector<float>(dim), h};
+    const double h = s[1].get<double>();
+    if (label >= memory.size() || memory[label].size() >= capacity || !(h >= 0 && h < 1e30)) bad("AdaNeg slot out of range");
+    Slot slot{std::vector<float>(dim), static_cast<float>(h)};
     std::memcpy(slot.feature.data(), e.payload.data() + at, dim * sizeof(float));
     at += dim * sizeof(float);
     for (float x : slot.feature) {
@@ -67,6 +70,7 @@ void AdaNegDetector::restore_bytes(std::string_view bytes, const std::string& wh
   }
   memory_ = std::move(memory);
   batches_ = batches.get<int64_t>();
+  images_ = images.get<int64_t>();
 }
 
 }  // namespace ants::ood

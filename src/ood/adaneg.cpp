@@ -95,7 +95,7 @@ AdaNegDetector::AdaNegDetector(FeatureMatrix id_text, FeatureMatrix negatives, f
 
 void AdaNegDetector::reset() {
   for (auto& m : memory_) m.clear();
-  batches_ = 0;
+  batches_ = images_ = 0;
 }
 
 // A label's memory holds memory − 1 images (the reference counts its text slot). Once full, an
@@ -164,24 +164,30 @@ std::vector<float> AdaNegDetector::adaptive_logits(const FeatureMatrix& images, 
 
 // samada: per image, each slot s (text first) weighted by w_s = exp(−β(1 − cos(slot, x))); the
 // proxy Σ w_s·slot_s is renormalised, so the column is s·(Σ w_s a_s) / √(wᵀGw), G the slots' Gram.
+// A label holds at most `memory` slots: plain dot products, labels in parallel (each writes its
+// own column).
 void AdaNegDetector::samada_columns(const FeatureMatrix& images, std::vector<float>& out) const {
   const double beta = static_cast<int>(opt_.beta);
+  const size_t dim = static_cast<size_t>(text_.dim);
+  const auto dot = [dim](const float* a, const float* b) {
+    double s = 0;
+    for (size_t d = 0; d < dim; ++d) s += static_cast<double>(a[d]) * b[d];
+    return s;
+  };
+#pragma omp parallel for schedule(dynamic, 16)
   for (size_t l = 0; l < memory_.size(); ++l) {
     if (memory_[l].empty()) continue;
-    FeatureMatrix slots;
-    slots.dim = text_.dim;
-    slots.data = text_.row_vector(l);
-    for (const Slot& s : memory_[l]) slots.data.insert(slots.data.end(), s.feature.begin(), s.feature.end());
-    slots.rows = 1 + memory_[l].size();
-    std::vector<float> gram, dots;
-    compute_logits(slots, slots, 1.f, gram);
-    compute_logits(images, slots, 1.f, dots);
-    const size_t m = slots.rows;
-    std::vector<double> w(m);
+    std::vector<const float*> slots{text_.row(l)};
+    for (const Slot& s : memory_[l]) slots.push_back(s.feature.data());
+    const size_t m = slots.size();
+    std::vector<double> gram(m * m), w(m);
+    for (size_t s = 0; s < m; ++s) {
+      for (size_t t = 0; t < m; ++t) gram[s * m + t] = dot(slots[s], slots[t]);
+    }
     for (size_t i = 0; i < images.rows; ++i) {
       double num = 0, den = 0;
       for (size_t s = 0; s < m; ++s) {
-        const double a = dots[i * m + s];
+        const double a = dot(images.row(i), slots[s]);
         w[s] = std::exp(-beta * (1 - a));
         num += w[s] * a;
       }
@@ -224,6 +230,7 @@ std::vector<AdaNegResult> AdaNegDetector::update(const FeatureMatrix& images) {
     }
   }
   ++batches_;
+  images_ += static_cast<int64_t>(n);
   return out;
 }
 

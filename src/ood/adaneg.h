@@ -40,6 +40,7 @@ class AdaNegDetector {
   size_t full_labels() const;    // labels whose memory holds memory − 1 images
   size_t images_held() const;    // images in all memories
   int64_t batches() const { return batches_; }
+  int64_t images() const { return images_; }
 
   // The memories as a core/file-envelope.h file ("ANTSADNG"); restore checks that the file was
   // written by a detector with the same texts and options. Errors: Error(format) naming `where`.
@@ -63,7 +64,7 @@ class AdaNegDetector {
   float scale_ = 100.f;
   AdaNegOptions opt_;
   bool permute_ = true;
-  int64_t batches_ = 0;
+  int64_t batches_ = 0, images_ = 0;
   std::vector<std::vector<Slot>> memory_;  // per label, in slot order (replacements keep positions)
 };
 

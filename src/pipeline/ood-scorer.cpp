@@ -66,6 +66,15 @@ nlohmann::json detector_options_json(const DetectorOptions& o, Method method) {
   return j;
 }
 
+// Ranges in which every AdaNeg rule is defined (β bounds the samada weights away from underflow).
+void check_adaneg_options(const AdaNegOptions& a) {
+  const auto in = [](double x, double lo, double hi) { return x >= lo && x <= hi; };
+  if (!in(a.thres, 0, 1) || !in(a.gap, 0, 1) || !in(a.lambda, 0, 1e6) || !in(a.beta, 0, 100) || a.memory < 1 ||
+      a.memory > 4096 || a.groups < 1)
+    core::fail(ErrorCode::invalid_argument, "adaneg",
+               "options out of range: thres and gap in [0, 1], lambda >= 0, beta in [0, 100], memory in 1..4096, groups >= 1");
+}
+
 nlohmann::json adaneg_options_json(const AdaNegOptions& o, bool permute) {
   return {{"thres", o.thres},   {"gap", o.gap},       {"memory", o.memory},
           {"lambda", o.lambda}, {"beta", o.beta},     {"groups", o.groups},
@@ -112,11 +121,7 @@ struct OodScorer::Impl {
 
   void make_detector(Mllm* mllm) {
     if (opt.method == Method::adaneg) {
-      const AdaNegOptions& a = opt.adaneg;
-      if (!(a.thres >= 0 && a.thres <= 1 && a.gap >= 0 && a.gap <= 1 && a.lambda >= 0 && std::isfinite(a.lambda) &&
-            std::isfinite(a.beta)))
-        core::fail(ErrorCode::invalid_argument, "adaneg", "thres and gap must be in [0, 1], lambda >= 0, beta finite");
-      adaneg = std::make_unique<ood::AdaNegDetector>(id_texts, negatives, model.logit_scale(), a, opt.detector.permute);
+      adaneg = std::make_unique<ood::AdaNegDetector>(id_texts, negatives, model.logit_scale(), opt.adaneg, opt.detector.permute);
       return;
     }
     if (opt.method != Method::ants) return;
@@ -169,6 +174,7 @@ struct OodScorer::Impl {
   DetectorStats adaneg_stats() const {
     DetectorStats s;
     s.batches = adaneg->batches();
+    s.images = adaneg->images();
     s.lambda = 0;
     s.memory_labels = adaneg->labels_with_images();
     s.memory_images = adaneg->images_held();
@@ -192,6 +198,7 @@ OodScorer::OodScorer(const TextModel& model, std::vector<std::string> classes, c
     core::fail(ErrorCode::invalid_argument, "group count",
                std::to_string(d.group_num) + " is not in [1, queue cap " + std::to_string(d.queue_cap) + "]");
   }
+  if (options.method == Method::adaneg) check_adaneg_options(options.adaneg);  // before the (slow) banks
   impl_->build_banks(progress);
   impl_->make_detector(mllm);
 }

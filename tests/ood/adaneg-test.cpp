@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/file-envelope.h"
 #include "ood/adaneg.h"
 #include "test-util.h"
 
@@ -114,6 +115,37 @@ TEST(AdaNeg, ASnapshotContinuesTheStream) {
     FAIL() << "restored";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("snap.state"), std::string::npos) << e.what();
+  }
+}
+
+// Snapshots with a valid checksum but an impossible content are refused, never trusted.
+TEST(AdaNeg, RestoreRefusesInconsistentSnapshots) {
+  const json g = goldens();
+  AdaNegOptions o;
+  o.memory = 3;
+  AdaNegDetector det(matrix(g["id_features"]), matrix(g["negative_features"]), 100.f, o);
+  const json head = json::parse(core::decode_envelope(det.snapshot_bytes(), {"ANTSADNG", 1, 0, "x"}, "x").head.dump());
+  const int dim = matrix(g["id_features"]).dim;
+  const std::string one(static_cast<size_t>(dim) * sizeof(float), '\0');
+  const auto with = [&](json slots, const std::string& payload, json batches = 1) {
+    json h = head;
+    h["slots"] = std::move(slots);
+    h["batches"] = std::move(batches);
+    return core::encode_envelope({"ANTSADNG", 1, 0, "x"}, h, payload);
+  };
+  det.restore_bytes(with(json::array({json::array({3, 0.5})}), one), "ok");  // a well-formed one
+  EXPECT_EQ(det.images_held(), 1u);
+  const std::vector<std::string> bad = {
+      with(json::array({json::array({100000, 0.5})}), one),                                  // no such label
+      with(json::array({json::array({3, 0.5})}), one + one),                                 // payload too long
+      with(json::array({json::array({3, 0.5}), json::array({3, 0.4}), json::array({3, 0.3})}), one + one + one),  // over capacity
+      with(json::array({json::array({3, -1.0})}), one),                                      // negative entropy
+      with(json::array({json::array({3, 0.5})}), one, -4),                                   // negative batch count
+      with(json::array({json::array({3})}), one),                                            // malformed slot
+  };
+  for (size_t i = 0; i < bad.size(); ++i) {
+    EXPECT_THROW(det.restore_bytes(bad[i], "bad"), Error) << i;
+    EXPECT_EQ(det.images_held(), 1u) << i;  // a refused file changes nothing
   }
 }
 

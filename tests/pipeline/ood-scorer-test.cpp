@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <random>
 
 #include "ood/adaneg.h"
@@ -211,6 +212,14 @@ TEST(OodScorerAdaNeg, ScoresAsTheDetectorItWraps) {
   scorer.reset();
   EXPECT_EQ(scorer.memory_images(), 0u);
   EXPECT_THROW(scorer.restore_bytes("", "empty"), Error);  // stateful: an empty snapshot is not one
+  for (auto set : std::vector<std::function<void(AdaNegOptions&)>>{[](AdaNegOptions& a) { a.beta = 1000; },
+                                                                    [](AdaNegOptions& a) { a.thres = 1.5; },
+                                                                    [](AdaNegOptions& a) { a.memory = 0; },
+                                                                    [](AdaNegOptions& a) { a.groups = 24; }}) {
+    ScorerOptions bad = o;
+    set(bad.adaneg);
+    EXPECT_THROW(OodScorer(text, classes, bad, nullptr), Error);  // groups: more than the 23 negatives
+  }
 }
 
 }  // namespace
