@@ -91,22 +91,17 @@ void Encoder::encode_images(const float* pixels, int n, float* out) {
   if (n <= 0) return;
   const VisionWeights& vw = w_.vision;
   const int S = w_.info.image_size;
-  if (vw.resnet) {
-    // One image per pass on every CPU: oneDNN may pick another convolution kernel (and summation
-    // order) for another batch size, and an embedding must not depend on its batch. The
-    // convolutions' rows are the feature-map pixels, so a single image already fills them.
-    const int64_t image = 3LL * S * S, dim = w_.info.embed_dim;
-    for (int i = 0; i < n; ++i) encode_resnet(pixels + i * image, 1, out + i * dim);
-    return;
-  }
-  if (n > 1 && !core::cpu_has_avx512()) {
-    // oneDNN's AVX2 fp32 GEMM rounds a row differently with the number of rows it is given, so
-    // an image's embedding would depend on its batch; one image per pass keeps every shape fixed
-    // (a cached embedding, a shard, a batch without a broken image: all bit-identical).
+  if (n > 1 && (vw.resnet || !core::cpu_has_avx512())) {
+    // An image's embedding must not depend on its batch (a cached embedding, a shard, a batch
+    // without a broken image: all bit-identical), so these run one image per pass, every shape
+    // fixed: oneDNN's AVX2 fp32 GEMM rounds a row differently with the number of rows it is given,
+    // and its convolutions may pick another kernel for another batch size on any CPU (a ResNet's
+    // feature-map pixels already fill the convolutions' rows).
     const int64_t image = 3LL * S * S, dim = w_.info.embed_dim;
     for (int i = 0; i < n; ++i) encode_images(pixels + i * image, 1, out + i * dim);
     return;
   }
+  if (vw.resnet) return encode_resnet(pixels, n, out);
   const int p = w_.info.patch_size, W = vw.tower.info.width, P = (S / p) * (S / p), T = P + 1;
   void* cols = scratch(kCols, static_cast<int64_t>(n) * P * 3 * p * p, w_.dtype);
   im2col(pixels, n, S, p, w_.dtype, cols);

@@ -6,23 +6,10 @@
 #include "core/error.h"
 #include "ood/grouped-score.h"
 #include "ood/logits.h"
-#include "ood/randperm.h"
 
 namespace ants::ood {
 
 namespace {
-
-// The reference splits the K negative columns into `groups` groups after dropping K mod groups.
-Grouping adaneg_grouping(size_t negatives, int groups, bool permute) {
-  Grouping g;
-  g.columns = negatives;
-  g.plain = false;
-  g.groups = static_cast<size_t>(groups);
-  const size_t used = negatives - negatives % g.groups;
-  g.length = used / g.groups;
-  if (permute) g.perm = &cached_randperm(static_cast<uint32_t>(used));
-  return g;
-}
 
 // Grouped ID mass of each row of logits [n, n_id + K].
 std::vector<double> grouped_scores(const std::vector<float>& logits, size_t n, size_t n_id, size_t k, const Grouping& g) {
@@ -203,7 +190,7 @@ std::vector<AdaNegResult> AdaNegDetector::update(const FeatureMatrix& images) {
   const size_t n = images.rows, width = text_.rows, k = width - n_id_;
   std::vector<float> vanilla;
   compute_logits(images, text_, scale_, vanilla);
-  const Grouping g = adaneg_grouping(k, opt_.groups, permute_);
+  const Grouping g = make_grouping_of(k, static_cast<size_t>(opt_.groups), permute_);
   const std::vector<double> conf_vanilla = grouped_scores(vanilla, n, n_id_, k, g);
   admit_batch(images, vanilla, conf_vanilla);
   const std::vector<float> adaptive = adaptive_logits(images, vanilla);

@@ -13,7 +13,14 @@ Grouping make_grouping(size_t columns, size_t group_size, bool permute) {
   group_size = std::max<size_t>(group_size, 1);
   g.plain = columns <= group_size;
   if (g.plain) return g;
-  g.groups = std::max<size_t>(1, columns / group_size);
+  return make_grouping_of(columns, std::max<size_t>(1, columns / group_size), permute);
+}
+
+Grouping make_grouping_of(size_t columns, size_t groups, bool permute) {
+  Grouping g;
+  g.columns = columns;
+  g.plain = false;
+  g.groups = groups;
   // The trailing K mod G columns are dropped *before* permuting (method.md §9.3).
   const size_t used = columns - columns % g.groups;
   g.length = used / g.groups;

@@ -17,6 +17,10 @@ struct Grouping {
   const std::vector<uint32_t>* perm = nullptr;  // seed-0 randperm(G·L); null = identity order
 };
 Grouping make_grouping(size_t columns, size_t group_size, bool permute);
+// `groups` groups (≥ 1) of the K = columns columns, never plain: the trailing K mod groups
+// columns are dropped before permuting (make_grouping's rule once it has its group count; AdaNeg
+// gives the count itself).
+Grouping make_grouping_of(size_t columns, size_t groups, bool permute);
 
 // One image: `id_mass` = Σ exp(z_id − m), `neg_exp[i]` = exp(n_i − m) for the `rows` rows of the
 // untiled bank (same shift m). Tiled column c is row c mod rows. Returns mean_j A / (A + B_j).

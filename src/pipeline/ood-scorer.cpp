@@ -228,7 +228,7 @@ std::vector<ScoredImage> OodScorer::score(const std::vector<ImageEmbedding>& bat
   impl_->trace.new_far.clear();
   impl_->trace.new_near.clear();
   if (rows.empty()) return out;
-  impl_->predict(images, rows);
+  if (impl_->opt.method != Method::adaneg) impl_->predict(images, rows);  // AdaNeg predicts itself
   impl_->score_method(images, files, rows);
   return out;
 }
