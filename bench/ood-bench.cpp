@@ -3,7 +3,7 @@
 // ENS bank, a 200-row VSNL bank, 512-wide features. The MLLM and text encoder are instant fakes,
 // so the time is the detector's own. --scorer measures the same batch through OodScorer::score (the
 // call every front end makes: zero-shot prediction + the detector, rows in and out), the C++ side
-// of bench/python_overhead.py. --method M (ants, neglabel, mcm, adaneg) measures that method through
+// of bench/python_overhead.py. --method M (ants, neglabel, mcm, adaneg, csp) measures that method through
 // OodScorer::score on images drawn around the ID and NegLabel rows (a third each, the rest random),
 // so that AdaNeg's memories fill as in a real stream.
 //   ants-ood-bench [--batch 256] [--reps 10] [--activation] [--scorer] [--method M] [--threads N]
@@ -16,9 +16,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+
+#include <unistd.h>
 
 #include "core/cpu.h"
 
@@ -59,6 +63,10 @@ class RandomTextModel : public ants::TextModel {
   ants::FeatureMatrix encode_texts(const std::vector<std::string>& texts, int, const ants::ProgressFn&) const override {
     return random_rows(texts.size(), dim_, ++seed_);
   }
+  ants::FeatureMatrix encode_texts_unnormalized(const std::vector<std::string>& texts, int b,
+                                                const ants::ProgressFn& p) const override {
+    return encode_texts(texts, b, p);
+  }
   const std::string& fingerprint() const override { return none_; }
   float logit_scale() const override { return 100.f; }
   int embed_dim() const override { return dim_; }
@@ -82,6 +90,16 @@ ants::FeatureMatrix stream_batch(const ants::FeatureMatrix& a, const ants::Featu
     for (int k = 0; k < a.dim; ++k) v[k] = static_cast<float>(v[k] / std::sqrt(norm));
   }
   return out;
+}
+
+// A corpus from which CSP keeps 10,000 labels (15 % of 50,000 nouns and of 16,667 adjectives).
+std::filesystem::path csp_corpus() {
+  const auto dir = std::filesystem::temp_directory_path() / ("ants-ood-bench-corpus-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream nouns(dir / "noun.bench.txt"), adjs(dir / "adj.bench.txt");
+  for (int i = 0; i < 50000; ++i) nouns << "noun" << i << "\n";
+  for (int i = 0; i < 16667; ++i) adjs << "adjective" << i << "\n";
+  return dir;
 }
 
 double now_s() {
@@ -127,15 +145,23 @@ int main(int argc, char** argv) {
   so.detector = o;
   so.negatives_bank = random_rows(10000, kDim, 2);
   if (!method.empty()) so.method = ants::parse_method(method);
+  std::filesystem::path corpus;
+  if (so.method == ants::Method::csp) {  // CSP builds its own bank (and ID ensembles)
+    so.negatives_bank.reset();
+    so.neglabel.corpus_dir = corpus = csp_corpus();
+  }
   // The ID prompts as the scorer embeds them (RandomTextModel's first draw), for the streams.
   const ants::FeatureMatrix id_rows = random_rows(1000, kDim, 101);
   ants::OodScorer through(text, names, so, &mllm);
+  if (!corpus.empty()) std::filesystem::remove_all(corpus);
   std::vector<ants::ImageRef> files(batch);
   for (size_t i = 0; i < batch; ++i) files[i] = ants::ImageRef::file("img" + std::to_string(i) + ".jpg");
   std::vector<double> secs;
   for (size_t r = 0; r <= reps; ++r) {
     const uint32_t draw = 1000 + static_cast<uint32_t>(r);
-    const ants::FeatureMatrix images = method.empty() ? random_rows(batch, kDim, draw) : stream_batch(id_rows, *so.negatives_bank, batch, draw);
+    const ants::FeatureMatrix images = method.empty()                ? random_rows(batch, kDim, draw)
+                                       : so.negatives_bank ? stream_batch(id_rows, *so.negatives_bank, batch, draw)
+                                                           : random_rows(batch, kDim, draw);
     std::vector<ants::ImageEmbedding> rows(batch);
     for (size_t i = 0; i < batch; ++i) rows[i] = {files[i].name, images.row_vector(i), {}};
     const double t0 = now_s();
@@ -157,7 +183,7 @@ int main(int argc, char** argv) {
                       {"memory_images", st.memory_images},
                       {"activation_aware", activation},
                       {"id_rows", 1000},
-                      {"neglabel_rows", 10000},
+                      {"negative_rows", through.negatives()},
                       {"ens_rows", st.far_rows},
                       {"vsnl_rows", st.near_rows},
                       {"ens_updates", st.ens_updates},

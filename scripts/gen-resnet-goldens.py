@@ -53,7 +53,8 @@ def main():
     tokens = open_clip.tokenize(TEXTS)
     with torch.no_grad():
         img = F.normalize(model.encode_image(torch.from_numpy(images)), dim=-1)
-        txt = F.normalize(model.encode_text(tokens), dim=-1)
+        raw = model.encode_text(tokens)  # the raw norms check TextModel::encode_texts_unnormalized
+        txt = F.normalize(raw, dim=-1)
     eot = tokens.argmax(dim=-1)
     golden = {
         "generator": f"scripts/gen-resnet-goldens.py, open_clip_torch 2.24.0, torch {torch.__version__}",
@@ -62,7 +63,8 @@ def main():
         "pixels": "scripts/gen-resnet-goldens.py pixels(i, size): 1.8 sin(0.37 x (i+1) + 0.23 y + 1.3 c + i) cos(0.05 (x-y) (i+2))",
         "image_size": size,
         "images": [{"index": i, "embedding": img[i].tolist()} for i in range(len(images))],
-        "texts": [{"text": t, "ids": tokens[i, :eot[i] + 1].tolist(), "embedding": txt[i].tolist()}
+        "texts": [{"text": t, "ids": tokens[i, :eot[i] + 1].tolist(), "embedding": txt[i].tolist(),
+                   "raw_norm": float(raw[i].norm())}
                   for i, t in enumerate(TEXTS)],
     }
     OUT.write_text(json.dumps(golden, indent=1) + "\n")

@@ -36,6 +36,23 @@ void add_adaneg_options(CLI::App& cmd, ScoringCliOptions& o) {
       ->check(CLI::IsMember({"combine", "adaonly", "vanillaonly", "multiply"}));
 }
 
+// CSP's (method.md §11), with the defaults of its authors' ImageNet configuration.
+void add_csp_options(CLI::App& cmd, ScoringCliOptions& o) {
+  CspOptions& c = o.csp;
+  cmd.add_option("--csp-ratio", c.ratio, "CSP: share of each part of speech kept as negatives (default: 0.15)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--csp-percentile", c.percentile, "CSP: quantile of a candidate's ID similarities (default: 0.95)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--csp-max-sim", c.max_similarity,
+                 "CSP: a candidate closer than this to an ID class is never kept (default: 0.95)")
+      ->check(CLI::Range(-1.0, 1.0));
+  cmd.add_option("--csp-seed", c.seed, "CSP: Python random seed of the adjectives' carrier words (default: 0)");
+  cmd.add_option("--csp-groups", c.groups, "CSP: groups of the negative columns (default: 100)")->check(CLI::PositiveNumber);
+  cmd.add_option("--csp-exclude", o.csp_exclude,
+                 "CSP: corpus files left out, comma-separated (default: noun.person.txt,noun.quantity.txt,"
+                 "noun.group.txt,adj.pert.txt)");
+}
+
 }  // namespace
 
 void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string& default_preprocess) {
@@ -43,8 +60,8 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
   DetectorOptions& d = o.detector;
   o.preprocess = default_preprocess;
   add_bank_options(cmd, o.bank);
-  cmd.add_option("--method", o.method, "ants (default), neglabel, mcm or adaneg")
-      ->check(CLI::IsMember({"ants", "neglabel", "mcm", "adaneg"}));
+  cmd.add_option("--method", o.method, "ants (default), neglabel, mcm, adaneg or csp")
+      ->check(CLI::IsMember({"ants", "neglabel", "mcm", "adaneg", "csp"}));
   o.mode_opt = cmd.add_option("--mode", o.mode, "ANTS fusion: ada (default), far_only, near_only")
                    ->check(CLI::IsMember({"ada", "far_only", "near_only"}));
   cmd.add_option("--preset", o.preset, "the authors' settings: paper-far (far_only, activation-aware over 500, E_max 10) or "
@@ -92,6 +109,7 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
       ->check(CLI::Range(0.0, 1.0));
   cmd.add_flag("--mllm-caption-only", d.caption_only, "the MLLM only describes images (ENS); VSNL is off");
   add_adaneg_options(cmd, o);
+  add_csp_options(cmd, o);
 }
 
 ScorerOptions to_scorer_options(ScoringCliOptions& o) {
@@ -100,6 +118,8 @@ ScorerOptions to_scorer_options(ScoringCliOptions& o) {
   s.detector = o.detector;
   s.adaneg = o.adaneg;
   s.adaneg.score = parse_adaneg_score(o.adaneg_score);
+  s.csp = o.csp;
+  if (o.csp_exclude) set_scorer_option(s, "csp_exclude", *o.csp_exclude);
   s.detector.mode = parse_fusion_mode(o.mode);
   s.detector.threshold_rule = parse_threshold_rule(o.threshold_rule);
   set_lambda_rule(s.detector, o.lambda_rule);

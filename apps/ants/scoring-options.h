@@ -5,6 +5,7 @@
 #include <ants/pipeline.h>
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
 #include "cli-common.h"
@@ -23,6 +24,8 @@ struct ScoringCliOptions {
   DetectorOptions detector;
   AdaNegOptions adaneg;
   std::string adaneg_score = "combine";
+  CspOptions csp;
+  std::optional<std::string> csp_exclude;
   // Set by add_scoring_options so a preset only fills what the user did not give.
   CLI::Option *mode_opt = nullptr, *ens_stop_opt = nullptr, *near_start_opt = nullptr, *aa_opt = nullptr,
               *aa_count_opt = nullptr, *near_top_opt = nullptr, *near_select_opt = nullptr;

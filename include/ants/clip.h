@@ -120,8 +120,13 @@ class ANTS_API ClipModel : public TextModel {
   // longer than the context keep their first context-1 tokens. `progress` counts texts.
   FeatureMatrix encode_texts(const std::vector<std::string>& texts, int batch = 256,
                              const ProgressFn& progress = {}) const override;
+  FeatureMatrix encode_texts_unnormalized(const std::vector<std::string>& texts, int batch = 256,
+                                          const ProgressFn& progress = {}) const override;
 
  private:
+  FeatureMatrix encode_text_rows(const std::vector<std::string>& texts, int batch, const ProgressFn& progress,
+                                 bool normalize) const;
+  void encode_token_rows(const std::vector<std::vector<int32_t>>& tokens, float* out, bool normalize) const;
   std::vector<std::vector<int32_t>> tokenize_all(const std::vector<std::string>& texts) const;
   struct Impl;
   explicit ClipModel(std::unique_ptr<Impl> impl);

@@ -25,6 +25,7 @@
 #include <ants/text-model.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -127,5 +128,45 @@ struct NegLabelBank {
 // [0, 1] or a count outside [1, |A|+|W|]; corpus errors as load_neglabel_corpus.
 ANTS_API NegLabelBank select_neglabel_bank(const TextModel& model, const std::vector<std::string>& classes,
                                            const NegLabelOptions& options = {}, const ProgressFn& progress = {});
+
+// CSP, the conjugated semantic pool (Chen et al., NeurIPS 2024; docs/method.md §11), as its
+// authors' `CLIPScalableClassifier` builds it (MengyuanChen21/NeurIPS2024-CSP at 3a7bdab):
+// ID classes and nouns are 8-prompt ensembles, each adjective is joined to a carrier word drawn
+// by Python's random (seeded) and embedded as a 4-prompt ensemble; ensembles average the raw
+// text features, then normalise.
+struct CspOptions {
+  double ratio = 0.15;           // neg_topk: the share of each part of speech kept, in (0, 1]
+  double percentile = 0.95;      // torch.quantile (linear) of a candidate's ID similarities
+  double max_similarity = 0.95;  // a candidate above this cosine to any ID class counts as 1.0
+  uint32_t seed = 0;             // random.seed for the carrier words
+  int groups = 100;              // ngroup: the score's groups of negative columns
+  // txt_exclude: corpus file names left out (the reference's ImageNet configuration).
+  std::vector<std::string> exclude{"noun.person.txt", "noun.quantity.txt", "noun.group.txt", "adj.pert.txt"};
+};
+
+struct CspBank {
+  TextBank ids;   // one ensembled row per ID class; prompts are the class names
+  // floor(ratio·nouns) nouns in ascending similarity, then floor(ratio·adjectives) conjugated
+  // adjectives the same way; prompts are the labels ("tench", "wooden scene").
+  TextBank bank;
+  std::vector<float> similarity;  // per bank row: its quantile similarity (1 when above max_similarity)
+  size_t n_nouns = 0;             // rows [0, n_nouns) are nouns
+  size_t pool_nouns = 0, pool_adjectives = 0;  // the candidates before selection
+  bool pool_cached = false;       // the candidates' embeddings came from the cache
+  std::vector<std::string> warnings;
+};
+
+// The CSP bank for `classes`: reads the corpus (`corpus_dir`; empty = the built-in NegLabel
+// WordNet lists) in byte-wise file-name order (the reference's os.listdir order is the file
+// system's), embeds the pool (cached: the candidates depend on the model, corpus, exclusions and
+// seed, not on the classes) and selects per part of speech. `model` must give raw features
+// (TextModel::encode_texts_unnormalized). `progress` counts the texts encoded.
+// Throws ants::Error(invalid_argument) for an empty class list, options out of range or an empty
+// selection; Error(unsupported) for a model without raw features; corpus errors as
+// load_neglabel_corpus.
+ANTS_API CspBank select_csp_bank(const TextModel& model, const std::vector<std::string>& classes,
+                                 const CspOptions& options, const std::filesystem::path& corpus_dir = {},
+                                 const CacheOptions& cache = {}, int text_batch = 256,
+                                 const ProgressFn& progress = {});
 
 }  // namespace ants

@@ -27,7 +27,7 @@
 
 namespace ants {
 
-enum class Method { ants, neglabel, mcm, adaneg };
+enum class Method { ants, neglabel, mcm, adaneg, csp };
 
 // Names as users type them ("ants", "far_only", "head", ...); each parser throws
 // Error(invalid_argument) naming the option and the accepted values.
@@ -79,6 +79,8 @@ struct ScorerOptions {
   Method method = Method::ants;
   DetectorOptions detector;              // ANTS constants; NegLabel uses the grouping ones, AdaNeg `permute`
   AdaNegOptions adaneg;                  // AdaNeg's own
+  CspOptions csp;                        // CSP's own: it builds its own ID ensembles and bank from
+                                         // neglabel.corpus_dir (negatives_file / _bank do not apply)
   NegLabelOptions neglabel;              // count, corpus, cache; its id_template and text_batch also
                                          // make every method's ID prompts
   std::filesystem::path negatives_file;  // fixed negative bank instead of the NegLabel selection

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <ants/callbacks.h>
+#include <ants/error.h>
 #include <ants/export.h>
 #include <ants/matrix.h>
 
@@ -19,6 +20,14 @@ class ANTS_API TextModel {
   // counts texts.
   virtual FeatureMatrix encode_texts(const std::vector<std::string>& texts, int batch = 256,
                                      const ProgressFn& progress = {}) const = 0;
+  // The same rows before L2 normalisation (CLIP's encode_text output as is): prompt ensembles that
+  // average raw features, as CSP's reference does, need them. A model that only has unit rows
+  // keeps this default, which throws Error(unsupported).
+  virtual FeatureMatrix encode_texts_unnormalized(const std::vector<std::string>& texts, int batch = 256,
+                                                  const ProgressFn& progress = {}) const {
+    (void)texts, (void)batch, (void)progress;
+    throw Error(ErrorCode::unsupported, "text encoder: gives only unit feature rows; prompt ensembles need the raw ones");
+  }
   // What identifies this model's outputs (text embeddings are cached under it). Empty: the
   // outputs have no known identity, and nothing is cached.
   virtual const std::string& fingerprint() const = 0;

@@ -92,7 +92,7 @@ def _close_async_detectors():
 
 
 class Detector:
-    """Zero-shot OOD scores of images in a stream: method 'ants' (default), 'neglabel', 'mcm' or 'adaneg'.
+    """Zero-shot OOD scores of images in a stream: method 'ants' (default), 'neglabel', 'mcm', 'adaneg' or 'csp'.
 
     Detector(clip, classes, method="ants", mode=None, mllm=None, negatives=None, preset=None,
              text_encoder=None, logit_scale=100.0, mllm_sync=True, mllm_parse="lenient",
@@ -115,7 +115,9 @@ class Detector:
     near_select ('top:K', 'ratio:D', 'all'), ens_id_noise, mllm_caption_only, count, corpus,
     text_batch, cache_dir, no_cache, max_pixels; AdaNeg's adaneg_thres, adaneg_gap, adaneg_memory,
     adaneg_lambda, adaneg_beta, adaneg_groups, adaneg_samada, adaneg_score ('combine', 'adaonly',
-    'vanillaonly', 'multiply').
+    'vanillaonly', 'multiply'); CSP's csp_ratio, csp_percentile, csp_max_sim, csp_seed, csp_groups,
+    csp_exclude ('a.txt,b.txt'). CSP builds its own ID ensembles and bank from `corpus` (negatives
+    does not apply) and needs a text encoder with raw features (a Clip).
 
     One Detector may be shared by several threads: their calls take turns (the GIL is free
     meanwhile). reset() and restore() drop asynchronous MLLM answers not yet used.
@@ -151,7 +153,7 @@ class Detector:
     ens_labels = property(lambda self: self._d.ens_labels, doc="Labels of the ENS (far) bank, newest update first.")
     vsnl_labels = property(lambda self: self._d.vsnl_labels, doc="Labels of the VSNL (near) bank.")
     classes = property(lambda self: self._d.classes, doc="The ID class names.")
-    method = property(lambda self: self._d.method, doc="'ants', 'neglabel', 'mcm' or 'adaneg'.")
+    method = property(lambda self: self._d.method, doc="'ants', 'neglabel', 'mcm', 'adaneg' or 'csp'.")
     negatives = property(lambda self: self._d.negatives, doc="Rows of the negative bank.")
     warnings = property(lambda self: self._d.warnings, doc="Problems met while building the banks (e.g. cache).")
 

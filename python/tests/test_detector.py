@@ -257,6 +257,23 @@ def test_negatives_build_the_neglabel_bank_once_for_several_detectors(clip, demo
     np.testing.assert_array_equal(given, mined)
 
 
+def test_csp_builds_its_own_bank_from_the_corpus(clip, demo, tmp_path):
+    id_files, ood_files, classes = demo
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "noun.artifact.txt").write_text("".join(f"thing{i}\n" for i in range(40)))
+    (corpus / "adj.all.txt").write_text("".join(f"shade{i}\n" for i in range(20)))
+    det = ants.Detector(clip, classes, method="csp", corpus=corpus, no_cache=True, csp_ratio=0.5, csp_groups=4)
+    assert det.method == "csp" and det.negatives == 30  # half of each part of speech
+    r = det.score(id_files + ood_files, batch=8)
+    assert np.all((r.score > 0) & (r.score <= 1))
+    other = ants.Detector(clip, classes, method="csp", corpus=corpus, no_cache=True, csp_ratio=0.5, csp_groups=4,
+                          csp_seed=5)  # other carrier words for the adjectives
+    assert not np.array_equal(other.score(id_files + ood_files, batch=8).score, r.score)
+    with pytest.raises(ants.Error, match="csp-groups"):
+        ants.Detector(clip, classes, method="csp", corpus=corpus, no_cache=True, csp_ratio=0.5, csp_groups=31)
+
+
 def test_adaneg_keeps_memories_across_batches_and_snapshots_them(clip, demo, tmp_path, text_cache):
     id_files, ood_files, classes = demo
     files = id_files + ood_files

@@ -99,9 +99,13 @@ void ClipModel::encode_images(const float* pixels, int n, float* out) const {
 }
 
 void ClipModel::encode_tokens(const std::vector<std::vector<int32_t>>& tokens, float* out) const {
+  encode_token_rows(tokens, out, true);
+}
+
+void ClipModel::encode_token_rows(const std::vector<std::vector<int32_t>>& tokens, float* out, bool normalize) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   core::set_compute_threads(impl_->params.n_threads);
-  impl_->encoder->encode_tokens(tokens, impl_->tokenizer->eot_id(), out);
+  impl_->encoder->encode_tokens(tokens, impl_->tokenizer->eot_id(), out, normalize);
 }
 
 // The tokenizer is the serial part of encoding short texts with a small model, and it is
@@ -127,6 +131,16 @@ std::vector<std::vector<int32_t>> ClipModel::tokenize_all(const std::vector<std:
 
 FeatureMatrix ClipModel::encode_texts(const std::vector<std::string>& texts, int batch,
                                       const ProgressFn& progress) const {
+  return encode_text_rows(texts, batch, progress, true);
+}
+
+FeatureMatrix ClipModel::encode_texts_unnormalized(const std::vector<std::string>& texts, int batch,
+                                                   const ProgressFn& progress) const {
+  return encode_text_rows(texts, batch, progress, false);
+}
+
+FeatureMatrix ClipModel::encode_text_rows(const std::vector<std::string>& texts, int batch, const ProgressFn& progress,
+                                          bool normalize) const {
   if (batch <= 0) core::fail(ErrorCode::invalid_argument, "encode_texts", "batch must be positive");
   const size_t D = static_cast<size_t>(info().embed_dim);
   FeatureMatrix out{texts.size(), info().embed_dim, std::vector<float>(texts.size() * D)};
@@ -141,7 +155,7 @@ FeatureMatrix ClipModel::encode_texts(const std::vector<std::string>& texts, int
     std::vector<std::vector<int32_t>> chunk;
     for (size_t i = start; i < end; ++i) chunk.push_back(std::move(ids[order[i]]));
     chunk_out.resize(chunk.size() * D);
-    encode_tokens(chunk, chunk_out.data());
+    encode_token_rows(chunk, chunk_out.data(), normalize);
     for (size_t i = start; i < end; ++i) std::copy_n(&chunk_out[(i - start) * D], D, out.row(order[i]));
     if (progress) progress(end, order.size());
   }

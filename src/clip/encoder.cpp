@@ -80,11 +80,12 @@ void Encoder::run_tower(const Tower& tower, float* x, int batch, int tokens, boo
   }
 }
 
-void Encoder::head(const float* x, int rows, const Norm& norm, double eps, const Dense& proj, float* out) {
+void Encoder::head(const float* x, int rows, const Norm& norm, double eps, const Dense& proj, float* out,
+                   bool normalize) {
   void* h = scratch(kHead, static_cast<int64_t>(rows) * proj.in(), w_.dtype);
   layer_norm(x, rows, proj.in(), norm.gain.data(), norm.bias.data(), static_cast<float>(eps), h, w_.dtype);
   proj.forward(ctx_, h, rows, out, DType::f32);
-  l2_normalize_rows(out, rows, proj.out());
+  if (normalize) l2_normalize_rows(out, rows, proj.out());
 }
 
 void Encoder::encode_images(const float* pixels, int n, float* out) {
@@ -123,7 +124,8 @@ void Encoder::encode_images(const float* pixels, int n, float* out) {
   head(cls.data(), n, vw.ln_post, eps, vw.proj, out);
 }
 
-void Encoder::encode_tokens(const std::vector<std::vector<int32_t>>& tokens, int32_t eot_id, float* out) {
+void Encoder::encode_tokens(const std::vector<std::vector<int32_t>>& tokens, int32_t eot_id, float* out,
+                            bool normalize) {
   const int n = static_cast<int>(tokens.size());
   if (n == 0) return;
   const TextWeights& tw = w_.text;
@@ -161,7 +163,7 @@ void Encoder::encode_tokens(const std::vector<std::vector<int32_t>>& tokens, int
   for (int b = 0; b < n; ++b) {
     std::memcpy(&pooled[static_cast<size_t>(b) * W], xs + (static_cast<int64_t>(b) * T + eot[static_cast<size_t>(b)]) * W, sizeof(float) * W);
   }
-  head(pooled.data(), n, tw.ln_final, tw.tower.info.ln_eps, tw.proj, out);
+  head(pooled.data(), n, tw.ln_final, tw.tower.info.ln_eps, tw.proj, out, normalize);
 }
 
 }  // namespace ants::clip

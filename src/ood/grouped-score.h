@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <ants/matrix.h>
+
 namespace ants::ood {
 
 // How the K columns of a (possibly tiled) bank fall into groups. Computed once per bank size,
@@ -25,6 +27,12 @@ Grouping make_grouping_of(size_t columns, size_t groups, bool permute);
 // One image: `id_mass` = Σ exp(z_id − m), `neg_exp[i]` = exp(n_i − m) for the `rows` rows of the
 // untiled bank (same shift m). Tiled column c is row c mod rows. Returns mean_j A / (A + B_j).
 double grouped_id_mass(double id_mass, const double* neg_exp, size_t rows, const Grouping& grouping);
+
+// The grouped score of every image (rows of unit features) against ID and negative text rows,
+// logits scaled by `logit_scale`; the predicted ID class of each in `preds` when not null.
+std::vector<float> grouped_scores(const FeatureMatrix& images, const FeatureMatrix& id_texts,
+                                  const FeatureMatrix& negatives, float logit_scale, const Grouping& grouping,
+                                  std::vector<int>* preds = nullptr);
 
 // Exponentials of one image's logits with a common shift: fills `neg_exp` (bank part) and returns
 // the ID mass. The shift is the max over both parts, so no term overflows.

@@ -1,4 +1,4 @@
-// The stateless baselines: MCM and NegLabel.
+// The stateless baselines: MCM, NegLabel and CSP (its own bank, NegLabel's grouped score).
 #include <algorithm>
 #include <cmath>
 
@@ -30,21 +30,31 @@ std::vector<float> mcm_scores(const FeatureMatrix& images, const FeatureMatrix& 
 std::vector<float> neglabel_scores(const FeatureMatrix& images, const FeatureMatrix& id_texts,
                                    const FeatureMatrix& negatives, float logit_scale, size_t group_size,
                                    std::vector<int>* preds, bool permute) {
+  return ood::grouped_scores(images, id_texts, negatives, logit_scale,
+                             ood::make_grouping(negatives.rows, group_size, permute), preds);
+}
+
+namespace ood {
+
+std::vector<float> grouped_scores(const FeatureMatrix& images, const FeatureMatrix& id_texts,
+                                  const FeatureMatrix& negatives, float logit_scale, const Grouping& g,
+                                  std::vector<int>* preds) {
   std::vector<float> id_logits, neg_logits;
-  ood::compute_logits(images, id_texts, logit_scale, id_logits);
-  ood::compute_logits(images, negatives, logit_scale, neg_logits);
+  compute_logits(images, id_texts, logit_scale, id_logits);
+  compute_logits(images, negatives, logit_scale, neg_logits);
   const size_t n = id_texts.rows, m = negatives.rows;
-  const ood::Grouping g = ood::make_grouping(m, group_size, permute);
   std::vector<float> out(images.rows);
   if (preds) preds->assign(images.rows, 0);
   std::vector<double> exps;
   for (size_t i = 0; i < images.rows && n > 0; ++i) {
     const float* z = &id_logits[i * n];
     if (preds) (*preds)[i] = static_cast<int>(std::max_element(z, z + n) - z);
-    const double a = ood::shifted_exponentials(z, n, &neg_logits[i * m], m, exps);
-    out[i] = static_cast<float>(ood::grouped_id_mass(a, exps.data(), m, g));
+    const double a = shifted_exponentials(z, n, &neg_logits[i * m], m, exps);
+    out[i] = static_cast<float>(grouped_id_mass(a, exps.data(), m, g));
   }
   return out;
 }
+
+}  // namespace ood
 
 }  // namespace ants

@@ -2,6 +2,7 @@
 #include "ood/text-bank.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 #include "core/hash.h"
@@ -42,6 +43,24 @@ std::vector<std::string> read_prompt_lines(const std::filesystem::path& path) {
   return prompts;
 }
 
+// out = the mean of rows [first, first + n) of `raw`, L2-normalised (in the reference's order:
+// average, then normalise).
+void average_rows(const FeatureMatrix& raw, size_t first, size_t n, float* out) {
+  const int dim = raw.dim;
+  std::fill(out, out + dim, 0.f);
+  for (size_t j = 0; j < n; ++j) {
+    const float* r = raw.row(first + j);
+    for (int d = 0; d < dim; ++d) out[d] += r[d];
+  }
+  double norm = 0;
+  for (int d = 0; d < dim; ++d) {
+    out[d] /= static_cast<float>(n);
+    norm += static_cast<double>(out[d]) * out[d];
+  }
+  const float inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.f;
+  for (int d = 0; d < dim; ++d) out[d] *= inv;
+}
+
 }  // namespace
 
 core::EmbeddingCache text_cache(const TextModel& model, const CacheOptions& options) {
@@ -65,6 +84,40 @@ TextBank embed_prompts_cached(const TextModel& model, const std::vector<std::str
   if (hit != nullptr) *hit = false;
   TextBank bank{prompts, model.encode_texts(prompts, batch, progress)};
   cache.store(core::CacheKind::prompts, key, core::CacheEntry{bank.prompts, bank.features.dim, bank.features.data, {}, {}}, warnings);
+  return bank;
+}
+
+TextBank embed_ensembles_cached(const TextModel& model, const std::vector<std::string>& prompts, size_t per,
+                                const std::vector<std::string>& labels, const core::EmbeddingCache& cache,
+                                const ProgressFn& progress, int batch, std::vector<std::string>& warnings, bool* hit) {
+  if (per == 0 || prompts.size() != per * labels.size())
+    core::fail(ErrorCode::internal, "embed_ensembles_cached", "prompts do not split into the labels' ensembles");
+  const int dim = model.embed_dim();
+  const std::string key =
+      cache.enabled() ? "ants prompt ensembles\nper=" + std::to_string(per) + "\n" + prompts_key(model, prompts) : "";
+  if (auto entry = cache.load(core::CacheKind::prompts, key, warnings)) {
+    if (matches(*entry, labels, dim)) {
+      if (hit != nullptr) *hit = true;
+      return TextBank{std::move(entry->texts), FeatureMatrix{labels.size(), dim, std::move(entry->embeddings)}};
+    }
+    warnings.push_back(cache.path_for(core::CacheKind::prompts, key).string() + ": cache file holds other prompts; recomputing");
+  }
+  if (hit != nullptr) *hit = false;
+  TextBank bank{labels, FeatureMatrix{labels.size(), dim, std::vector<float>(labels.size() * static_cast<size_t>(dim))}};
+  // A chunk of ensembles at a time: CSP's pool is ~450,000 prompts, whose raw rows at once would
+  // take ~1 GB at 512 dimensions.
+  constexpr size_t kChunk = 2048;
+  for (size_t first = 0; first < labels.size(); first += kChunk) {
+    const size_t n = std::min(kChunk, labels.size() - first);
+    const std::vector<std::string> part(prompts.begin() + static_cast<std::ptrdiff_t>(first * per),
+                                        prompts.begin() + static_cast<std::ptrdiff_t>((first + n) * per));
+    const ProgressFn report = [&progress, first, per, total = prompts.size()](size_t done, size_t) {
+      if (progress) progress(first * per + done, total);
+    };
+    const FeatureMatrix raw = model.encode_texts_unnormalized(part, batch, report);
+    for (size_t i = 0; i < n; ++i) average_rows(raw, i * per, per, bank.features.row(first + i));
+  }
+  cache.store(core::CacheKind::prompts, key, core::CacheEntry{bank.prompts, dim, bank.features.data, {}, {}}, warnings);
   return bank;
 }
 

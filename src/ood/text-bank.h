@@ -21,4 +21,12 @@ TextBank embed_prompts_cached(const TextModel& model, const std::vector<std::str
                               const core::EmbeddingCache& cache, const ProgressFn& progress, int batch,
                               std::vector<std::string>& warnings, bool* hit = nullptr);
 
+// Prompt ensembles: `prompts` holds labels.size() consecutive runs of `per` prompts; row i is the
+// mean of run i's raw features (TextModel::encode_texts_unnormalized), L2-normalised, and
+// prompts[i] of the result is labels[i]. Cached like embed_prompts_cached.
+TextBank embed_ensembles_cached(const TextModel& model, const std::vector<std::string>& prompts, size_t per,
+                                const std::vector<std::string>& labels, const core::EmbeddingCache& cache,
+                                const ProgressFn& progress, int batch, std::vector<std::string>& warnings,
+                                bool* hit = nullptr);
+
 }  // namespace ants::ood

@@ -45,15 +45,17 @@ struct Part {
   json negatives;         // negatives.json, an array
 };
 
-// The records after a header that must be exactly `columns` (what eval writes).
+// The records after a header that must be exactly `columns` (what eval writes), or its first
+// `older` columns (what an earlier version wrote).
 template <size_t N>
-Records read_records(const fs::path& file, const std::array<const char*, N>& columns) {
+Records read_records(const fs::path& file, const std::array<const char*, N>& columns, size_t older = N) {
   const std::string text = core::read_file(file);
   pipeline::CsvReader csv(text, file);
-  const pipeline::CsvHeader h = csv.header(columns);
-  if (h.fields != N) csv.fail("not the columns of an eval's " + file.filename().string());
-  for (size_t i = 0; i < N; ++i)
-    if (h.index.at(columns[i]) != i) csv.fail("not the columns of an eval's " + file.filename().string());
+  const pipeline::CsvHeader h = csv.header(std::span(columns).first(std::min(older, N)));
+  if (h.fields != N && h.fields != older) csv.fail("not the columns of an eval's " + file.filename().string());
+  for (size_t i = 0; i < h.fields; ++i)
+    if (h.index.count(columns[i]) == 0 || h.index.at(columns[i]) != i)
+      csv.fail("not the columns of an eval's " + file.filename().string());
   Records out;
   std::vector<std::string> row;
   while (csv.next(row)) {
@@ -119,7 +121,7 @@ void check_run_json(const fs::path& file, const json& run) {
 Part read_part(const fs::path& dir) {
   Part p{dir, pipeline::read_json(dir / schema::kRunJson), pipeline::read_metrics(dir / schema::kMetricsJson),
          read_records(dir / schema::kScoresCsv, schema::kScoresColumns),
-         read_records(dir / schema::kTraceCsv, schema::kTraceColumns),
+         read_records(dir / schema::kTraceCsv, schema::kTraceColumns, schema::kTraceColumnsV1),
          pipeline::read_json(dir / schema::kNegativesJson)};
   check_run_json(dir / schema::kRunJson, p.run);
   const pipeline::JsonReader negatives(dir / schema::kNegativesJson);
@@ -227,17 +229,21 @@ pipeline::RunPercent run_percent(const RunKey& k, const Part& p) {
   pipeline::malformed(p.dir / schema::kMetricsJson, "holds no metrics for run " + key_text(k));
 }
 
-// A CSV file: the header, then the records of each run in the plan's order.
+// A CSV file: the header, then the records of each run in the plan's order; the columns every
+// part has (parts of an earlier version have fewer).
 template <size_t N>
 std::string merged_csv(const std::vector<std::pair<RunKey, const Part*>>& plan, Records Part::*records,
                        const char* file, const std::array<const char*, N>& columns) {
-  std::string out = pipeline::csv_record(std::vector<std::string>(columns.begin(), columns.end()));
+  size_t width = N;
+  for (const auto& [k, p] : plan)
+    for (const auto& row : p->*records) width = std::min(width, row.size());
+  std::string out = pipeline::csv_record(std::vector<std::string>(columns.begin(), columns.begin() + width));
   for (const auto& [k, p] : plan) {
     const std::string seed = std::to_string(k.seed);
     size_t rows = 0;
     for (const auto& row : p->*records) {
       if (row[0] != k.set || row[1] != seed) continue;
-      out += pipeline::csv_record(row);
+      out += pipeline::csv_record(std::vector<std::string>(row.begin(), row.begin() + width));
       ++rows;
     }
     // Every run scores at least one ID and one OOD image in at least one batch.

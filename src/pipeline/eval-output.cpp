@@ -221,8 +221,9 @@ std::string trace_csv(const EvalResult& r) {
   for (const auto& run : r.runs) {
     for (const auto& trace : run.trace) {
       const DetectorStats& t = trace.stats;
-      std::snprintf(buf, sizeof buf, ",%u,%lld,%.9g,%.9g,%zu,%zu,%d,%d\n", run.seed, static_cast<long long>(t.batches),
-                    t.gamma, t.lambda, t.far_rows, t.near_rows, t.ens_updates, t.vsnl_updates);
+      std::snprintf(buf, sizeof buf, ",%u,%lld,%.9g,%.9g,%zu,%zu,%d,%d,%zu,%zu\n", run.seed,
+                    static_cast<long long>(t.batches), t.gamma, t.lambda, t.far_rows, t.near_rows, t.ens_updates,
+                    t.vsnl_updates, t.memory_labels, t.memory_images);
       out += csv_field(run.set) + buf;
     }
   }

@@ -106,7 +106,8 @@ PerSet<std::vector<TracePoint>> read_trace(const fs::path& file) {
   CsvReader csv(text, file);
   const CsvHeader h = csv.header(std::span(schema::kTraceColumns).first(schema::kTraceRequiredColumns));
   const auto c_far = h.find("far_rows"), c_near = h.find("near_rows"), c_ens = h.find("ens_updates"),
-             c_vsnl = h.find("vsnl_updates");
+             c_vsnl = h.find("vsnl_updates"), c_mem_labels = h.find("memory_labels"),
+             c_mem_images = h.find("memory_images");
   PerSet<std::vector<TracePoint>> out;
   std::vector<std::string> row;
   while (csv.next(row)) {
@@ -122,6 +123,8 @@ PerSet<std::vector<TracePoint>> read_trace(const fs::path& file) {
     t.near_rows = extra(c_near, "near_rows");
     t.ens_updates = extra(c_ens, "ens_updates");
     t.vsnl_updates = extra(c_vsnl, "vsnl_updates");
+    t.memory_labels = extra(c_mem_labels, "memory_labels");
+    t.memory_images = extra(c_mem_images, "memory_images");
     out.at(row[*h.find("set")], csv.integer(row[*h.find("seed")], "seed")).push_back(t);
   }
   return out;

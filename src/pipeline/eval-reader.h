@@ -62,6 +62,7 @@ struct RunScores {
 struct TracePoint {
   double batch = 0, gamma = 0, lambda = 0;
   std::optional<double> far_rows, near_rows, ens_updates, vsnl_updates;
+  std::optional<double> memory_labels, memory_images;  // AdaNeg
 };
 
 // negatives.json.

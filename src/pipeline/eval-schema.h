@@ -54,10 +54,13 @@ inline constexpr std::array<CsvMetric, 5> kMetricsCsvColumns = {{
 inline constexpr std::array<const char*, 6> kScoresColumns = {"set", "seed", "file", "label", "pred", "score"};
 
 // trace.csv: one row per detector batch. The columns after the first kTraceRequiredColumns
-// (the banks' sizes and update counts) only annotate the report, which draws without them.
-inline constexpr std::array<const char*, 9> kTraceColumns = {
-    "set", "seed", "batch", "gamma", "lambda", "far_rows", "near_rows", "ens_updates", "vsnl_updates"};
+// (the banks' sizes and update counts; AdaNeg's memories) only annotate the report, which draws
+// without them. Evals before AdaNeg's memory columns wrote the first kTraceColumnsV1.
+inline constexpr std::array<const char*, 11> kTraceColumns = {
+    "set",       "seed",      "batch",        "gamma",         "lambda",       "far_rows",
+    "near_rows", "ens_updates", "vsnl_updates", "memory_labels", "memory_images"};
 inline constexpr size_t kTraceRequiredColumns = 5;
+inline constexpr size_t kTraceColumnsV1 = 9;
 
 // The writer fills metrics.json from percent_metrics and the reader looks the values up by
 // kMetrics: a metric renamed or reordered on one side only must not compile.

@@ -29,7 +29,7 @@ const char* name_of(E value, const std::pair<const char*, E> (&table)[N]) {
 }
 
 constexpr std::pair<const char*, Method> kMethods[] = {
-    {"ants", Method::ants}, {"neglabel", Method::neglabel}, {"mcm", Method::mcm}, {"adaneg", Method::adaneg}};
+    {"ants", Method::ants}, {"neglabel", Method::neglabel}, {"mcm", Method::mcm}, {"adaneg", Method::adaneg}, {"csp", Method::csp}};
 constexpr std::pair<const char*, AdaNegScore> kAdaNegScores[] = {{"combine", AdaNegScore::combine},
                                                                  {"adaonly", AdaNegScore::adaonly},
                                                                  {"vanillaonly", AdaNegScore::vanillaonly},

@@ -14,6 +14,7 @@
 #include "core/embedding-cache.h"
 #include "core/file-util.h"
 #include "ood/adaneg.h"
+#include "ood/grouped-score.h"
 #include "ood/text-bank.h"
 
 namespace ants {
@@ -75,6 +76,12 @@ void check_adaneg_options(const AdaNegOptions& a) {
                "options out of range: thres and gap in [0, 1], lambda >= 0, beta in [0, 100], memory in 1..4096, groups >= 1");
 }
 
+nlohmann::json csp_options_json(const CspOptions& o, bool permute) {
+  return {{"ratio", o.ratio},   {"percentile", o.percentile}, {"max_similarity", o.max_similarity},
+          {"seed", o.seed},     {"groups", o.groups},         {"exclude", o.exclude},
+          {"permute", permute}, {"reference", "MengyuanChen21/NeurIPS2024-CSP@3a7bdab"}};
+}
+
 nlohmann::json adaneg_options_json(const AdaNegOptions& o, bool permute) {
   return {{"thres", o.thres},   {"gap", o.gap},       {"memory", o.memory},
           {"lambda", o.lambda}, {"beta", o.beta},     {"groups", o.groups},
@@ -97,6 +104,7 @@ struct OodScorer::Impl {
 
   void build_banks(const ProgressFn& progress) {
     const NegLabelOptions& nl = opt.neglabel;
+    if (opt.method == Method::csp) return build_csp_banks(progress);
     const core::EmbeddingCache cache = ood::text_cache(model, nl.cache);
     std::vector<std::string> prompts;
     for (const auto& c : classes) prompts.push_back(apply_template(nl.id_template, c));
@@ -116,6 +124,21 @@ struct OodScorer::Impl {
     }
     NegLabelBank bank = select_neglabel_bank(model, classes, nl, progress);
     warnings.insert(warnings.end(), bank.warnings.begin(), bank.warnings.end());
+    negatives = std::move(bank.bank.features);
+  }
+
+  // CSP's ID rows are ensembles too, so it replaces both banks.
+  void build_csp_banks(const ProgressFn& progress) {
+    if (opt.negatives_bank || !opt.negatives_file.empty())
+      core::fail(ErrorCode::invalid_argument, "csp", "builds its own negative bank; --negatives does not apply");
+    CspBank bank = select_csp_bank(model, classes, opt.csp, opt.neglabel.corpus_dir, opt.neglabel.cache,
+                                   opt.neglabel.text_batch, progress);
+    warnings.insert(warnings.end(), bank.warnings.begin(), bank.warnings.end());
+    if (bank.bank.size() < static_cast<size_t>(opt.csp.groups))
+      core::fail(ErrorCode::invalid_argument, "csp",
+                 "the bank has " + std::to_string(bank.bank.size()) + " labels, fewer than its " +
+                     std::to_string(opt.csp.groups) + " groups (--csp-groups)");
+    id_texts = std::move(bank.ids.features);
     negatives = std::move(bank.bank.features);
   }
 
@@ -143,9 +166,12 @@ struct OodScorer::Impl {
   }
 
   void score_method(const FeatureMatrix& images, const std::vector<ImageRef>& refs, std::vector<ScoredImage*>& rows) {
-    if (opt.method == Method::neglabel) {
-      const auto s = neglabel_scores(images, id_texts, negatives, model.logit_scale(), opt.detector.group_size(),
-                                     nullptr, opt.detector.permute);
+    if (opt.method == Method::neglabel || opt.method == Method::csp) {
+      const ood::Grouping g =
+          opt.method == Method::csp
+              ? ood::make_grouping_of(negatives.rows, static_cast<size_t>(opt.csp.groups), opt.detector.permute)
+              : ood::make_grouping(negatives.rows, opt.detector.group_size(), opt.detector.permute);
+      const auto s = ood::grouped_scores(images, id_texts, negatives, model.logit_scale(), g);
       for (size_t i = 0; i < rows.size(); ++i) rows[i]->score = rows[i]->far = rows[i]->near = s[i];
     } else if (opt.method == Method::adaneg) {
       const auto r = adaneg->update(images);
@@ -193,7 +219,7 @@ OodScorer::OodScorer(const TextModel& model, std::vector<std::string> classes, c
     : impl_(std::make_unique<Impl>(model, std::move(classes), options)) {
   if (impl_->classes.empty()) core::fail(ErrorCode::invalid_argument, "classes", "no ID classes");
   const DetectorOptions& d = options.detector;
-  if (options.method != Method::mcm && (d.group_num <= 0 || static_cast<size_t>(d.group_num) > d.queue_cap)) {
+  if (options.method != Method::mcm && options.method != Method::csp && (d.group_num <= 0 || static_cast<size_t>(d.group_num) > d.queue_cap)) {
     // group_size() = queue_cap / group_num columns per group: zero would make every score meaningless
     core::fail(ErrorCode::invalid_argument, "group count",
                std::to_string(d.group_num) + " is not in [1, queue cap " + std::to_string(d.queue_cap) + "]");
@@ -284,10 +310,12 @@ std::string OodScorer::setup_json() const {
                    {"model", core::hash_bytes(d.model.fingerprint()).hex()},
                    {"classes", core::texts_hash(d.classes)},
                    {"n_classes", d.classes.size()},
-                   {"id_template", d.opt.neglabel.id_template},
+                   {"id_template", d.opt.method == Method::csp ? "CSP ensemble" : d.opt.neglabel.id_template},
                    {"negatives", {{"rows", d.negatives.rows}, {"hash", matrix_hash(d.negatives)}}}};
   if (d.opt.method == Method::adaneg) {
     j["adaneg"] = adaneg_options_json(d.opt.adaneg, d.opt.detector.permute);
+  } else if (d.opt.method == Method::csp) {
+    j["csp"] = csp_options_json(d.opt.csp, d.opt.detector.permute);
   } else if (d.opt.method != Method::mcm) {
     j["detector"] = detector_options_json(d.opt.detector, d.opt.method);
   }

@@ -136,6 +136,25 @@ std::string trace_figure(const std::string& set, int64_t seed, const std::vector
   return figure(s, trace_caption(seed, trace));
 }
 
+// AdaNeg's state: the images its memories hold after each batch (γ and λ are not its own).
+std::string memory_figure(const std::string& set, int64_t seed, const std::vector<TracePoint>& trace) {
+  std::vector<double> b, m;
+  for (const auto& t : trace) b.push_back(t.batch), m.push_back(t.memory_images.value_or(0));
+  const auto [y0, y1] = nice_range(0, std::max(1.0, *std::max_element(m.begin(), m.end())), 5);
+  const double bx0 = b.front(), bx1 = std::max(b.back(), b.front() + 1);
+  const Chart ch(420, 300, bx0, bx1, y0, y1);
+  std::string s = ch.begin(set + ": AdaNeg memories", nice_ticks(bx0, bx1, 6, true), nice_ticks(y0, y1, 5), "batch",
+                           "images held");
+  s += ch.line(b, m, "gamma");
+  if (trace.size() <= 60) s += ch.dots(b, m, "gamma");
+  s += ch.legend({{"gamma", "images in the memories"}});
+  s += "</svg>";
+  const TracePoint& last = trace.back();
+  return figure(s, "seed " + std::to_string(seed) + ", " + std::to_string(trace.size()) + " batches; at the end: " +
+                       fixed(last.memory_images.value_or(0), 0) + " images in the memories of " +
+                       fixed(last.memory_labels.value_or(0), 0) + " labels");
+}
+
 std::string no_rows(const std::string& set, const char* file) { return note(set + ": no rows in " + file); }
 
 }  // namespace
@@ -161,10 +180,17 @@ std::string histogram_charts(const EvalFiles& files) {
 
 std::string trace_charts(const EvalFiles& files) {
   if (!files.trace) return note(std::string(schema::kTraceCsv) + " is absent.");
+  const bool adaneg = files.run.is_object() && files.run.value("method", "") == "adaneg";
   std::string out;
   for (const auto& set : files.metrics.sets) {
     const auto* t = files.trace->first(set.name, files.metrics.seeds);
-    out += t ? trace_figure(set.name, t->first, t->second) : no_rows(set.name, schema::kTraceCsv);
+    if (!t) {
+      out += no_rows(set.name, schema::kTraceCsv);
+    } else if (adaneg && !t->second.empty() && t->second.back().memory_images) {
+      out += memory_figure(set.name, t->first, t->second);
+    } else {
+      out += trace_figure(set.name, t->first, t->second);
+    }
   }
   return out;
 }

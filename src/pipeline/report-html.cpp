@@ -67,6 +67,9 @@ constexpr char kEvalNav[] = "<a href='#summary'>Summary</a><a href='#metrics'>Me
                             "<a href='#warnings'>Warnings</a>";
 
 std::string trace_note(const std::string& method) {
+  if (method == "adaneg")
+    return note("Per detector batch, first seed of each OOD set: AdaNeg has no γ or λ; its state is the images "
+                "its memories hold.");
   return note(method == "ants" || method.empty()
                   ? "Per detector batch, first seed of each OOD set."
                   : "Per detector batch, first seed of each OOD set (" + method + " keeps them at their defaults).");
@@ -84,7 +87,7 @@ std::string report_html(const fs::path& out_dir) {
                note("First seed of each OOD set; OOD is the positive class and a threshold on the negated score "
                     "separates them, one point per distinct score.") + charts(report::roc_charts(files)));
   h += html_section("histograms", "Score histograms", charts(report::histogram_charts(files)));
-  h += html_section("trace", "Adaptive threshold γ and fusion weight λ",
+  h += html_section("trace", method == "adaneg" ? "Memories over the stream" : "Adaptive threshold γ and fusion weight λ",
                trace_note(method) + charts(report::trace_charts(files)));
   h += html_section("negatives", "Mined negative labels", report::negatives_section(files));
   h += html_section("warnings", "Warnings", report::warnings_section(files));

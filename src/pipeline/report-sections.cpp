@@ -98,8 +98,10 @@ std::string variant_row(const JsonReader& r, const json& run) {
       if (p->contains(kind) && (*p)[kind] != "default") add(std::string(kind == std::string("ens") ? "ENS" : "VSNL") + " prompt " + plain((*p)[kind]));
   }
   const json* setup = r.find(run, "setup");
-  if (const json* a = setup && setup->is_object() ? r.find(*setup, "adaneg") : nullptr; a && a->is_object()) {
-    for (const auto& [key, value] : a->items()) add("AdaNeg " + key + " " + plain(value));
+  for (const auto& [name, label] : {std::pair{"adaneg", "AdaNeg"}, std::pair{"csp", "CSP"}}) {
+    if (const json* a = setup && setup->is_object() ? r.find(*setup, name) : nullptr; a && a->is_object()) {
+      for (const auto& [key, value] : a->items()) add(std::string(label) + " " + key + " " + plain(value));
+    }
   }
   const json* d = setup && setup->is_object() ? r.find(*setup, "detector") : nullptr;
   if (!d || !d->is_object()) return v.empty() ? "" : kv_row("variant", esc(v));

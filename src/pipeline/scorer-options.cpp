@@ -2,6 +2,7 @@
 // underscores. One table serves Python's keyword arguments and `ants ablate`'s grid files.
 #include <ants/scorer.h>
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -44,6 +45,22 @@ Setter adaneg(T AdaNegOptions::*member) {
   return [member](ScorerOptions& o, const std::string& v) { o.adaneg.*member = parse_value<T>("", v); };
 }
 
+template <typename T>
+Setter csp(T CspOptions::*member) {
+  return [member](ScorerOptions& o, const std::string& v) { o.csp.*member = parse_value<T>("", v); };
+}
+
+// "a,b,c" (empty: none).
+std::vector<std::string> comma_list(const std::string& v) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start <= v.size() && !v.empty();) {
+    const size_t comma = std::min(v.find(',', start), v.size());
+    if (comma > start) out.push_back(v.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> table{
       {"method", [](ScorerOptions& o, const std::string& v) { o.method = parse_method(v); }},
@@ -80,6 +97,12 @@ const std::map<std::string, Setter>& setters() {
       {"adaneg_groups", adaneg(&AdaNegOptions::groups)},
       {"adaneg_samada", adaneg(&AdaNegOptions::samada)},
       {"adaneg_score", [](ScorerOptions& o, const std::string& v) { o.adaneg.score = parse_adaneg_score(v); }},
+      {"csp_ratio", csp(&CspOptions::ratio)},
+      {"csp_percentile", csp(&CspOptions::percentile)},
+      {"csp_max_sim", csp(&CspOptions::max_similarity)},
+      {"csp_seed", csp(&CspOptions::seed)},
+      {"csp_groups", csp(&CspOptions::groups)},
+      {"csp_exclude", [](ScorerOptions& o, const std::string& v) { o.csp.exclude = comma_list(v); }},
       {"count", [](ScorerOptions& o, const std::string& v) { o.neglabel.count = parse_value<int>("", v); }},
       {"corpus", [](ScorerOptions& o, const std::string& v) { o.neglabel.corpus_dir = v; }},
       {"text_batch", [](ScorerOptions& o, const std::string& v) { o.neglabel.text_batch = parse_value<int>("", v); }},

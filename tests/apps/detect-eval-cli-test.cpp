@@ -220,6 +220,49 @@ TEST_F(DetectEvalCli, AdaNegResumesFromStateAndRecordsItsOptions) {
   EXPECT_EQ(run_cli(bad).code, 2);
 }
 
+// CSP builds its own bank from the corpus: eval and detect score with it, run.json and the report
+// name its options, and what does not apply to it (a fixed bank, more groups than labels) is a
+// usage error.
+TEST_F(DetectEvalCli, CspScoresWithItsOwnBankAndRecordsItsOptions) {
+  std::string nouns, adjectives;
+  for (int i = 0; i < 40; ++i) nouns += "thing" + std::to_string(i) + (i % 7 == 0 ? "_part\n" : "\n");
+  for (int i = 0; i < 20; ++i) adjectives += "shade" + std::to_string(i) + "\n";
+  core::write_file_atomic(dir_ / "corpus" / "noun.artifact.txt", nouns);
+  core::write_file_atomic(dir_ / "corpus" / "adj.all.txt", adjectives);
+  const std::vector<std::string> csp{"--method", "csp", "--corpus", (dir_ / "corpus").string(), "--csp-ratio", "0.5",
+                                     "--csp-groups", "4"};
+  auto eval = with(with({"eval", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
+                         "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "e").string()},
+                        scoring_args()),
+                   csp);
+  const auto r = run_cli(eval);
+  ASSERT_EQ(r.code, 1) << r.err;  // the corrupt file; every other image is scored
+  const auto run = test::read_json(dir_ / "e" / "run.json");
+  EXPECT_EQ(run["setup"]["method"], "csp");
+  EXPECT_EQ(run["setup"]["csp"]["groups"], 4);
+  EXPECT_EQ(run["setup"]["csp"]["ratio"], 0.5);
+  EXPECT_EQ(run["negatives"], 30);  // half of 40 nouns and of 20 adjectives
+  EXPECT_EQ(test::read_json(dir_ / "e" / "metrics.json")["method"], "csp");
+  EXPECT_NE(core::read_file(dir_ / "e" / "report.html").find("CSP groups 4"), std::string::npos);
+
+  auto detect = with(with({"detect", "--quiet"}, scoring_args()), csp);
+  detect.push_back((dir_ / "images" / "id").string());
+  const auto d = run_cli(detect);
+  ASSERT_EQ(d.code, 0) << d.err;
+  EXPECT_EQ(test::split_lines(d.out).size(), 1u + id_.size());
+
+  auto fixed = detect;
+  fixed.insert(fixed.end(), {"--negatives", (dir_ / "classes.txt").string()});
+  const auto f = run_cli(fixed);
+  EXPECT_EQ(f.code, 2);
+  EXPECT_NE(f.err.find("--negatives"), std::string::npos) << f.err;
+  auto many = detect;
+  many.insert(many.end(), {"--csp-groups", "31"});
+  const auto m = run_cli(many);
+  EXPECT_EQ(m.code, 2);
+  EXPECT_NE(m.err.find("--csp-groups"), std::string::npos) << m.err;
+}
+
 // A crash between two state saves leaves rows in the file that the state does not count; the
 // rerun cuts them off and scores them again, so the file ends up as an uninterrupted run's.
 // --max-inputs 13 with batches of 8 stops at the batch boundary 16, never inside a batch.

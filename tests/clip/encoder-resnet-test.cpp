@@ -97,6 +97,36 @@ TEST(ResNetEncoder, TextMatchesOpenClip) {
   }
 }
 
+// The raw projection output (what prompt ensembles average): open_clip's encode_text norms, and
+// the public API's unnormalised rows are its unit rows times those norms.
+TEST(ResNetEncoder, RawTextFeaturesHaveOpenClipsNorms) {
+  const json g = goldens();
+  const auto dir = write_rn_tiny();
+  ModelWeights w = load_model_weights(dir, DType::f32, nullptr);
+  Encoder enc(w);
+  const int D = w.info.embed_dim;
+  std::vector<std::vector<int32_t>> ids;
+  for (const auto& t : g["texts"]) ids.push_back(t["ids"].get<std::vector<int32_t>>());
+  std::vector<float> raw(ids.size() * D);
+  enc.encode_tokens(ids, 49407, raw.data(), /*normalize=*/false);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    double n = 0;
+    for (int d = 0; d < D; ++d) n += static_cast<double>(raw[i * D + d]) * raw[i * D + d];
+    EXPECT_NEAR(std::sqrt(n), g["texts"][i]["raw_norm"].get<double>(), 1e-4 * g["texts"][i]["raw_norm"].get<double>())
+        << g["texts"][i]["text"];
+  }
+  ClipParams params = clip_default_params();
+  params.precision = Precision::fp32;
+  auto model = ClipModel::load(dir, params);
+  std::vector<std::string> texts;
+  for (const auto& t : g["texts"]) texts.push_back(t["text"]);
+  const FeatureMatrix unit = model->encode_texts(texts, 3), rows = model->encode_texts_unnormalized(texts, 3);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const double norm = g["texts"][i]["raw_norm"].get<double>();
+    for (int d = 0; d < D; ++d) EXPECT_NEAR(rows.row(i)[d], unit.row(i)[d] * norm, 1e-4 * norm) << texts[i];
+  }
+}
+
 TEST(ResNetEncoder, LoaderDescribesTheTower) {
   std::vector<std::string> warnings;
   ModelWeights w = load_model_weights(write_rn_tiny(), DType::f32, &warnings);

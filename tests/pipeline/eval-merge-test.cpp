@@ -4,6 +4,7 @@
 #include <ants/pipeline.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -84,6 +85,39 @@ TEST_F(EvalMerge, PartsMergeIntoTheFilesOfOneEval) {
   const json p0 = json::parse(core::read_file(parts[0] / "metrics.json"));
   EXPECT_EQ(p0["sets"].size(), 2u);
   EXPECT_EQ(json::parse(core::read_file(parts[0] / "run.json"))["runs"].size(), 2u);
+}
+
+// A part written before trace.csv had AdaNeg's memory columns still merges: the merged trace has
+// the columns every part has, and the report still draws it.
+TEST_F(EvalMerge, APartOfAnEarlierVersionMergesWithTheColumnsAllPartsHave) {
+  const std::vector<fs::path> parts{eval_into("p0", {{"inat", 3}, {"textures", 0}, {"ssb", 0}}),
+                                    eval_into("p1", {{"textures", 3}, {"inat", 0}, {"ssb", 3}})};
+  merge_eval_outputs(dir_ / "new", parts);
+  const std::string full = core::read_file(dir_ / "new" / "trace.csv");
+  EXPECT_EQ(full.substr(0, full.find('\n')),
+            "set,seed,batch,gamma,lambda,far_rows,near_rows,ens_updates,vsnl_updates,memory_labels,memory_images");
+  // p1 as the earlier version wrote it: the first 9 columns of every record.
+  std::istringstream in(core::read_file(parts[1] / "trace.csv"));
+  std::string line, old;
+  while (std::getline(in, line)) {
+    size_t cut = 0;
+    for (int commas = 0; commas < 9 && cut != std::string::npos; ++commas) cut = line.find(',', cut + (commas ? 1 : 0));
+    old += line.substr(0, cut) + "\n";
+  }
+  core::write_file_atomic(parts[1] / "trace.csv", old);
+  merge_eval_outputs(dir_ / "mixed", parts);
+  const std::string mixed = core::read_file(dir_ / "mixed" / "trace.csv");
+  EXPECT_EQ(mixed.substr(0, mixed.find('\n')), "set,seed,batch,gamma,lambda,far_rows,near_rows,ens_updates,vsnl_updates");
+  EXPECT_EQ(std::count(mixed.begin(), mixed.end(), '\n'), std::count(full.begin(), full.end(), '\n'));
+  EXPECT_NE(core::read_file(dir_ / "mixed" / "report.html").find("γ"), std::string::npos);
+  core::write_file_atomic(parts[1] / "trace.csv", "set,seed,batch,gamma,lambda,far_rows\n");  // neither version
+  try {
+    merge_eval_outputs(dir_ / "neither", parts);
+    ADD_FAILURE() << "a trace.csv of neither version was merged";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::format);
+    EXPECT_NE(std::string(e.what()).find("trace.csv"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(EvalMerge, APartEmbedsOnlyTheImagesOfItsSets) {

@@ -338,6 +338,27 @@ fs::path minimal_dir() {
   return d;
 }
 
+// AdaNeg has no γ or λ: its trace section draws the images its memories hold; a trace.csv of an
+// earlier version (no memory columns) still draws γ and λ.
+TEST(ReportHtmlInputs, AdaNegTraceShowsItsMemories) {
+  const fs::path d = minimal_dir();
+  std::string run = kRunJson;
+  run.replace(run.find("\"ants\""), 6, "\"adaneg\"");
+  core::write_file_atomic(d / "run.json", run);
+  core::write_file_atomic(d / "trace.csv",
+                          "set,seed,batch,gamma,lambda,far_rows,near_rows,ens_updates,vsnl_updates,memory_labels,memory_images\n"
+                          "s,0,1,0,0,0,0,0,0,2,3\ns,0,2,0,0,0,0,0,0,4,17\n");
+  pipeline::write_report_html(d);
+  const std::string trace = section(core::read_file(d / "report.html"), "trace");
+  EXPECT_NE(trace.find("Memories over the stream"), std::string::npos);
+  EXPECT_NE(trace.find("17 images in the memories of 4 labels"), std::string::npos) << trace;
+  EXPECT_EQ(trace.find("λ (fusion weight)"), std::string::npos);
+
+  core::write_file_atomic(d / "run.json", kRunJson);
+  pipeline::write_report_html(d);
+  EXPECT_NE(section(core::read_file(d / "report.html"), "trace").find("λ (fusion weight)"), std::string::npos);
+}
+
 TEST(ReportHtmlInputs, SeparableScoresGiveTheUpperLeftCorner) {
   const fs::path d = minimal_dir();
   pipeline::write_report_html(d);
