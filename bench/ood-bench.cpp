@@ -3,7 +3,7 @@
 // ENS bank, a 200-row VSNL bank, 512-wide features. The MLLM and text encoder are instant fakes,
 // so the time is the detector's own. --scorer measures the same batch through OodScorer::score (the
 // call every front end makes: zero-shot prediction + the detector, rows in and out), the C++ side
-// of bench/python_overhead.py. --method M (ants, neglabel, mcm, adaneg, csp) measures that method through
+// of bench/python_overhead.py. --method M (ants, neglabel, mcm, adaneg, csp, eoe) measures that method through
 // OodScorer::score on images drawn around the ID and NegLabel rows (a third each, the rest random),
 // so that AdaNeg's memories fill as in a real stream.
 //   ants-ood-bench [--batch 256] [--reps 10] [--activation] [--scorer] [--method M] [--threads N]
@@ -54,6 +54,17 @@ struct InstantMllm : ants::Mllm {
     return out;
   }
   bool supports_similar() const override { return true; }
+  // EOE: 50 new outlier names per request.
+  std::vector<std::optional<std::string>> complete(const std::vector<std::string>& prompts) override {
+    std::vector<std::optional<std::string>> out;
+    for (size_t p = 0; p < prompts.size(); ++p) {
+      std::string list;
+      for (int k = 0; k < 50; ++k) list += "- outlier " + std::to_string(next_name++) + "\n";
+      out.push_back(list);
+    }
+    return out;
+  }
+  size_t next_name = 0;
 };
 
 // Random unit rows for any text: the detector's text encoder at no cost.
@@ -146,6 +157,8 @@ int main(int argc, char** argv) {
   so.negatives_bank = random_rows(10000, kDim, 2);
   if (!method.empty()) so.method = ants::parse_method(method);
   std::filesystem::path corpus;
+  so.eoe.count = 10000;  // EOE: 10,000 envisioned names
+  if (so.method == ants::Method::eoe) so.negatives_bank.reset();  // EOE's bank is what the MLLM names
   if (so.method == ants::Method::csp) {  // CSP builds its own bank (and ID ensembles)
     so.negatives_bank.reset();
     so.neglabel.corpus_dir = corpus = csp_corpus();

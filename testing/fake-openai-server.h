@@ -92,8 +92,9 @@ class FakeOpenAiServer {
     };
   }
   // The user text of a request body.
+  // The text of the last (user) message: after the system message, or alone (text-only prompts).
   static std::string prompt_of(const nlohmann::json& body) {
-    for (const auto& part : body["messages"][1]["content"])
+    for (const auto& part : body["messages"].back()["content"])
       if (part["type"] == "text") return part["text"];
     return {};
   }

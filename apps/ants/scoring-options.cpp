@@ -53,6 +53,26 @@ void add_csp_options(CLI::App& cmd, ScoringCliOptions& o) {
                  "noun.group.txt,adj.pert.txt)");
 }
 
+// EOE's (method.md §12): defaults are the ANTS authors' script; --eoe-preset official is the EOE
+// repository's ImageNet run.
+void add_eoe_options(CLI::App& cmd, ScoringCliOptions& o) {
+  EoeOptions& e = o.eoe;
+  cmd.add_option("--eoe-task", o.eoe_task, "EOE: far (default: one conversation over all classes) or near (per class)")
+      ->check(CLI::IsMember({"far", "near"}));
+  cmd.add_option("--eoe-count", e.count, "EOE: L, names asked for (far: in all, 50 per request; near: per class) (default: 500)")
+      ->check(CLI::Range(1, 100000));
+  o.eoe_beta_opt = cmd.add_option("--eoe-beta", e.beta, "EOE: weight of the outlier term (default: 1)")->check(CLI::NonNegativeNumber);
+  o.eoe_tau_opt = cmd.add_option("--eoe-tau", e.tau, "EOE: softmax temperature (default: 1)")->check(CLI::PositiveNumber);
+  o.eoe_logits_opt = cmd.add_option("--eoe-logits", o.eoe_logits, "EOE: scaled (logit scale x cosine, default) or cosine")
+                         ->check(CLI::IsMember({"scaled", "cosine"}));
+  o.eoe_template_opt = cmd.add_option("--eoe-template", e.prompt_template,
+                                      "EOE: prompt of the ID and outlier names (default: \"a photo of a {}.\")");
+  cmd.add_option("--eoe-preset", o.eoe_preset,
+                 "EOE: ants (the ANTS authors' script, the defaults) or official (the EOE repository: beta 0.25, "
+                 "cosine logits, \"a photo of a {}\"); explicit --eoe-* options win")
+      ->check(CLI::IsMember({"ants", "official"}));
+}
+
 }  // namespace
 
 void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string& default_preprocess) {
@@ -60,8 +80,8 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
   DetectorOptions& d = o.detector;
   o.preprocess = default_preprocess;
   add_bank_options(cmd, o.bank);
-  cmd.add_option("--method", o.method, "ants (default), neglabel, mcm, adaneg or csp")
-      ->check(CLI::IsMember({"ants", "neglabel", "mcm", "adaneg", "csp"}));
+  cmd.add_option("--method", o.method, "ants (default), neglabel, mcm, adaneg, csp or eoe")
+      ->check(CLI::IsMember({"ants", "neglabel", "mcm", "adaneg", "csp", "eoe"}));
   o.mode_opt = cmd.add_option("--mode", o.mode, "ANTS fusion: ada (default), far_only, near_only")
                    ->check(CLI::IsMember({"ada", "far_only", "near_only"}));
   cmd.add_option("--preset", o.preset, "the authors' settings: paper-far (far_only, activation-aware over 500, E_max 10) or "
@@ -110,6 +130,7 @@ void add_scoring_options(CLI::App& cmd, ScoringCliOptions& o, const std::string&
   cmd.add_flag("--mllm-caption-only", d.caption_only, "the MLLM only describes images (ENS); VSNL is off");
   add_adaneg_options(cmd, o);
   add_csp_options(cmd, o);
+  add_eoe_options(cmd, o);
 }
 
 ScorerOptions to_scorer_options(ScoringCliOptions& o) {
@@ -120,6 +141,17 @@ ScorerOptions to_scorer_options(ScoringCliOptions& o) {
   s.adaneg.score = parse_adaneg_score(o.adaneg_score);
   s.csp = o.csp;
   if (o.csp_exclude) set_scorer_option(s, "csp_exclude", *o.csp_exclude);
+  s.eoe = o.eoe;
+  if (!o.eoe_preset.empty()) {  // the preset fills what the user did not give
+    EoeOptions preset = s.eoe;
+    apply_eoe_preset(preset, o.eoe_preset);
+    if (o.eoe_beta_opt->count() == 0) s.eoe.beta = preset.beta;
+    if (o.eoe_tau_opt->count() == 0) s.eoe.tau = preset.tau;
+    if (o.eoe_logits_opt->count() == 0) o.eoe_logits = preset.cosine_logits ? "cosine" : "scaled";
+    if (o.eoe_template_opt->count() == 0) s.eoe.prompt_template = preset.prompt_template;
+  }
+  s.eoe.task = parse_eoe_task(o.eoe_task);
+  s.eoe.cosine_logits = o.eoe_logits == "cosine";
   s.detector.mode = parse_fusion_mode(o.mode);
   s.detector.threshold_rule = parse_threshold_rule(o.threshold_rule);
   set_lambda_rule(s.detector, o.lambda_rule);

@@ -26,6 +26,9 @@ struct ScoringCliOptions {
   std::string adaneg_score = "combine";
   CspOptions csp;
   std::optional<std::string> csp_exclude;
+  EoeOptions eoe;
+  std::string eoe_task = "far", eoe_logits = "scaled", eoe_preset;
+  CLI::Option *eoe_beta_opt = nullptr, *eoe_tau_opt = nullptr, *eoe_logits_opt = nullptr, *eoe_template_opt = nullptr;
   // Set by add_scoring_options so a preset only fills what the user did not give.
   CLI::Option *mode_opt = nullptr, *ens_stop_opt = nullptr, *near_start_opt = nullptr, *aa_opt = nullptr,
               *aa_count_opt = nullptr, *near_top_opt = nullptr, *near_select_opt = nullptr;

@@ -8,7 +8,8 @@
 // model when none is given (the server must then offer exactly one).
 //
 // complete() asks text-only prompts (no system message, no image) and returns the raw text; it
-// is always synchronous, with its own kind ("text") in the cache and the record/replay file.
+// is always synchronous, with its own kind ("envision": EOE envisions outlier class names with
+// it) in the cache and the record/replay file.
 //
 // Every answer goes through, in order: the record/replay file (replay_path, matched by key), the
 // SQLite answer cache (cache_path), the server. The key hashes the model name, the system text,
@@ -64,7 +65,7 @@ struct MllmOptions {
   std::filesystem::path prompt_vsnl;
   int max_tokens_ens = 30;
   int max_tokens_vsnl = 100;
-  int max_tokens_text = 300;        // complete(): text-only prompts
+  int max_tokens_text = 1024;       // complete(): text-only prompts (EOE asks for 50 names at a time)
   std::optional<int64_t> seed;      // sent as "seed" when set
   std::vector<std::pair<std::string, std::string>> headers;  // extra HTTP headers
   std::string api_key;              // Bearer token; make_mllm_client reads ANTS_MLLM_API_KEY when empty

@@ -25,6 +25,11 @@ struct MllmLateAnswers {
 
 // Every item may come back as "no answer" (std::nullopt): the detector then goes on with the
 // banks it has. No method may throw (an implementation that fails answers nullopt).
+// How raw answers become descriptions and labels. lenient: clean what real servers send (think
+// blocks, markdown, preambles, comma lists, ...) then apply the method.md §4.5 rules; empty results
+// are failures. reference: method.md §4.5 exactly.
+enum class MllmParse { lenient, reference };
+
 class ANTS_API Mllm {
  public:
   virtual ~Mllm() = default;
@@ -44,12 +49,9 @@ class ANTS_API Mllm {
   virtual std::vector<std::optional<std::string>> complete(const std::vector<std::string>& prompts) {
     return std::vector<std::optional<std::string>>(prompts.size());
   }
+  // How this MLLM parses answers; callers of complete() parse its raw text the same way.
+  virtual MllmParse parse_mode() const { return MllmParse::lenient; }
 };
-
-// How raw answers become descriptions and labels. lenient: clean what real servers send (think
-// blocks, markdown, preambles, comma lists, ...) then apply the method.md §4.5 rules; empty results
-// are failures. reference: method.md §4.5 exactly.
-enum class MllmParse { lenient, reference };
 
 // An MLLM made of functions, e.g. a model running in the caller's process (a front end's Python
 // object). Both return the model's raw text; it is parsed exactly as a server's answer is.

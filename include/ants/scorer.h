@@ -27,7 +27,23 @@
 
 namespace ants {
 
-enum class Method { ants, neglabel, mcm, adaneg, csp };
+enum class Method { ants, neglabel, mcm, adaneg, csp, eoe };
+
+// EOE (Envisioning Outlier Exposure, ICML 2024; docs/method.md §12): an LLM envisions outlier
+// class names from the ID class names (text only, Mllm::complete), which become the negative
+// labels; score = max_ID softmax − β · max_outlier softmax over [ID | outlier] logits / τ.
+enum class EoeTask { far, near };
+struct EoeOptions {
+  EoeTask task = EoeTask::far;
+  // L. far: names asked for in all, 50 per request (the first request, then follow-ups in the
+  // same conversation); near: names asked for per ID class, one request each.
+  int count = 500;
+  double beta = 1.0;            // weight of the outlier term (the ANTS authors' script: 1)
+  double tau = 1.0;             // softmax temperature
+  bool cosine_logits = false;   // logits are cosines (the EOE repository) instead of the model's
+                                // logit scale × cosine (the ANTS authors' eoe postprocessor)
+  std::string prompt_template = "a photo of a {}.";  // ID and outlier names (text_prompt simple)
+};
 
 // Names as users type them ("ants", "far_only", "head", ...); each parser throws
 // Error(invalid_argument) naming the option and the accepted values.
@@ -35,6 +51,12 @@ ANTS_API Method parse_method(const std::string& name);
 ANTS_API const char* method_name(Method m);
 ANTS_API AdaNegScore parse_adaneg_score(const std::string& name);  // combine, adaonly, vanillaonly, multiply
 ANTS_API const char* adaneg_score_name(AdaNegScore s);
+ANTS_API EoeTask parse_eoe_task(const std::string& name);  // far, near
+ANTS_API const char* eoe_task_name(EoeTask t);
+// The settings of EOE's published runs: "ants" (the ANTS authors' scripts/ood/eoe/official.sh:
+// β 1, τ 1 on logit-scaled cosines, "a photo of a {}.") and "official" (the EOE repository's
+// ImageNet run: β 0.25, τ 1 on plain cosines, "a photo of a {}"). Throws for another name.
+ANTS_API void apply_eoe_preset(EoeOptions& options, const std::string& name);
 ANTS_API FusionMode parse_fusion_mode(const std::string& name);
 ANTS_API const char* fusion_mode_name(FusionMode m);
 ANTS_API ThresholdRule parse_threshold_rule(const std::string& name);
@@ -81,6 +103,7 @@ struct ScorerOptions {
   AdaNegOptions adaneg;                  // AdaNeg's own
   CspOptions csp;                        // CSP's own: it builds its own ID ensembles and bank from
                                          // neglabel.corpus_dir (negatives_file / _bank do not apply)
+  EoeOptions eoe;                        // EOE's own: its bank is what the MLLM envisions
   NegLabelOptions neglabel;              // count, corpus, cache; its id_template and text_batch also
                                          // make every method's ID prompts
   std::filesystem::path negatives_file;  // fixed negative bank instead of the NegLabel selection
@@ -144,7 +167,8 @@ class ANTS_API OodScorer {
   // AdaNeg: labels whose memory holds images, and the images held (else 0).
   size_t memory_labels() const;
   size_t memory_images() const;
-  std::vector<std::string> far_labels() const;   // ANTS: the ENS bank's labels (else empty)
+  std::vector<std::string> far_labels() const;   // ANTS: the ENS bank's labels; EOE: the envisioned
+                                                 // outlier names (else empty)
   std::vector<std::string> near_labels() const;  // ANTS: the VSNL bank's labels (else empty)
   std::vector<std::string> warnings() const;  // e.g. cache problems while building the banks
 

@@ -92,7 +92,7 @@ def _close_async_detectors():
 
 
 class Detector:
-    """Zero-shot OOD scores of images in a stream: method 'ants' (default), 'neglabel', 'mcm', 'adaneg' or 'csp'.
+    """Zero-shot OOD scores of images in a stream: method 'ants' (default), 'neglabel', 'mcm', 'adaneg', 'csp' or 'eoe'.
 
     Detector(clip, classes, method="ants", mode=None, mllm=None, negatives=None, preset=None,
              text_encoder=None, logit_scale=100.0, mllm_sync=True, mllm_parse="lenient",
@@ -117,7 +117,10 @@ class Detector:
     adaneg_lambda, adaneg_beta, adaneg_groups, adaneg_samada, adaneg_score ('combine', 'adaonly',
     'vanillaonly', 'multiply'); CSP's csp_ratio, csp_percentile, csp_max_sim, csp_seed, csp_groups,
     csp_exclude ('a.txt,b.txt'). CSP builds its own ID ensembles and bank from `corpus` (negatives
-    does not apply) and needs a text encoder with raw features (a Clip).
+    does not apply) and needs a text encoder with raw features (a Clip). EOE's eoe_task ('far',
+    'near'), eoe_count, eoe_beta, eoe_tau, eoe_logits ('scaled', 'cosine'), eoe_template,
+    eoe_preset ('ants', 'official'; explicit eoe_* options win): its negatives are the outlier
+    names `mllm` envisions (an ants.MllmClient; text-only requests of kind 'envision').
 
     One Detector may be shared by several threads: their calls take turns (the GIL is free
     meanwhile). reset() and restore() drop asynchronous MLLM answers not yet used.
@@ -153,7 +156,7 @@ class Detector:
     ens_labels = property(lambda self: self._d.ens_labels, doc="Labels of the ENS (far) bank, newest update first.")
     vsnl_labels = property(lambda self: self._d.vsnl_labels, doc="Labels of the VSNL (near) bank.")
     classes = property(lambda self: self._d.classes, doc="The ID class names.")
-    method = property(lambda self: self._d.method, doc="'ants', 'neglabel', 'mcm', 'adaneg' or 'csp'.")
+    method = property(lambda self: self._d.method, doc="'ants', 'neglabel', 'mcm', 'adaneg', 'csp' or 'eoe'.")
     negatives = property(lambda self: self._d.negatives, doc="Rows of the negative bank.")
     warnings = property(lambda self: self._d.warnings, doc="Problems met while building the banks (e.g. cache).")
 

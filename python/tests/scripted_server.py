@@ -15,6 +15,8 @@ def similar_answer(cls):
 
 
 def answer(prompt):
+    if "I have gathered images of" in prompt:  # EOE envisioning outlier classes
+        return "- Lava lamp\n- snow field\n"
     m = re.search(r'Do not mention "(.*)"\.', prompt)
     if m:
         return describe_answer(m.group(1))

@@ -4,6 +4,7 @@ import json
 import subprocess
 import time
 
+import numpy as np
 import pytest
 
 import ants
@@ -27,6 +28,22 @@ def test_the_http_client_describes_lists_and_counts(demo, tmp_path):
         ants.MllmClient(url=server.url, parse="strict")
     with pytest.raises(ants.Error):
         ants.MllmClient()  # no URL and no replay file
+
+
+def test_eoe_scores_with_the_names_the_server_envisions(clip, demo, text_cache):
+    id_files, ood_files, classes = demo
+    with ScriptedServer() as server:
+        client = ants.MllmClient(url=server.url, cache=False, parallel=1)
+        det = ants.Detector(clip, classes, method="eoe", mllm=client, cache_dir=text_cache, eoe_count=50,
+                            eoe_beta=0.5, eoe_preset="official")  # the preset does not undo eoe_beta
+        assert det.ens_labels == ["lava lamp", "snow field"]
+        same = ants.Detector(clip, classes, method="eoe", mllm=client, cache_dir=text_cache, eoe_count=50,
+                             eoe_beta=0.5, eoe_logits="cosine", eoe_template="a photo of a {}")
+        a, b = det.score(id_files + ood_files, batch=8), same.score(id_files + ood_files, batch=8)
+        np.testing.assert_array_equal(a.score, b.score)
+        assert server.requests == 2
+    with pytest.raises(ants.Error, match="mllm-url"):
+        ants.Detector(clip, classes, method="eoe", cache_dir=text_cache)
 
 
 def test_an_async_python_mllm_answers_later_batches(clip, demo, text_cache):

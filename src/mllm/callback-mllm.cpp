@@ -20,6 +20,7 @@ class CallbackMllm final : public Mllm {
  public:
   CallbackMllm(MllmCallbacks fns, MllmParse parse, bool sync)
       : fns_(std::move(fns)), parse_(parse), sync_(sync), pool_(1) {}
+  MllmParse parse_mode() const override { return parse_; }
   ~CallbackMllm() override { pool_.stop(); }
 
   bool supports_similar() const override { return static_cast<bool>(fns_.similar); }

@@ -37,7 +37,7 @@ std::vector<std::string> read_model_list(std::string_view body, std::string_view
 
 // What identifies one answer: everything that changes what the server is asked.
 struct CallKey {
-  std::string kind;           // "describe", "similar" or "text"
+  std::string kind;           // "describe", "similar" or "envision"
   std::string model;
   std::string system;
   std::string prompt;         // after substitution

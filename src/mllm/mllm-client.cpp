@@ -32,7 +32,7 @@ constexpr double kMaxBackoffS = 8;
 constexpr const char* kChatPath = "/v1/chat/completions";
 
 enum class Kind { describe, similar, text };
-const char* kind_name(Kind k) { return k == Kind::describe ? "describe" : k == Kind::similar ? "similar" : "text"; }
+const char* kind_name(Kind k) { return k == Kind::describe ? "describe" : k == Kind::similar ? "similar" : "envision"; }
 
 // One describe image, similar class or text prompt, from request to reply.
 struct Item {
@@ -90,6 +90,7 @@ class HttpMllm final : public MllmClient {
                                            const std::vector<std::string>& classes) override;
   std::vector<MllmReply> similar_detailed(const std::vector<std::string>& classes) override;
   std::vector<std::optional<std::string>> complete(const std::vector<std::string>& prompts) override;
+  MllmParse parse_mode() const override { return opt_.parse; }
   std::vector<std::string> models() override;
   MllmStats stats() const override { return stats_.snapshot(breaker_.trips(), breaker_.open()); }
   void drain() override { pool_.wait_idle(); }

@@ -12,6 +12,9 @@ ANTS_EMBED_FILE(ants_prompt_ens, ANTS_PROMPT_DIR "/ens.txt");
 ANTS_EMBED_FILE(ants_prompt_vsnl, ANTS_PROMPT_DIR "/vsnl.txt");
 ANTS_EMBED_FILE(ants_prompt_ens_short, ANTS_PROMPT_DIR "/ens-short.txt");
 ANTS_EMBED_FILE(ants_prompt_vsnl_dissimilar, ANTS_PROMPT_DIR "/vsnl-dissimilar.txt");
+ANTS_EMBED_FILE(ants_prompt_eoe_far, ANTS_PROMPT_DIR "/eoe-far.txt");
+ANTS_EMBED_FILE(ants_prompt_eoe_far_again, ANTS_PROMPT_DIR "/eoe-far-again.txt");
+ANTS_EMBED_FILE(ants_prompt_eoe_near, ANTS_PROMPT_DIR "/eoe-near.txt");
 
 namespace ants::mllm {
 namespace {
@@ -29,6 +32,8 @@ std::string trim_end(std::string s) {
   return s;
 }
 
+}  // namespace
+
 std::string replace_all(std::string_view s, std::string_view from, std::string_view to) {
   std::string out;
   size_t pos = 0;
@@ -36,8 +41,6 @@ std::string replace_all(std::string_view s, std::string_view from, std::string_v
     out.append(s.substr(pos, hit - pos)).append(to);
   return out.append(s.substr(pos));
 }
-
-}  // namespace
 
 std::vector<std::string_view> variant_names(std::string_view name) {
   if (name == "ens") return {"short"};
@@ -52,6 +55,9 @@ PromptTemplate builtin_template(std::string_view name) {
   if (name == "ens-short") return make_template("ens", std::string(ANTS_EMBEDDED_BYTES(ants_prompt_ens_short)));
   if (name == "vsnl-dissimilar")
     return make_template("vsnl", std::string(ANTS_EMBEDDED_BYTES(ants_prompt_vsnl_dissimilar)));
+  if (name == "eoe-far") return make_template(name, std::string(ANTS_EMBEDDED_BYTES(ants_prompt_eoe_far)));
+  if (name == "eoe-far-again") return make_template(name, std::string(ANTS_EMBEDDED_BYTES(ants_prompt_eoe_far_again)));
+  if (name == "eoe-near") return make_template(name, std::string(ANTS_EMBEDDED_BYTES(ants_prompt_eoe_near)));
   core::fail(ErrorCode::invalid_argument, "prompt", "no built-in template named '" + std::string(name) + "'");
 }
 

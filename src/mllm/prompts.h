@@ -19,7 +19,7 @@ struct PromptTemplate {
 };
 
 // The built-in template `name` ("system", "ens", "vsnl", or a variant "ens-short",
-// "vsnl-dissimilar"; a variant keeps its kind's name). Throws Error(invalid_argument) for another.
+// "vsnl-dissimilar"; a variant keeps its kind's name; EOE's "eoe-far", "eoe-far-again", "eoe-near"). Throws Error(invalid_argument) for another.
 PromptTemplate builtin_template(std::string_view name);
 // The built-in variants of kind `name` besides "default" (data/prompts/README.md): ens: "short";
 // vsnl: "dissimilar".
@@ -32,5 +32,8 @@ PromptTemplate load_template(std::string_view name, const std::filesystem::path&
 // Every "{class}" replaced by `cls`. With an empty `cls`, lines holding "{class}" are left out
 // (a describe prompt without a class to avoid). Trailing whitespace of the result is trimmed.
 std::string render_prompt(const PromptTemplate& t, std::string_view cls);
+
+// `s` with every occurrence of `from` replaced by `to`.
+std::string replace_all(std::string_view s, std::string_view from, std::string_view to);
 
 }  // namespace ants::mllm

@@ -1,5 +1,5 @@
 // The project's one record/replay format for MLLM answers: JSONL, one line per call,
-//   {"kind": "describe" | "similar", "key": "<call key>", "model": "<model>", "answer": "<raw text>"}
+//   {"kind": "describe" | "similar" | "envision", "key": "<call key>", "model": "<model>", "answer": "<raw text>"}
 // matched by key (not by order), so a recorded run replays without a server.
 #pragma once
 

@@ -29,7 +29,9 @@ const char* name_of(E value, const std::pair<const char*, E> (&table)[N]) {
 }
 
 constexpr std::pair<const char*, Method> kMethods[] = {
-    {"ants", Method::ants}, {"neglabel", Method::neglabel}, {"mcm", Method::mcm}, {"adaneg", Method::adaneg}, {"csp", Method::csp}};
+    {"ants", Method::ants}, {"neglabel", Method::neglabel}, {"mcm", Method::mcm}, {"adaneg", Method::adaneg}, {"csp", Method::csp},
+    {"eoe", Method::eoe}};
+constexpr std::pair<const char*, EoeTask> kEoeTasks[] = {{"far", EoeTask::far}, {"near", EoeTask::near}};
 constexpr std::pair<const char*, AdaNegScore> kAdaNegScores[] = {{"combine", AdaNegScore::combine},
                                                                  {"adaonly", AdaNegScore::adaonly},
                                                                  {"vanillaonly", AdaNegScore::vanillaonly},
@@ -68,6 +70,17 @@ Method parse_method(const std::string& name) { return parse_name(name, "--method
 const char* method_name(Method m) { return name_of(m, kMethods); }
 AdaNegScore parse_adaneg_score(const std::string& name) { return parse_name(name, "--adaneg-score", kAdaNegScores); }
 const char* adaneg_score_name(AdaNegScore s) { return name_of(s, kAdaNegScores); }
+EoeTask parse_eoe_task(const std::string& name) { return parse_name(name, "--eoe-task", kEoeTasks); }
+const char* eoe_task_name(EoeTask t) { return name_of(t, kEoeTasks); }
+void apply_eoe_preset(EoeOptions& o, const std::string& name) {
+  if (name == "ants") {
+    o.beta = 1.0, o.tau = 1.0, o.cosine_logits = false, o.prompt_template = "a photo of a {}.";
+  } else if (name == "official") {
+    o.beta = 0.25, o.tau = 1.0, o.cosine_logits = true, o.prompt_template = "a photo of a {}";
+  } else {
+    core::fail(ErrorCode::invalid_argument, "--eoe-preset", "'" + name + "' is not one of: ants, official");
+  }
+}
 FusionMode parse_fusion_mode(const std::string& name) { return parse_name(name, "--mode", kModes); }
 const char* fusion_mode_name(FusionMode m) { return name_of(m, kModes); }
 ThresholdRule parse_threshold_rule(const std::string& name) {

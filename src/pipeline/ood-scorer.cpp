@@ -14,6 +14,7 @@
 #include "core/embedding-cache.h"
 #include "core/file-util.h"
 #include "ood/adaneg.h"
+#include "ood/eoe.h"
 #include "ood/grouped-score.h"
 #include "ood/text-bank.h"
 
@@ -82,6 +83,24 @@ nlohmann::json csp_options_json(const CspOptions& o, bool permute) {
           {"permute", permute}, {"reference", "MengyuanChen21/NeurIPS2024-CSP@3a7bdab"}};
 }
 
+// The envisioned names are part of the setup: a stream resumed with other answers is refused.
+nlohmann::json eoe_options_json(const EoeOptions& o, const std::vector<std::string>& labels) {
+  return {{"task", eoe_task_name(o.task)},
+          {"count", o.count},
+          {"beta", o.beta},
+          {"tau", o.tau},
+          {"logits", o.cosine_logits ? "cosine" : "scaled"},
+          {"template", o.prompt_template},
+          {"labels", labels.size()},
+          {"labels_hash", core::texts_hash(labels)}};
+}
+
+void check_eoe_options(const EoeOptions& o) {
+  if (o.count < 1 || o.count > 100000 || !(o.beta >= 0 && o.beta <= 1e6) || !(o.tau > 0 && o.tau <= 1e6))
+    core::fail(ErrorCode::invalid_argument, "eoe", "options out of range: count in 1..100000, beta >= 0, tau > 0");
+  apply_template(o.prompt_template, "");  // exactly one "{}"
+}
+
 nlohmann::json adaneg_options_json(const AdaNegOptions& o, bool permute) {
   return {{"thres", o.thres},   {"gap", o.gap},       {"memory", o.memory},
           {"lambda", o.lambda}, {"beta", o.beta},     {"groups", o.groups},
@@ -99,12 +118,14 @@ struct OodScorer::Impl {
   std::unique_ptr<ood::AdaNegDetector> adaneg;
   BatchTrace trace;
   std::vector<std::string> warnings;
+  std::vector<std::string> eoe_labels;
 
   Impl(const TextModel& m, std::vector<std::string> c, const ScorerOptions& o) : model(m), classes(std::move(c)), opt(o) {}
 
-  void build_banks(const ProgressFn& progress) {
+  void build_banks(const ProgressFn& progress, Mllm* mllm) {
     const NegLabelOptions& nl = opt.neglabel;
     if (opt.method == Method::csp) return build_csp_banks(progress);
+    if (opt.method == Method::eoe) return build_eoe_banks(mllm);
     const core::EmbeddingCache cache = ood::text_cache(model, nl.cache);
     std::vector<std::string> prompts;
     for (const auto& c : classes) prompts.push_back(apply_template(nl.id_template, c));
@@ -142,6 +163,34 @@ struct OodScorer::Impl {
     negatives = std::move(bank.bank.features);
   }
 
+  // EOE's ID rows use its own template, and its bank is what the MLLM envisions.
+  void build_eoe_banks(Mllm* mllm) {
+    if (opt.negatives_bank || !opt.negatives_file.empty())
+      core::fail(ErrorCode::invalid_argument, "eoe", "its negatives are the envisioned names; --negatives does not apply");
+    if (mllm == nullptr)
+      core::fail(ErrorCode::invalid_argument, "eoe",
+                 "needs an LLM to envision outlier class names: give --mllm-url (or --mllm-replay FILE)");
+    const NegLabelOptions& nl = opt.neglabel;
+    const core::EmbeddingCache cache = ood::text_cache(model, nl.cache);
+    const auto embed = [&](const std::vector<std::string>& names) {
+      std::vector<std::string> prompts;
+      for (const auto& n : names) prompts.push_back(apply_template(opt.eoe.prompt_template, n));
+      return ood::embed_prompts_cached(model, prompts, cache, {}, nl.text_batch, warnings).features;
+    };
+    id_texts = embed(classes);
+    const ood::EoeEnvisioned e = ood::envision_outliers(*mllm, classes, opt.eoe);
+    eoe_labels = e.labels;
+    if (e.answered < e.requests)
+      warnings.push_back("eoe: " + std::to_string(e.requests - e.answered) + " of " + std::to_string(e.requests) +
+                         " requests to envision outlier classes got no answer");
+    if (eoe_labels.empty()) {
+      warnings.push_back("eoe: no outlier class names were envisioned; scores are the ID softmax maximum alone");
+      negatives = FeatureMatrix{0, model.embed_dim(), {}};
+    } else {
+      negatives = embed(eoe_labels);
+    }
+  }
+
   void make_detector(Mllm* mllm) {
     if (opt.method == Method::adaneg) {
       adaneg = std::make_unique<ood::AdaNegDetector>(id_texts, negatives, model.logit_scale(), opt.adaneg, opt.detector.permute);
@@ -166,7 +215,10 @@ struct OodScorer::Impl {
   }
 
   void score_method(const FeatureMatrix& images, const std::vector<ImageRef>& refs, std::vector<ScoredImage*>& rows) {
-    if (opt.method == Method::neglabel || opt.method == Method::csp) {
+    if (opt.method == Method::eoe) {
+      const auto s = ood::eoe_scores(images, id_texts, negatives, model.logit_scale(), opt.eoe);
+      for (size_t i = 0; i < rows.size(); ++i) rows[i]->score = rows[i]->far = rows[i]->near = s[i];
+    } else if (opt.method == Method::neglabel || opt.method == Method::csp) {
       const ood::Grouping g =
           opt.method == Method::csp
               ? ood::make_grouping_of(negatives.rows, static_cast<size_t>(opt.csp.groups), opt.detector.permute)
@@ -219,13 +271,14 @@ OodScorer::OodScorer(const TextModel& model, std::vector<std::string> classes, c
     : impl_(std::make_unique<Impl>(model, std::move(classes), options)) {
   if (impl_->classes.empty()) core::fail(ErrorCode::invalid_argument, "classes", "no ID classes");
   const DetectorOptions& d = options.detector;
-  if (options.method != Method::mcm && options.method != Method::csp && (d.group_num <= 0 || static_cast<size_t>(d.group_num) > d.queue_cap)) {
+  if (options.method != Method::mcm && options.method != Method::csp && options.method != Method::eoe && (d.group_num <= 0 || static_cast<size_t>(d.group_num) > d.queue_cap)) {
     // group_size() = queue_cap / group_num columns per group: zero would make every score meaningless
     core::fail(ErrorCode::invalid_argument, "group count",
                std::to_string(d.group_num) + " is not in [1, queue cap " + std::to_string(d.queue_cap) + "]");
   }
   if (options.method == Method::adaneg) check_adaneg_options(options.adaneg);  // before the (slow) banks
-  impl_->build_banks(progress);
+  if (options.method == Method::eoe) check_eoe_options(options.eoe);
+  impl_->build_banks(progress, mllm);
   impl_->make_detector(mllm);
 }
 
@@ -310,12 +363,16 @@ std::string OodScorer::setup_json() const {
                    {"model", core::hash_bytes(d.model.fingerprint()).hex()},
                    {"classes", core::texts_hash(d.classes)},
                    {"n_classes", d.classes.size()},
-                   {"id_template", d.opt.method == Method::csp ? "CSP ensemble" : d.opt.neglabel.id_template},
+                   {"id_template", d.opt.method == Method::csp   ? std::string("CSP ensemble")
+                                   : d.opt.method == Method::eoe ? d.opt.eoe.prompt_template
+                                                                 : d.opt.neglabel.id_template},
                    {"negatives", {{"rows", d.negatives.rows}, {"hash", matrix_hash(d.negatives)}}}};
   if (d.opt.method == Method::adaneg) {
     j["adaneg"] = adaneg_options_json(d.opt.adaneg, d.opt.detector.permute);
   } else if (d.opt.method == Method::csp) {
     j["csp"] = csp_options_json(d.opt.csp, d.opt.detector.permute);
+  } else if (d.opt.method == Method::eoe) {
+    j["eoe"] = eoe_options_json(d.opt.eoe, d.eoe_labels);
   } else if (d.opt.method != Method::mcm) {
     j["detector"] = detector_options_json(d.opt.detector, d.opt.method);
   }
@@ -326,6 +383,7 @@ std::string OodScorer::setup_json() const {
 Method OodScorer::method() const { return impl_->opt.method; }
 const std::vector<std::string>& OodScorer::classes() const { return impl_->classes; }
 std::vector<std::string> OodScorer::far_labels() const {
+  if (impl_->opt.method == Method::eoe) return impl_->eoe_labels;
   return impl_->detector ? impl_->detector->far_labels() : std::vector<std::string>{};
 }
 std::vector<std::string> OodScorer::near_labels() const {

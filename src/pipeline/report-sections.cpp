@@ -98,9 +98,10 @@ std::string variant_row(const JsonReader& r, const json& run) {
       if (p->contains(kind) && (*p)[kind] != "default") add(std::string(kind == std::string("ens") ? "ENS" : "VSNL") + " prompt " + plain((*p)[kind]));
   }
   const json* setup = r.find(run, "setup");
-  for (const auto& [name, label] : {std::pair{"adaneg", "AdaNeg"}, std::pair{"csp", "CSP"}}) {
+  for (const auto& [name, label] : {std::pair{"adaneg", "AdaNeg"}, std::pair{"csp", "CSP"}, std::pair{"eoe", "EOE"}}) {
     if (const json* a = setup && setup->is_object() ? r.find(*setup, name) : nullptr; a && a->is_object()) {
-      for (const auto& [key, value] : a->items()) add(std::string(label) + " " + key + " " + plain(value));
+      for (const auto& [key, value] : a->items())
+        if (key != "labels_hash") add(std::string(label) + " " + key + " " + plain(value));
     }
   }
   const json* d = setup && setup->is_object() ? r.find(*setup, "detector") : nullptr;

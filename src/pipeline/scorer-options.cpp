@@ -103,6 +103,17 @@ const std::map<std::string, Setter>& setters() {
       {"csp_seed", csp(&CspOptions::seed)},
       {"csp_groups", csp(&CspOptions::groups)},
       {"csp_exclude", [](ScorerOptions& o, const std::string& v) { o.csp.exclude = comma_list(v); }},
+      {"eoe_task", [](ScorerOptions& o, const std::string& v) { o.eoe.task = parse_eoe_task(v); }},
+      {"eoe_count", [](ScorerOptions& o, const std::string& v) { o.eoe.count = parse_value<int>("", v); }},
+      {"eoe_beta", [](ScorerOptions& o, const std::string& v) { o.eoe.beta = parse_value<double>("", v); }},
+      {"eoe_tau", [](ScorerOptions& o, const std::string& v) { o.eoe.tau = parse_value<double>("", v); }},
+      {"eoe_logits",
+       [](ScorerOptions& o, const std::string& v) {
+         if (v != "scaled" && v != "cosine") bad_value("", v, "scaled or cosine");
+         o.eoe.cosine_logits = v == "cosine";
+       }},
+      {"eoe_template", [](ScorerOptions& o, const std::string& v) { o.eoe.prompt_template = v; }},
+      {"eoe_preset", [](ScorerOptions& o, const std::string& v) { apply_eoe_preset(o.eoe, v); }},
       {"count", [](ScorerOptions& o, const std::string& v) { o.neglabel.count = parse_value<int>("", v); }},
       {"corpus", [](ScorerOptions& o, const std::string& v) { o.neglabel.corpus_dir = v; }},
       {"text_batch", [](ScorerOptions& o, const std::string& v) { o.neglabel.text_batch = parse_value<int>("", v); }},

@@ -34,7 +34,7 @@ std::string first_difference(const json& saved, const json& now) {
   static const std::pair<const char*, const char*> kNames[] = {
       {"method", "method"},          {"model", "model or precision"}, {"classes", "class list"},
       {"n_classes", "class list"},   {"id_template", "prompt template"}, {"negatives", "negative bank"},
-      {"detector", "detector options"}, {"adaneg", "AdaNeg options"}, {"csp", "CSP options"}, {"preprocess", "preprocessing"}, {"batch", "batch size"},
+      {"detector", "detector options"}, {"adaneg", "AdaNeg options"}, {"csp", "CSP options"}, {"eoe", "EOE options or envisioned names"}, {"preprocess", "preprocessing"}, {"batch", "batch size"},
       {"inputs", "list of inputs"}};
   for (const auto& [key, words] : kNames) {
     if (saved.value(key, json()) != now.value(key, json())) return words;

@@ -263,6 +263,50 @@ TEST_F(DetectEvalCli, CspScoresWithItsOwnBankAndRecordsItsOptions) {
   EXPECT_NE(m.err.find("--csp-groups"), std::string::npos) << m.err;
 }
 
+// EOE asks the server (text only) for outlier names: eval scores with them and records them in
+// run.json; the answers replay without a server; without an LLM it is a usage error.
+TEST_F(DetectEvalCli, EoeEnvisionsOutliersThroughTheServerAndReplays) {
+  test::FakeOpenAiServer server([](const nlohmann::json& body, int, httplib::Response& res) {
+    const bool first = test::FakeOpenAiServer::prompt_of(body).find("Give me") == std::string::npos;
+    res.set_content(test::FakeOpenAiServer::completion(first ? "- Purple Blob\n- grey cube\n- red circle\n"
+                                                             : "- brown cone\n- purple blob\n"),
+                    "application/json");
+  });
+  const std::string replay = (dir_ / "eoe.jsonl").string();
+  const std::vector<std::string> eoe{"--method", "eoe", "--eoe-count", "100"};
+  auto eval = with(with({"eval", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
+                         "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "e").string(), "--mllm-url",
+                         server.url(), "--mllm-cache", "none", "--mllm-record", replay},
+                        scoring_args()),
+                   eoe);
+  const auto r = run_cli(eval);
+  ASSERT_EQ(r.code, 1) << r.err;  // the corrupt file
+  EXPECT_EQ(server.requests(), 2);  // L = 100: the first request and one follow-up
+  const auto run = test::read_json(dir_ / "e" / "run.json");
+  EXPECT_EQ(run["setup"]["method"], "eoe");
+  EXPECT_EQ(run["setup"]["eoe"]["labels"], 3);  // purple blob, grey cube, brown cone ("red circle" is an ID class)
+  EXPECT_EQ(run["setup"]["eoe"]["beta"], 1.0);
+  EXPECT_EQ(test::read_json(dir_ / "e" / "metrics.json")["method"], "eoe");
+  const std::string first_scores = core::read_file(dir_ / "e" / "scores.csv");
+  for (const auto& line : test::split_lines(core::read_file(replay)))
+    EXPECT_EQ(nlohmann::json::parse(line)["kind"], "envision");
+
+  auto replayed = with(with({"eval", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
+                             "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "r").string(),
+                             "--mllm-replay", replay, "--mllm-cache", "none"},
+                            scoring_args()),
+                       eoe);
+  ASSERT_EQ(run_cli(replayed).code, 1);
+  EXPECT_EQ(server.requests(), 2);
+  EXPECT_EQ(core::read_file(dir_ / "r" / "scores.csv"), first_scores);
+
+  auto alone = with(with({"detect", "--quiet"}, scoring_args()), eoe);
+  alone.push_back((dir_ / "images" / "id").string());
+  const auto a = run_cli(alone);
+  EXPECT_EQ(a.code, 2);
+  EXPECT_NE(a.err.find("--mllm-url"), std::string::npos) << a.err;
+}
+
 // A crash between two state saves leaves rows in the file that the state does not count; the
 // rerun cuts them off and scores them again, so the file ends up as an uninterrupted run's.
 // --max-inputs 13 with batches of 8 stops at the batch boundary 16, never inside a batch.

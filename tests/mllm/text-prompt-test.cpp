@@ -56,7 +56,7 @@ TEST(MllmText, RecordedAnswersReplayWithoutAServer) {
   std::string line;
   int lines = 0;
   while (std::getline(in, line)) {
-    EXPECT_EQ(json::parse(line)["kind"], "text");
+    EXPECT_EQ(json::parse(line)["kind"], "envision");
     ++lines;
   }
   EXPECT_EQ(lines, 2);

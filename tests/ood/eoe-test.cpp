@@ -1,0 +1,146 @@
+// EOE against its authors' code (scripts/gen-eoe-goldens.py; tests/data/eoe-goldens.json): the
+// EOE repository's prompts, conversation, list parsing and score, and the ANTS authors' eoe
+// postprocessor's score, with a scripted LLM.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include <ants/scorer.h>
+
+#include "core/error.h"
+#include "ood/eoe.h"
+#include "test-util.h"
+
+namespace ants::ood {
+namespace {
+
+using nlohmann::json;
+
+json goldens() { return test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/eoe-goldens.json"); }
+
+FeatureMatrix matrix(const json& rows) {
+  FeatureMatrix m{rows.size(), static_cast<int>(rows[0].size()), {}};
+  for (const auto& r : rows)
+    for (const auto& x : r) m.data.push_back(x.get<float>());
+  return m;
+}
+
+// Answers text-only prompts from a script, in order, and keeps what it was sent.
+class ScriptedLlm : public Mllm {
+ public:
+  ScriptedLlm(std::vector<std::optional<std::string>> answers, MllmParse parse) : answers_(std::move(answers)), parse_(parse) {}
+  std::vector<std::optional<std::string>> describe(const std::vector<ImageRef>& i, const std::vector<std::string>&) override {
+    return std::vector<std::optional<std::string>>(i.size());
+  }
+  std::vector<std::optional<std::vector<std::string>>> similar(const std::vector<std::string>& c) override {
+    return std::vector<std::optional<std::vector<std::string>>>(c.size());
+  }
+  bool supports_similar() const override { return false; }
+  std::vector<std::optional<std::string>> complete(const std::vector<std::string>& prompts) override {
+    std::vector<std::optional<std::string>> out;
+    for (const auto& p : prompts) {
+      sent.push_back(p);
+      out.push_back(next_ < answers_.size() ? answers_[next_++] : std::nullopt);
+    }
+    return out;
+  }
+  MllmParse parse_mode() const override { return parse_; }
+  std::vector<std::string> sent;
+
+ private:
+  std::vector<std::optional<std::string>> answers_;
+  size_t next_ = 0;
+  MllmParse parse_;
+};
+
+std::vector<std::optional<std::string>> answers_of(const json& a) {
+  std::vector<std::optional<std::string>> out;
+  for (const auto& x : a) out.emplace_back(x.get<std::string>());
+  return out;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+TEST(EoePrompts, AreTheReferencesWithTheClassesAsAPythonList) {
+  const json g = goldens();
+  const auto classes = g["classes"].get<std::vector<std::string>>();
+  EXPECT_EQ(eoe_far_prompt(classes, 50), g["prompts"]["far"].get<std::string>());
+  EXPECT_EQ(eoe_far_again_prompt(50), g["prompts"]["far_again"].get<std::string>());
+  EXPECT_EQ(eoe_near_prompt(classes[3], 3), g["prompts"]["near"].get<std::string>());
+  EXPECT_EQ(python_list_repr({"tench", "Geoffroy's spider monkey", "a \"b\" 'c'", "back\\slash"}),
+            R"(['tench', "Geoffroy's spider monkey", 'a "b" \'c\'', 'back\\slash'])");
+}
+
+// The far task is one conversation: every follow-up carries the turns before it (the reference's
+// chat messages, here one text), and the names are the reference's, fused lines included.
+TEST(EoeEnvision, FarConversationAndNamesAreTheReferences) {
+  const json g = goldens();
+  const auto classes = g["classes"].get<std::vector<std::string>>();
+  ScriptedLlm llm(answers_of(g["far"]["answers"]), MllmParse::reference);
+  EoeOptions o;
+  o.count = g["far"]["count"];
+  const EoeEnvisioned e = envision_outliers(llm, classes, o);
+  EXPECT_EQ(sorted(e.labels), g["far"]["labels"].get<std::vector<std::string>>());
+  EXPECT_EQ(e.requests, g["far"]["messages"].size());
+  EXPECT_EQ(e.answered, e.requests);
+  ASSERT_EQ(llm.sent.size(), g["far"]["messages"].size());
+  for (size_t k = 0; k < llm.sent.size(); ++k) {
+    std::string conversation;
+    for (const auto& m : g["far"]["messages"][k]) {
+      conversation += m["content"].get<std::string>();
+      if (m["role"] == "assistant") conversation += "\n\n";
+    }
+    EXPECT_EQ(llm.sent[k], conversation) << "request " << k;
+  }
+}
+
+TEST(EoeEnvision, NearAsksPerClassAndDropsNamesSharingAWordWithAnIdClass) {
+  const json g = goldens();
+  const auto classes = g["classes"].get<std::vector<std::string>>();
+  ScriptedLlm llm(answers_of(g["near"]["answers"]), MllmParse::reference);
+  EoeOptions o;
+  o.task = EoeTask::near;
+  o.count = g["near"]["count"];
+  const EoeEnvisioned e = envision_outliers(llm, classes, o);
+  EXPECT_EQ(sorted(e.labels), g["near"]["labels"].get<std::vector<std::string>>());
+  ASSERT_EQ(llm.sent.size(), classes.size());
+  for (size_t k = 0; k < classes.size(); ++k)
+    EXPECT_EQ(llm.sent[k], g["near"]["messages"][k][0]["content"].get<std::string>());
+}
+
+// A failed request ends the far conversation; what came before is kept.
+TEST(EoeEnvision, AFailedRequestEndsTheConversation) {
+  ScriptedLlm llm({"- lake\n- hill\n", std::nullopt, "- never asked\n"}, MllmParse::lenient);
+  EoeOptions o;
+  o.count = 150;
+  const EoeEnvisioned e = envision_outliers(llm, {"cat", "dog"}, o);
+  EXPECT_EQ(e.requests, 2u);
+  EXPECT_EQ(e.answered, 1u);
+  EXPECT_EQ(e.labels, (std::vector<std::string>{"lake", "hill"}));
+}
+
+TEST(EoeScores, EqualBothReferences) {
+  const json g = goldens();
+  const json& s = g["scores"];
+  const FeatureMatrix ids = matrix(s["id_features"]), outliers = matrix(s["outlier_features"]), images = matrix(s["images"]);
+  EoeOptions ants_run;  // the ANTS authors' script: β 1, τ 1 on 100·cos
+  EoeOptions official;
+  apply_eoe_preset(official, "official");  // the EOE repository: β 0.25, T 1 on cosines
+  const auto a = eoe_scores(images, ids, outliers, 100.f, ants_run);
+  const auto b = eoe_scores(images, ids, outliers, 100.f, official);
+  double worst = 0;
+  for (size_t i = 0; i < images.rows; ++i) {
+    EXPECT_NEAR(a[i], s["ants"][i].get<double>(), 1e-4) << i;
+    EXPECT_NEAR(b[i], s["official"][i].get<double>(), 1e-4) << i;
+    worst = std::max({worst, std::fabs(a[i] - s["ants"][i].get<double>()), std::fabs(b[i] - s["official"][i].get<double>())});
+  }
+  RecordProperty("max_abs_diff", std::to_string(worst));
+}
+
+}  // namespace
+}  // namespace ants::ood
