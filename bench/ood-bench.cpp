@@ -54,12 +54,13 @@ struct InstantMllm : ants::Mllm {
     return out;
   }
   bool supports_similar() const override { return true; }
-  // EOE: 50 new outlier names per request.
+  bool supports_complete() const override { return true; }
+  // EOE: 250 new outlier names per request.
   std::vector<std::optional<std::string>> complete(const std::vector<std::string>& prompts) override {
     std::vector<std::optional<std::string>> out;
     for (size_t p = 0; p < prompts.size(); ++p) {
       std::string list;
-      for (int k = 0; k < 50; ++k) list += "- outlier " + std::to_string(next_name++) + "\n";
+      for (int k = 0; k < 250; ++k) list += "- outlier " + std::to_string(next_name++) + "\n";
       out.push_back(list);
     }
     return out;
@@ -157,7 +158,7 @@ int main(int argc, char** argv) {
   so.negatives_bank = random_rows(10000, kDim, 2);
   if (!method.empty()) so.method = ants::parse_method(method);
   std::filesystem::path corpus;
-  so.eoe.count = 10000;  // EOE: 10,000 envisioned names
+  so.eoe.count = 2000;  // EOE: 40 requests of 250 names = 10,000 envisioned names
   if (so.method == ants::Method::eoe) so.negatives_bank.reset();  // EOE's bank is what the MLLM names
   if (so.method == ants::Method::csp) {  // CSP builds its own bank (and ID ensembles)
     so.negatives_bank.reset();

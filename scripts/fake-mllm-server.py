@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """A scripted OpenAI-compatible chat-completions server for the demo: answers ENS requests (an
-image) with a texture description and VSNL requests (a class name) with five look-alike names.
+image) with a texture description, VSNL requests (a class name) with five look-alike names and
+EOE's text-only requests (envision outlier classes) with a list of textures and scenes.
 Used once by scripts/gen-demo-replay.sh to record data/demo/mllm-replay.jsonl; also handy to try
 `ants detect --mllm-url` without a real model. Usage: fake-mllm-server.py PORT"""
 import hashlib, json, re, sys
@@ -15,11 +16,18 @@ SIMILAR = {
     "yellow star": ["yellow sun", "gold starfish", "yellow flower", "orange star", "yellow asterisk"],
 }
 
+OUTLIERS = ["static noise", "striped fabric", "checkerboard", "pixel noise", "mosaic tiles", "wood grain", "marble",
+            "gravel", "brick wall", "cloudy sky", "ocean waves", "sand dunes", "tree bark", "knitted wool", "rusty metal",
+            "leaf litter", "cracked paint", "woven basket", "snow field", "honeycomb"]
+
 
 def answer(body):
     text = " ".join(p.get("text", "") for m in body.get("messages", []) if isinstance(m.get("content"), list)
                     for p in m["content"] if p.get("type") == "text")
     text += " ".join(m["content"] for m in body.get("messages", []) if isinstance(m.get("content"), str))
+    if "I have gathered images of" in text:  # EOE: ten new names per request of the conversation
+        turn = text.count("Give me")
+        return "\n".join(f"- {n}" for n in (OUTLIERS * 2)[turn * 10 % len(OUTLIERS):][:10])
     quoted = re.findall(r'"([^"]+)"', text)
     if "five" in text.lower() and quoted:
         names = SIMILAR.get(quoted[0], [quoted[0] + " lookalike", "toy " + quoted[0], quoted[0] + " drawing",

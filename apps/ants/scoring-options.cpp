@@ -44,7 +44,7 @@ void add_csp_options(CLI::App& cmd, ScoringCliOptions& o) {
   cmd.add_option("--csp-percentile", c.percentile, "CSP: quantile of a candidate's ID similarities (default: 0.95)")
       ->check(CLI::Range(0.0, 1.0));
   cmd.add_option("--csp-max-sim", c.max_similarity,
-                 "CSP: a candidate closer than this to an ID class is never kept (default: 0.95)")
+                 "CSP: a candidate closer than this to an ID class ranks last, as similarity 1 (default: 0.95)")
       ->check(CLI::Range(-1.0, 1.0));
   cmd.add_option("--csp-seed", c.seed, "CSP: Python random seed of the adjectives' carrier words (default: 0)");
   cmd.add_option("--csp-groups", c.groups, "CSP: groups of the negative columns (default: 100)")->check(CLI::PositiveNumber);
@@ -59,8 +59,10 @@ void add_eoe_options(CLI::App& cmd, ScoringCliOptions& o) {
   EoeOptions& e = o.eoe;
   cmd.add_option("--eoe-task", o.eoe_task, "EOE: far (default: one conversation over all classes) or near (per class)")
       ->check(CLI::IsMember({"far", "near"}));
-  cmd.add_option("--eoe-count", e.count, "EOE: L, names asked for (far: in all, 50 per request; near: per class) (default: 500)")
-      ->check(CLI::Range(1, 100000));
+  cmd.add_option("--eoe-count", e.count,
+                 "EOE: L, names asked for (far: in all, 50 per request, at most 2000; near: per class, at most 100) "
+                 "(default: far 500, near 3)")
+      ->check(CLI::Range(0, 2000));
   o.eoe_beta_opt = cmd.add_option("--eoe-beta", e.beta, "EOE: weight of the outlier term (default: 1)")->check(CLI::NonNegativeNumber);
   o.eoe_tau_opt = cmd.add_option("--eoe-tau", e.tau, "EOE: softmax temperature (default: 1)")->check(CLI::PositiveNumber);
   o.eoe_logits_opt = cmd.add_option("--eoe-logits", o.eoe_logits, "EOE: scaled (logit scale x cosine, default) or cosine")

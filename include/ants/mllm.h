@@ -49,6 +49,8 @@ class ANTS_API Mllm {
   virtual std::vector<std::optional<std::string>> complete(const std::vector<std::string>& prompts) {
     return std::vector<std::optional<std::string>>(prompts.size());
   }
+  // Whether complete() can answer at all (the default answers nothing).
+  virtual bool supports_complete() const { return false; }
   // How this MLLM parses answers; callers of complete() parse its raw text the same way.
   virtual MllmParse parse_mode() const { return MllmParse::lenient; }
 };

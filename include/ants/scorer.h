@@ -36,8 +36,9 @@ enum class EoeTask { far, near };
 struct EoeOptions {
   EoeTask task = EoeTask::far;
   // L. far: names asked for in all, 50 per request (the first request, then follow-ups in the
-  // same conversation); near: names asked for per ID class, one request each.
-  int count = 500;
+  // same conversation; at most 2000); near: names asked for per ID class, one request each (at
+  // most 100). 0: the reference's default for the task, far 500, near 3.
+  int count = 0;
   double beta = 1.0;            // weight of the outlier term (the ANTS authors' script: 1)
   double tau = 1.0;             // softmax temperature
   bool cosine_logits = false;   // logits are cosines (the EOE repository) instead of the model's
@@ -96,6 +97,9 @@ struct ScorerOptions;
 // or a bad value.
 ANTS_API std::vector<std::string> scorer_option_names();
 ANTS_API void set_scorer_option(ScorerOptions& options, const std::string& name, const std::string& value);
+// Several at once, in order, except that a preset among them ("eoe_preset") comes first, so that
+// the options given beside it win wherever they stand.
+ANTS_API void set_scorer_options(ScorerOptions& options, const std::vector<std::pair<std::string, std::string>>& values);
 
 struct ScorerOptions {
   Method method = Method::ants;

@@ -48,18 +48,16 @@ ScorerOptions scorer_options(const std::string& method, const py::object& mode, 
       !options["near_select"].is_none())
     throw py::value_error("near_top and near_select: give one (near_top=K is near_select='top:K')");
   static const std::vector<std::string> names = scorer_option_names();
-  // A preset first, so that the caller's explicit eoe_* options win whatever their order.
-  if (options.contains("eoe_preset") && !options["eoe_preset"].is_none())
-    set_scorer_option(o, "eoe_preset", option_text("eoe_preset", options["eoe_preset"]));
+  std::vector<std::pair<std::string, std::string>> given;
   for (const auto& [key, value] : options) {
     const std::string name = py::str(key);
-    if (name == "eoe_preset") continue;
     if (name == "method" || name == "mode" || std::find(names.begin(), names.end(), name) == names.end())
       throw py::type_error("unexpected keyword argument '" + name + "'");
     if (value.is_none()) continue;
-    set_scorer_option(o, name, option_text(name, value));
+    given.emplace_back(name, option_text(name, value));
     if (kPresetFields.count(name) != 0) keep.insert(kPresetFields.at(name));
   }
+  set_scorer_options(o, given);
   options.clear();
   if (!preset.is_none()) apply_preset(detector_preset(preset.cast<std::string>()), o.detector, keep);
   if (py::isinstance<TextBank>(negatives)) {

@@ -13,13 +13,8 @@ namespace ants::mllm {
 namespace {
 
 using text::is_space;
+using text::lower_ascii;
 using text::trim;
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && lower_ascii(s.substr(0, prefix.size())) == prefix;

@@ -91,6 +91,7 @@ class HttpMllm final : public MllmClient {
   std::vector<MllmReply> similar_detailed(const std::vector<std::string>& classes) override;
   std::vector<std::optional<std::string>> complete(const std::vector<std::string>& prompts) override;
   MllmParse parse_mode() const override { return opt_.parse; }
+  bool supports_complete() const override { return true; }
   std::vector<std::string> models() override;
   MllmStats stats() const override { return stats_.snapshot(breaker_.trips(), breaker_.open()); }
   void drain() override { pool_.wait_idle(); }

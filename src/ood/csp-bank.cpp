@@ -2,6 +2,7 @@
 #include <ants/negatives.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "core/error.h"
@@ -26,21 +27,23 @@ void check_options(const std::vector<std::string>& classes, const CspOptions& o,
 }
 
 // Indices of the floor(ratio·n) smallest values, ascending (ties by index: torch.argsort is not
-// stable, so the reference leaves them unspecified).
+// stable, so the reference leaves them unspecified); a NaN ranks last, as torch sorts it.
 std::vector<size_t> lowest_share(const std::vector<float>& values, double ratio) {
   std::vector<size_t> idx(values.size());
   std::iota(idx.begin(), idx.end(), size_t{0});
-  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return values[a] < values[b]; });
+  const auto key = [&](size_t i) { return std::isnan(values[i]) ? INFINITY : values[i]; };
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
   idx.resize(static_cast<size_t>(static_cast<double>(values.size()) * ratio));
   return idx;
 }
 
-// torch.quantile of the ID similarities, or 1 when the closest ID class is above the limit.
+// torch.quantile of the ID similarities, or 1 when the closest ID class is above the limit; NaN
+// for a candidate whose prompts' mean is zero (the reference divides by its zero norm).
 std::vector<float> csp_similarities(const FeatureMatrix& cand, const FeatureMatrix& ids, const CspOptions& o,
                                     int threads) {
   const double q = o.percentile;
   const float limit = static_cast<float>(o.max_similarity);
-  return ood::similarity_statistics(
+  std::vector<float> sims = ood::similarity_statistics(
       cand.data.data(), cand.rows, ids.data.data(), ids.rows, ids.dim,
       [q, limit](float* row, size_t n) {
         const float top = *std::max_element(row, row + n);
@@ -48,6 +51,9 @@ std::vector<float> csp_similarities(const FeatureMatrix& cand, const FeatureMatr
         return top > limit ? 1.f : s;
       },
       threads);
+  for (size_t i = 0; i < cand.rows; ++i)
+    if (std::all_of(cand.row(i), cand.row(i) + cand.dim, [](float x) { return x == 0.f; })) sims[i] = NAN;
+  return sims;
 }
 
 void append_selected(CspBank& out, const TextBank& pool, const std::vector<float>& sim, const std::vector<size_t>& picked) {
@@ -66,7 +72,8 @@ CspBank select_csp_bank(const TextModel& model, const std::vector<std::string>& 
                         const std::filesystem::path& corpus_dir, const CacheOptions& cache_options, int text_batch,
                         const ProgressFn& progress) {
   check_options(classes, o, text_batch);
-  const ood::CspPool pool = ood::build_csp_pool(ood::read_corpus_files(corpus_dir), o.exclude, o.seed);
+  const std::vector<ood::CorpusFile> files = ood::read_corpus_files(corpus_dir);
+  const ood::CspPool pool = ood::build_csp_pool(files, o.exclude, o.seed);
   CspBank out;
   out.pool_nouns = pool.nouns.size();
   out.pool_adjectives = pool.adjectives.size();
@@ -74,6 +81,14 @@ CspBank select_csp_bank(const TextModel& model, const std::vector<std::string>& 
   const size_t n_adj_keep = static_cast<size_t>(static_cast<double>(pool.adjectives.size()) * o.ratio);
   if (n_noun_keep + n_adj_keep == 0)
     core::fail(ErrorCode::invalid_argument, "csp", "the corpus and ratio select no negative label");
+  // Before the (slow) embedding: the reference would score every image 1 with fewer labels.
+  if (n_noun_keep + n_adj_keep < static_cast<size_t>(o.groups))
+    core::fail(ErrorCode::invalid_argument, "csp",
+               "the bank would have " + std::to_string(n_noun_keep + n_adj_keep) + " labels, fewer than its " +
+                   std::to_string(o.groups) + " groups (--csp-groups)");
+  for (const auto& name : o.exclude)
+    if (std::none_of(files.begin(), files.end(), [&](const ood::CorpusFile& f) { return f.name == name; }))
+      out.warnings.push_back("csp: excluded corpus file '" + name + "' is not in the corpus");
 
   const auto& nt = ood::csp_noun_templates();
   const auto& at = ood::csp_adjective_templates();

@@ -7,6 +7,7 @@
 #include <ants/negatives.h>
 
 #include "ood/python-random.h"
+#include "text/strings.h"
 
 namespace ants::ood {
 
@@ -19,13 +20,6 @@ Part part_of(std::string_view file_name) {
   if (type == "noun") return Part::noun;
   if (type == "adj") return Part::adjective;
   return Part::none;
-}
-
-std::string_view strip(std::string_view s) {
-  constexpr std::string_view ws = " \t\n\r\v\f";
-  const size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
 }
 
 // Python's readlines(): pieces ending in '\n', plus a last piece without one if not empty.
@@ -87,7 +81,7 @@ CspPool build_csp_pool(const std::vector<CorpusFile>& files, const std::vector<s
     for (std::string_view raw : lines_of(f.content)) {
       std::string line(raw);
       std::replace(line.begin(), line.end(), '_', ' ');
-      std::string word(strip(line));
+      std::string word(text::trim(line));
       if (!seen.insert(word).second) continue;
       if (part == Part::noun) {
         pool.nouns.push_back(std::move(word));

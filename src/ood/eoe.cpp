@@ -9,16 +9,11 @@
 #include "mllm/answer-parse.h"
 #include "mllm/prompts.h"
 #include "ood/logits.h"
+#include "text/strings.h"
 
 namespace ants::ood {
 
 namespace {
-
-std::string ascii_lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 std::vector<std::string> words_of(const std::string& phrase) {
   std::vector<std::string> out;
@@ -38,6 +33,8 @@ std::string fill(std::string_view name, const std::vector<std::pair<std::string_
 }
 
 }  // namespace
+
+int eoe_count(const EoeOptions& o) { return o.count > 0 ? o.count : o.task == EoeTask::near ? 3 : 500; }
 
 std::string python_list_repr(const std::vector<std::string>& items) {
   std::string out = "[";
@@ -59,9 +56,10 @@ std::string python_list_repr(const std::vector<std::string>& items) {
 }
 
 std::string eoe_far_prompt(const std::vector<std::string>& classes, int envision_nums) {
+  // The class names last: a name holding a placeholder stays as it is.
   return fill("eoe-far", {{"{num_classes}", std::to_string(classes.size())},
-                          {"{class_info}", python_list_repr(classes)},
-                          {"{envision_nums}", std::to_string(envision_nums)}});
+                          {"{envision_nums}", std::to_string(envision_nums)},
+                          {"{class_info}", python_list_repr(classes)}});
 }
 
 std::string eoe_far_again_prompt(int envision_nums) {
@@ -69,7 +67,9 @@ std::string eoe_far_again_prompt(int envision_nums) {
 }
 
 std::string eoe_near_prompt(const std::string& cls, int envision_nums) {
-  return fill("eoe-near", {{"{envision_nums}", std::to_string(envision_nums)}, {"{class}", cls}});
+  std::string name = cls;  // the reference's category.replace('_', ' ')
+  std::replace(name.begin(), name.end(), '_', ' ');
+  return fill("eoe-near", {{"{envision_nums}", std::to_string(envision_nums)}, {"{class}", name}});
 }
 
 std::vector<std::string> eoe_answer_items(std::string_view raw, MllmParse mode) {
@@ -92,12 +92,12 @@ std::vector<std::string> eoe_labels(const std::vector<std::string>& items, const
                                     EoeTask task) {
   std::unordered_set<std::string> ids, seen, id_words;
   for (const auto& c : classes) {
-    ids.insert(ascii_lower(c));
+    ids.insert(text::lower_ascii(c));
     for (auto& w : words_of(c)) id_words.insert(std::move(w));
   }
   std::vector<std::string> out;
   for (const auto& item : items) {
-    std::string name = ascii_lower(item);
+    std::string name = text::lower_ascii(item);
     if (ids.contains(name) || !seen.insert(name).second) continue;
     if (task == EoeTask::near) {
       const auto w = words_of(name);
@@ -116,26 +116,29 @@ EoeEnvisioned envision_outliers(Mllm& mllm, const std::vector<std::string>& clas
   };
   if (o.task == EoeTask::near) {
     std::vector<std::string> prompts;
-    for (const auto& c : classes) prompts.push_back(eoe_near_prompt(c, o.count));
+    for (const auto& c : classes) prompts.push_back(eoe_near_prompt(c, eoe_count(o)));
     for (const auto& a : mllm.complete(prompts)) {
       ++out.requests;
       if (a) ++out.answered, parse(*a);
     }
   } else {
     // The reference joins the answers without a separator before parsing them, so an answer
-    // without a final newline fuses its last line with the next answer's first.
+    // without a final newline fuses its last line with the next answer's first; the lenient
+    // parser reads each answer on its own.
+    const bool fuse = mllm.parse_mode() == MllmParse::reference;
     std::string conversation = eoe_far_prompt(classes, kEoeNamesPerRequest), answers;
-    const int follow_ups = std::max(o.count / kEoeNamesPerRequest - 1, 0);
+    const int follow_ups = std::max(eoe_count(o) / kEoeNamesPerRequest - 1, 0);
     for (int turn = 0; turn <= follow_ups; ++turn) {
       if (turn > 0) conversation += "\n\n" + eoe_far_again_prompt(kEoeNamesPerRequest);
-      const auto answer = mllm.complete({conversation}).at(0);
+      const auto reply = mllm.complete({conversation});
       ++out.requests;
-      if (!answer) break;  // the next request would carry a gap in the conversation
+      if (reply.empty() || !reply[0]) break;  // the next request would carry a gap in the conversation
       ++out.answered;
-      conversation += *answer;
-      answers += *answer;
+      conversation += *reply[0];
+      if (fuse) answers += *reply[0];
+      else parse(*reply[0]);
     }
-    parse(answers);
+    if (fuse) parse(answers);
   }
   out.labels = eoe_labels(items, classes, o.task);
   return out;

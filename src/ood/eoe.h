@@ -15,13 +15,16 @@ namespace ants::ood {
 // Names asked for per far request (the EOE repository's envision_nums, set by output limits).
 constexpr int kEoeNamesPerRequest = 50;
 
+// L: the option, or the reference's default for the task (far 500, near 3) when it is 0.
+int eoe_count(const EoeOptions& options);
+
 // Python's repr of a list of str, as the reference's f-string writes class_info into the prompt:
 // ['tench', "Geoffroy's spider monkey"].
 std::string python_list_repr(const std::vector<std::string>& items);
 // The far task's first request, and each follow-up (appended to the conversation so far).
 std::string eoe_far_prompt(const std::vector<std::string>& classes, int envision_nums);
 std::string eoe_far_again_prompt(int envision_nums);
-// The near task's request for one ID class.
+// The near task's request for one ID class ('_' read as a space, as the reference does).
 std::string eoe_near_prompt(const std::string& cls, int envision_nums);
 
 // The names of one raw answer. reference: the EOE repository's stringtolist (lines starting

@@ -66,12 +66,10 @@ ScorerOptions variant_options(const ScorerOptions& base, const AblationVariant& 
   if (names("near_top") && names("near_select"))
     core::fail(ErrorCode::invalid_argument, "variant '" + v.name + "'", "near_top and near_select: give one");
   ScorerOptions o = base;
-  for (const auto& [name, value] : v.options) {
-    try {
-      set_scorer_option(o, name, value);
-    } catch (const Error& e) {
-      core::fail(ErrorCode::invalid_argument, "variant '" + v.name + "'", e.what());
-    }
+  try {
+    set_scorer_options(o, v.options);
+  } catch (const Error& e) {
+    core::fail(ErrorCode::invalid_argument, "variant '" + v.name + "'", e.what());
   }
   return o;
 }

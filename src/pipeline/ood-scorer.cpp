@@ -86,7 +86,7 @@ nlohmann::json csp_options_json(const CspOptions& o, bool permute) {
 // The envisioned names are part of the setup: a stream resumed with other answers is refused.
 nlohmann::json eoe_options_json(const EoeOptions& o, const std::vector<std::string>& labels) {
   return {{"task", eoe_task_name(o.task)},
-          {"count", o.count},
+          {"count", ood::eoe_count(o)},
           {"beta", o.beta},
           {"tau", o.tau},
           {"logits", o.cosine_logits ? "cosine" : "scaled"},
@@ -95,9 +95,13 @@ nlohmann::json eoe_options_json(const EoeOptions& o, const std::vector<std::stri
           {"labels_hash", core::texts_hash(labels)}};
 }
 
+// A far conversation resends everything before it, so its length is bounded (EOE asks at most 500).
 void check_eoe_options(const EoeOptions& o) {
-  if (o.count < 1 || o.count > 100000 || !(o.beta >= 0 && o.beta <= 1e6) || !(o.tau > 0 && o.tau <= 1e6))
-    core::fail(ErrorCode::invalid_argument, "eoe", "options out of range: count in 1..100000, beta >= 0, tau > 0");
+  const int most = o.task == EoeTask::near ? 100 : 2000;
+  if (o.count < 0 || o.count > most || !(o.beta >= 0 && o.beta <= 1e6) || !(o.tau > 0 && o.tau <= 1e6))
+    core::fail(ErrorCode::invalid_argument, "eoe",
+               "options out of range: count in 0.." + std::to_string(most) + " for the " + eoe_task_name(o.task) +
+                   " task (0: its default), beta in [0, 1e6], tau in (0, 1e6]");
   apply_template(o.prompt_template, "");  // exactly one "{}"
 }
 
@@ -155,10 +159,6 @@ struct OodScorer::Impl {
     CspBank bank = select_csp_bank(model, classes, opt.csp, opt.neglabel.corpus_dir, opt.neglabel.cache,
                                    opt.neglabel.text_batch, progress);
     warnings.insert(warnings.end(), bank.warnings.begin(), bank.warnings.end());
-    if (bank.bank.size() < static_cast<size_t>(opt.csp.groups))
-      core::fail(ErrorCode::invalid_argument, "csp",
-                 "the bank has " + std::to_string(bank.bank.size()) + " labels, fewer than its " +
-                     std::to_string(opt.csp.groups) + " groups (--csp-groups)");
     id_texts = std::move(bank.ids.features);
     negatives = std::move(bank.bank.features);
   }
@@ -170,6 +170,9 @@ struct OodScorer::Impl {
     if (mllm == nullptr)
       core::fail(ErrorCode::invalid_argument, "eoe",
                  "needs an LLM to envision outlier class names: give --mllm-url (or --mllm-replay FILE)");
+    if (!mllm->supports_complete())
+      core::fail(ErrorCode::invalid_argument, "eoe",
+                 "this MLLM cannot answer text-only prompts; use an MLLM client (--mllm-url, Python ants.MllmClient)");
     const NegLabelOptions& nl = opt.neglabel;
     const core::EmbeddingCache cache = ood::text_cache(model, nl.cache);
     const auto embed = [&](const std::vector<std::string>& names) {

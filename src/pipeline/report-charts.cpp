@@ -178,9 +178,19 @@ std::string histogram_charts(const EvalFiles& files) {
   return out;
 }
 
+bool has_memory_trace(const EvalFiles& files) {
+  if (!files.trace) return false;
+  for (const auto& set : files.metrics.sets) {
+    const auto* t = files.trace->first(set.name, files.metrics.seeds);
+    if (t && !t->second.empty() && t->second.back().memory_images) return true;
+  }
+  return false;
+}
+
 std::string trace_charts(const EvalFiles& files) {
   if (!files.trace) return note(std::string(schema::kTraceCsv) + " is absent.");
-  const bool adaneg = files.run.is_object() && files.run.value("method", "") == "adaneg";
+  const auto m = files.run.is_object() ? files.run.find("method") : files.run.end();
+  const bool adaneg = files.run.is_object() && m != files.run.end() && m->is_string() && *m == "adaneg";
   std::string out;
   for (const auto& set : files.metrics.sets) {
     const auto* t = files.trace->first(set.name, files.metrics.seeds);

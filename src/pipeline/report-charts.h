@@ -11,5 +11,7 @@ namespace ants::pipeline::report {
 std::string roc_charts(const EvalFiles& files);
 std::string histogram_charts(const EvalFiles& files);
 std::string trace_charts(const EvalFiles& files);
+// Whether trace.csv has AdaNeg's memory columns (evals before them wrote γ and λ only).
+bool has_memory_trace(const EvalFiles& files);
 
 }  // namespace ants::pipeline::report

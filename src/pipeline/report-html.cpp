@@ -67,7 +67,7 @@ constexpr char kEvalNav[] = "<a href='#summary'>Summary</a><a href='#metrics'>Me
                             "<a href='#warnings'>Warnings</a>";
 
 std::string trace_note(const std::string& method) {
-  if (method == "adaneg")
+  if (method == "adaneg-memories")
     return note("Per detector batch, first seed of each OOD set: AdaNeg has no γ or λ; its state is the images "
                 "its memories hold.");
   return note(method == "ants" || method.empty()
@@ -80,6 +80,8 @@ std::string trace_note(const std::string& method) {
 std::string report_html(const fs::path& out_dir) {
   const EvalFiles files = read_eval_files(out_dir);
   const std::string method = JsonReader(files.run_file).string(files.run, "method", "", false);
+  // AdaNeg's memories when trace.csv has them (an earlier eval's has γ and λ only).
+  const bool memories = method == "adaneg" && report::has_memory_trace(files);
   std::string h;
   h += html_section("summary", "Summary", report::summary_section(files));
   h += html_section("metrics", "Metrics", report::metrics_section(files.metrics));
@@ -87,8 +89,8 @@ std::string report_html(const fs::path& out_dir) {
                note("First seed of each OOD set; OOD is the positive class and a threshold on the negated score "
                     "separates them, one point per distinct score.") + charts(report::roc_charts(files)));
   h += html_section("histograms", "Score histograms", charts(report::histogram_charts(files)));
-  h += html_section("trace", method == "adaneg" ? "Memories over the stream" : "Adaptive threshold γ and fusion weight λ",
-               trace_note(method) + charts(report::trace_charts(files)));
+  h += html_section("trace", memories ? "Memories over the stream" : "Adaptive threshold γ and fusion weight λ",
+               trace_note(memories ? "adaneg-memories" : method) + charts(report::trace_charts(files)));
   h += html_section("negatives", "Mined negative labels", report::negatives_section(files));
   h += html_section("warnings", "Warnings", report::warnings_section(files));
   return html_page("ants eval report", kEvalNav, h);

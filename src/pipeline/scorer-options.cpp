@@ -131,6 +131,13 @@ std::vector<std::string> scorer_option_names() {
   return names;
 }
 
+void set_scorer_options(ScorerOptions& options, const std::vector<std::pair<std::string, std::string>>& values) {
+  for (const auto& [name, value] : values)
+    if (name == "eoe_preset") set_scorer_option(options, name, value);
+  for (const auto& [name, value] : values)
+    if (name != "eoe_preset") set_scorer_option(options, name, value);
+}
+
 void set_scorer_option(ScorerOptions& options, const std::string& name, const std::string& value) {
   const auto it = setters().find(name);
   if (it == setters().end()) core::fail(ErrorCode::invalid_argument, name, "no such option");

@@ -36,7 +36,7 @@ TEST(MllmText, AsksThePromptAloneAndReturnsTheRawAnswer) {
   EXPECT_EQ(body["messages"][0]["role"], "user");
   ASSERT_EQ(body["messages"][0]["content"].size(), 1u);  // no image
   EXPECT_EQ(body["messages"][0]["content"][0]["text"], "Name 2 things that are not cats.");
-  EXPECT_EQ(body["max_tokens"], 300);
+  EXPECT_EQ(body["max_tokens"], 1024);
   // Cached under its own kind: asked again, no request.
   EXPECT_EQ(client->complete({"Name 2 things that are not cats."}).at(0).value(), "1. chair\n2. lamp");
   EXPECT_EQ(server.requests(), 1);

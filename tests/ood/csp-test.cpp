@@ -110,7 +110,9 @@ TEST(TorchQuantile, EqualsTorchLinearInterpolationInFloat32) {
                                 {{0.1f, 0.2f, 0.3f}, 0.5, 0.20000000298023224f},
                                 {{0.25f, 0.125f, -0.5f, 0.75f, 0.f, 0.5f, 1.f}, 0.95, 0.9249999523162842f},
                                 {{0.4f}, 0.95, 0.4000000059604645f},
-                                {{0.9f, 0.1f, 0.33f, 0.66f}, 0.0, 0.10000000149011612f}};
+                                {{0.9f, 0.1f, 0.33f, 0.66f}, 0.0, 0.10000000149011612f},
+                                {{0.3f, -0.1f, 0.7f, 0.2f, 0.5f}, 0.3, 0.2200000137090683f},  // weight 0.2
+                                {{0.11f, 0.52f, -0.33f, 0.91f, 0.05f, 0.47f, 0.29f, 0.68f}, 0.95, 0.8295000195503235f}};
   for (auto c : cases) EXPECT_EQ(torch_quantile(c.row.data(), c.row.size(), c.q), c.want);
 }
 
@@ -215,8 +217,10 @@ TEST(CspBank, RefusesBadOptionsAndModelsWithoutRawFeatures) {
     int embed_dim() const override { return 4; }
     std::string none_;
   } unit_only;
+  CspOptions few_groups;
+  few_groups.groups = 1;
   try {
-    select_csp_bank(unit_only, g["classes"], CspOptions{}, dir);
+    select_csp_bank(unit_only, g["classes"], few_groups, dir);
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::unsupported);

@@ -47,6 +47,7 @@ class ScriptedLlm : public Mllm {
     return out;
   }
   MllmParse parse_mode() const override { return parse_; }
+  bool supports_complete() const override { return true; }
   std::vector<std::string> sent;
 
  private:
@@ -122,6 +123,64 @@ TEST(EoeEnvision, AFailedRequestEndsTheConversation) {
   EXPECT_EQ(e.requests, 2u);
   EXPECT_EQ(e.answered, 1u);
   EXPECT_EQ(e.labels, (std::vector<std::string>{"lake", "hill"}));
+}
+
+// The lenient parser (the default) reads each answer on its own: no fused names.
+TEST(EoeEnvision, LenientParsingKeepsAnswersApartAndNearAsksForThreeByDefault) {
+  ScriptedLlm far({"- lake\n- hill", "1. Cave\n2. dune\n"}, MllmParse::lenient);
+  EoeOptions o;
+  o.count = 100;
+  EXPECT_EQ(envision_outliers(far, {"cat"}, o).labels, (std::vector<std::string>{"lake", "hill", "cave", "dune"}));
+  ScriptedLlm near({"- a\n", "- b\n"}, MllmParse::lenient);
+  EoeOptions n;
+  n.task = EoeTask::near;
+  EXPECT_EQ(eoe_count(n), 3);
+  envision_outliers(near, {"snow_leopard", "cat"}, n);
+  ASSERT_EQ(near.sent.size(), 2u);
+  EXPECT_NE(near.sent[0].find("There are 3 classes similar to [snow leopard]"), std::string::npos) << near.sent[0];
+}
+
+// An LLM that names only ID classes leaves no outlier names: the scorer warns and scores the ID
+// softmax maximum alone; an MLLM that cannot answer text prompts is a usage error.
+TEST(EoeScorer, NoOutlierNamesDegradeToTheIdMaximum) {
+  class Unit : public TextModel {
+   public:
+    FeatureMatrix encode_texts(const std::vector<std::string>& t, int, const ProgressFn&) const override {
+      FeatureMatrix m{t.size(), 2, {}};
+      for (const auto& s : t) {
+        const float a = static_cast<float>(std::hash<std::string>{}(s) % 628) / 100.f;
+        m.data.insert(m.data.end(), {std::cos(a), std::sin(a)});
+      }
+      return m;
+    }
+    const std::string& fingerprint() const override { return none_; }
+    float logit_scale() const override { return 100.f; }
+    int embed_dim() const override { return 2; }
+    std::string none_;
+  } model;
+  ScriptedLlm llm({"- Cat\n- DOG\n"}, MllmParse::reference);
+  ScorerOptions so;
+  so.method = Method::eoe;
+  so.eoe.count = 50;
+  OodScorer scorer(model, {"cat", "dog"}, so, &llm);
+  EXPECT_EQ(scorer.negatives(), 0u);
+  const auto w = scorer.warnings();
+  EXPECT_TRUE(std::any_of(w.begin(), w.end(), [](const std::string& s) { return s.find("no outlier") != std::string::npos; }));
+  const auto rows = scorer.score({{"a", {1.f, 0.f}, ""}, {"b", {0.f, 1.f}, ""}});
+  for (const auto& r : rows) EXPECT_FLOAT_EQ(r.score, r.prob);  // max ID softmax, nothing subtracted
+
+  class NoText : public ScriptedLlm {
+   public:
+    NoText() : ScriptedLlm({}, MllmParse::lenient) {}
+    bool supports_complete() const override { return false; }
+  } no_text;
+  try {
+    OodScorer refused(model, {"cat", "dog"}, so, &no_text);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("text-only"), std::string::npos) << e.what();
+  }
 }
 
 TEST(EoeScores, EqualBothReferences) {

@@ -96,20 +96,27 @@ TEST_F(EvalMerge, APartOfAnEarlierVersionMergesWithTheColumnsAllPartsHave) {
   const std::string full = core::read_file(dir_ / "new" / "trace.csv");
   EXPECT_EQ(full.substr(0, full.find('\n')),
             "set,seed,batch,gamma,lambda,far_rows,near_rows,ens_updates,vsnl_updates,memory_labels,memory_images");
-  // p1 as the earlier version wrote it: the first 9 columns of every record.
-  std::istringstream in(core::read_file(parts[1] / "trace.csv"));
-  std::string line, old;
-  while (std::getline(in, line)) {
-    size_t cut = 0;
-    for (int commas = 0; commas < 9 && cut != std::string::npos; ++commas) cut = line.find(',', cut + (commas ? 1 : 0));
-    old += line.substr(0, cut) + "\n";
-  }
-  core::write_file_atomic(parts[1] / "trace.csv", old);
+  // A part's trace.csv as the earlier version wrote it: the first 9 columns of every record.
+  const auto to_earlier_layout = [](const fs::path& file) {
+    std::istringstream in(core::read_file(file));
+    std::string line, old;
+    while (std::getline(in, line)) {
+      size_t cut = 0;
+      for (int commas = 0; commas < 9 && cut != std::string::npos; ++commas) cut = line.find(',', cut + (commas ? 1 : 0));
+      old += line.substr(0, cut) + "\n";
+    }
+    core::write_file_atomic(file, old);
+  };
+  to_earlier_layout(parts[1] / "trace.csv");
   merge_eval_outputs(dir_ / "mixed", parts);
   const std::string mixed = core::read_file(dir_ / "mixed" / "trace.csv");
   EXPECT_EQ(mixed.substr(0, mixed.find('\n')), "set,seed,batch,gamma,lambda,far_rows,near_rows,ens_updates,vsnl_updates");
   EXPECT_EQ(std::count(mixed.begin(), mixed.end(), '\n'), std::count(full.begin(), full.end(), '\n'));
-  EXPECT_NE(core::read_file(dir_ / "mixed" / "report.html").find("γ"), std::string::npos);
+  EXPECT_NE(core::read_file(dir_ / "mixed" / "report.html").find("λ (fusion weight)"), std::string::npos);  // drawn
+  to_earlier_layout(parts[0] / "trace.csv");  // both of the earlier version: its layout
+  merge_eval_outputs(dir_ / "old", parts);
+  const std::string both_old = core::read_file(dir_ / "old" / "trace.csv");
+  EXPECT_EQ(both_old.substr(0, both_old.find('\n')), "set,seed,batch,gamma,lambda,far_rows,near_rows,ens_updates,vsnl_updates");
   core::write_file_atomic(parts[1] / "trace.csv", "set,seed,batch,gamma,lambda,far_rows\n");  // neither version
   try {
     merge_eval_outputs(dir_ / "neither", parts);

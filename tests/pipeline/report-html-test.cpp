@@ -354,9 +354,11 @@ TEST(ReportHtmlInputs, AdaNegTraceShowsItsMemories) {
   EXPECT_NE(trace.find("17 images in the memories of 4 labels"), std::string::npos) << trace;
   EXPECT_EQ(trace.find("λ (fusion weight)"), std::string::npos);
 
-  core::write_file_atomic(d / "run.json", kRunJson);
+  core::write_file_atomic(d / "trace.csv", kTraceCsv);  // an AdaNeg eval of the earlier layout
   pipeline::write_report_html(d);
-  EXPECT_NE(section(core::read_file(d / "report.html"), "trace").find("λ (fusion weight)"), std::string::npos);
+  const std::string old = section(core::read_file(d / "report.html"), "trace");
+  EXPECT_NE(old.find("Adaptive threshold γ and fusion weight λ"), std::string::npos);
+  EXPECT_NE(old.find("λ (fusion weight)"), std::string::npos);
 }
 
 TEST(ReportHtmlInputs, SeparableScoresGiveTheUpperLeftCorner) {
