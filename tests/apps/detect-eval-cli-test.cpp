@@ -101,6 +101,14 @@ class DetectEvalCli : public ::testing::Test {
             "--count", "300", "--batch", "8", "--min-candidates", "4", "--near-start", "2", "--near-interval", "2",
             "--cache-dir", (dir_ / "cache").string()};
   }
+  // `ants eval` of the fixture's ID and OOD directories into dir_/out, then `extra`, then the
+  // scoring options.
+  std::vector<std::string> eval_args(const std::string& out, const std::vector<std::string>& extra = {}) const {
+    return with(with({"eval", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
+                      "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / out).string()},
+                     extra),
+                scoring_args());
+  }
   std::vector<std::string> with(std::vector<std::string> head, const std::vector<std::string>& tail) const {
     head.insert(head.end(), tail.begin(), tail.end());
     return head;
@@ -203,10 +211,7 @@ TEST_F(DetectEvalCli, AdaNegResumesFromStateAndRecordsItsOptions) {
   EXPECT_EQ(run_cli(part).code, 1);
   EXPECT_EQ(core::read_file(out), core::read_file(full_out));
 
-  auto eval = with(with({"eval", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
-                         "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "e").string()},
-                        scoring_args()),
-                   adaneg);
+  auto eval = with(eval_args("e"), adaneg);
   const auto r = run_cli(eval);
   ASSERT_EQ(r.code, 1) << r.err;  // the corrupt file; every other image is scored
   const auto run = test::read_json(dir_ / "e" / "run.json");
@@ -231,10 +236,7 @@ TEST_F(DetectEvalCli, CspScoresWithItsOwnBankAndRecordsItsOptions) {
   core::write_file_atomic(dir_ / "corpus" / "adj.all.txt", adjectives);
   const std::vector<std::string> csp{"--method", "csp", "--corpus", (dir_ / "corpus").string(), "--csp-ratio", "0.5",
                                      "--csp-groups", "4"};
-  auto eval = with(with({"eval", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
-                         "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "e").string()},
-                        scoring_args()),
-                   csp);
+  auto eval = with(eval_args("e"), csp);
   const auto r = run_cli(eval);
   ASSERT_EQ(r.code, 1) << r.err;  // the corrupt file; every other image is scored
   const auto run = test::read_json(dir_ / "e" / "run.json");
@@ -274,11 +276,7 @@ TEST_F(DetectEvalCli, EoeEnvisionsOutliersThroughTheServerAndReplays) {
   });
   const std::string replay = (dir_ / "eoe.jsonl").string();
   const std::vector<std::string> eoe{"--method", "eoe", "--eoe-count", "100"};
-  auto eval = with(with({"eval", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
-                         "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "e").string(), "--mllm-url",
-                         server.url(), "--mllm-cache", "none", "--mllm-record", replay},
-                        scoring_args()),
-                   eoe);
+  auto eval = with(eval_args("e", {"--mllm-url", server.url(), "--mllm-cache", "none", "--mllm-record", replay}), eoe);
   const auto r = run_cli(eval);
   ASSERT_EQ(r.code, 1) << r.err;  // the corrupt file
   EXPECT_EQ(server.requests(), 2);  // L = 100: the first request and one follow-up
@@ -291,11 +289,7 @@ TEST_F(DetectEvalCli, EoeEnvisionsOutliersThroughTheServerAndReplays) {
   for (const auto& line : test::split_lines(core::read_file(replay)))
     EXPECT_EQ(nlohmann::json::parse(line)["kind"], "envision");
 
-  auto replayed = with(with({"eval", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
-                             "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "r").string(),
-                             "--mllm-replay", replay, "--mllm-cache", "none"},
-                            scoring_args()),
-                       eoe);
+  auto replayed = with(eval_args("r", {"--mllm-replay", replay, "--mllm-cache", "none"}), eoe);
   ASSERT_EQ(run_cli(replayed).code, 1);
   EXPECT_EQ(server.requests(), 2);
   EXPECT_EQ(core::read_file(dir_ / "r" / "scores.csv"), first_scores);
