@@ -153,7 +153,7 @@ class Detector:
     state = property(lambda self: self._d.state,
                      doc="Detector counters (dict): batches, images, ens_updates, vsnl_updates, gamma, lambda, "
                          "far_rows, near_rows, pending_candidates, describe/similar requests and failures.")
-    ens_labels = property(lambda self: self._d.ens_labels, doc="Labels of the ENS (far) bank, newest update first.")
+    ens_labels = property(lambda self: self._d.ens_labels, doc="Labels of the ENS (far) bank, newest update first; EOE: the envisioned outlier names.")
     vsnl_labels = property(lambda self: self._d.vsnl_labels, doc="Labels of the VSNL (near) bank.")
     classes = property(lambda self: self._d.classes, doc="The ID class names.")
     method = property(lambda self: self._d.method, doc="'ants', 'neglabel', 'mcm', 'adaneg', 'csp' or 'eoe'.")

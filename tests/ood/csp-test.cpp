@@ -151,10 +151,13 @@ TEST(CspBank, EqualsTheAuthorsBankAndScores) {
     std::vector<ImageEmbedding> batch;
     for (const auto& row : c["images"]) batch.push_back({"img", row.get<std::vector<float>>(), ""});
     const auto rows = scorer.score(batch);
+    double worst = 0;
     for (size_t i = 0; i < rows.size(); ++i) {
       EXPECT_NEAR(rows[i].score, c["scores"][i].get<double>(), 1e-4) << "image " << i;
       EXPECT_EQ(rows[i].pred, c["pred"][i].get<int>()) << "image " << i;
+      worst = std::max(worst, std::fabs(rows[i].score - c["scores"][i].get<double>()));
     }
+    RecordProperty("max_abs_diff_" + name, std::to_string(worst));
   }
 }
 
