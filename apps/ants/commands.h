@@ -15,5 +15,6 @@ void add_ablate_commands(CLI::App& app, int& exit_code);
 void add_demo_commands(CLI::App& app, int& exit_code);
 void add_report_commands(CLI::App& app, int& exit_code);
 void add_cache_images_commands(CLI::App& app, int& exit_code);
+void add_serve_commands(CLI::App& app, int& exit_code);
 
 }  // namespace ants::cli

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   ants::cli::add_demo_commands(app, exit_code);
   ants::cli::add_report_commands(app, exit_code);
   ants::cli::add_cache_images_commands(app, exit_code);
+  ants::cli::add_serve_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -52,6 +52,7 @@ struct StreamCheckpoint {
   std::string setup;          // stream_setup(): what must match for the position to mean the same
   uint64_t consumed = 0;      // inputs of the list already scored
   uint64_t output_bytes = 0;  // size of the rows file when saved (0 when the rows go elsewhere)
+  std::string extra;          // the caller's own JSON document (text), kept as is; empty: none
 };
 
 // The scorer's setup_json() plus the preprocessing, the detector batch and a hash of the input

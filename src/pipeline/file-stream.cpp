@@ -40,7 +40,7 @@ size_t run_end(size_t first, size_t total, size_t max_inputs, size_t batch) {
 
 // Restores the scorer from the checkpoint and returns it (position 0 without one).
 StreamCheckpoint resume(const FileStreamOptions& o, const std::string& setup, size_t total, OodScorer& scorer) {
-  StreamCheckpoint at{setup, 0, 0};
+  StreamCheckpoint at{setup, 0, 0, {}};
   if (o.state.empty()) return at;
   if (auto saved = load_checkpoint(o.state, setup, scorer)) at = *saved;
   if (at.consumed > total) core::fail(ErrorCode::format, o.state.string(), "consumed count past the inputs");

@@ -63,7 +63,11 @@ std::string stream_setup(const OodScorer& scorer, const ImageEmbedOptions& featu
 }
 
 void save_checkpoint(const fs::path& path, const StreamCheckpoint& c, const OodScorer& scorer) {
-  const json head{{"setup", parse_setup(c.setup)}, {"consumed", c.consumed}, {"output_bytes", c.output_bytes}};
+  json head{{"setup", parse_setup(c.setup)}, {"consumed", c.consumed}, {"output_bytes", c.output_bytes}};
+  if (!c.extra.empty()) {
+    head["extra"] = json::parse(c.extra, nullptr, false);
+    if (head["extra"].is_discarded()) core::fail(ErrorCode::invalid_argument, path.string(), "checkpoint extra is not JSON");
+  }
   core::write_envelope(path, kFormat, head, scorer.snapshot_bytes());
 }
 
@@ -84,6 +88,7 @@ std::optional<StreamCheckpoint> load_checkpoint(const fs::path& path, const std:
     c.setup = setup;
     c.consumed = env.head.at("consumed").get<uint64_t>();
     c.output_bytes = env.head.at("output_bytes").get<uint64_t>();
+    if (env.head.contains("extra")) c.extra = env.head.at("extra").dump();
   } catch (const json::exception& e) {
     core::fail(ErrorCode::format, where, std::string("corrupt state file: ") + e.what());
   }

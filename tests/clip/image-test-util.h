@@ -30,6 +30,27 @@ inline std::vector<uint8_t> read_bytes(const std::filesystem::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+inline uint32_t crc32(const uint8_t* p, size_t n) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; ++i) {
+    c ^= p[i];
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+  }
+  return ~c;
+}
+
+// gray2.png with its IHDR width and height replaced (and the chunk CRC fixed).
+inline std::vector<uint8_t> png_with_size(uint32_t width, uint32_t height) {
+  auto bytes = read_bytes(image_data_dir() / "gray2.png");
+  auto put32 = [&](size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) bytes[at + i] = static_cast<uint8_t>(v >> (24 - 8 * i));
+  };
+  put32(16, width);
+  put32(20, height);
+  put32(29, crc32(&bytes[12], 17));  // "IHDR" + 13 data bytes
+  return bytes;
+}
+
 inline void write_bytes(const std::filesystem::path& p, const std::vector<uint8_t>& bytes) {
   std::ofstream out(p, std::ios::binary);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));

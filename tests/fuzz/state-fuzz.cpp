@@ -47,7 +47,7 @@ Fixture& fixture() {
 void write_seed(const fuzz::fs::path& dir, const std::string& name, uint64_t consumed) {
   Fixture& f = fixture();
   const auto path = fuzz::scratch() / "seed.state";
-  save_checkpoint(path, {f.setup, consumed, 0}, *f.scorer);
+  save_checkpoint(path, {f.setup, consumed, 0, {}}, *f.scorer);
   std::ifstream in(path, std::ios::binary);
   fuzz::write_file(dir / name, "\1" + std::string(std::istreambuf_iterator<char>(in), {}));
 }

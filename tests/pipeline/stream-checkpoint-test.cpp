@@ -25,13 +25,14 @@ TEST_F(PipelineModel, ACheckpointResumesWithTheScoresOfAnUninterruptedStream) {
   ASSERT_FALSE(m2.describe_files.empty());  // the detector state is not the initial one
   const fs::path state = dir_ / "stream.state";
   const std::string setup = stream_setup(before, features, kBatch, files);
-  save_checkpoint(state, {setup, kStop, 1234}, before);
+  save_checkpoint(state, {setup, kStop, 1234, R"({"batches": 3, "labels": ["a"]})"}, before);
 
   OodScorer after(*model_, demo_class_names(), scorer_options(), &m3);
   const auto at = load_checkpoint(state, stream_setup(after, features, kBatch, files), after);
   ASSERT_TRUE(at.has_value());
   EXPECT_EQ(at->consumed, kStop);
   EXPECT_EQ(at->output_bytes, 1234u);
+  EXPECT_EQ(nlohmann::json::parse(at->extra), nlohmann::json::parse(R"({"batches": 3, "labels": ["a"]})"));  // kept as is
   const auto rest = score_from(after, all, kStop, kBatch);
   EXPECT_EQ(rest, std::vector<float>(want.begin() + kStop, want.end()));
 
@@ -47,7 +48,7 @@ TEST_F(PipelineModel, ACheckpointOfAnotherSetupIsRefusedNamingWhatDiffers) {
   OodScorer scorer(*model_, demo_class_names(), scorer_options(), &mllm);
   const fs::path state = dir_ / "stream.state";
   EXPECT_FALSE(load_checkpoint(state, stream_setup(scorer, features, 8, files), scorer).has_value());
-  save_checkpoint(state, {stream_setup(scorer, features, 8, files), 8, 0}, scorer);
+  save_checkpoint(state, {stream_setup(scorer, features, 8, files), 8, 0, {}}, scorer);
   const auto refused = [&](OodScorer& other, size_t batch, const std::vector<std::string>& list) -> std::string {
     try {
       load_checkpoint(state, stream_setup(other, features, batch, list), other);
@@ -81,7 +82,7 @@ TEST_F(PipelineModel, StatelessMethodsCheckpointTheirPositionOnly) {
   OodScorer scorer(*model_, demo_class_names(), o, nullptr);
   const auto files = files_of(id_);
   const std::string setup = stream_setup(scorer, eval_options().features, 8, files);
-  save_checkpoint(dir_ / "mcm.state", {setup, 16, 0}, scorer);
+  save_checkpoint(dir_ / "mcm.state", {setup, 16, 0, {}}, scorer);
   const auto at = load_checkpoint(dir_ / "mcm.state", setup, scorer);
   ASSERT_TRUE(at.has_value());
   EXPECT_EQ(at->consumed, 16u);
@@ -97,7 +98,7 @@ TEST_F(PipelineModel, ACheckpointOfVersion1ResumesLikeTheCurrentOne) {
   score_from(before, {all.begin(), all.begin() + kStop}, 0, kBatch);
   const std::string setup = stream_setup(before, features, kBatch, files);
   const fs::path state = dir_ / "stream.state", old = dir_ / "old.state";
-  save_checkpoint(state, {setup, kStop, 1234}, before);
+  save_checkpoint(state, {setup, kStop, 1234, {}}, before);
   core::write_file_atomic(old, version1_of("ANTSSTRM", core::read_file(state)));
 
   OodScorer from_new(*model_, demo_class_names(), scorer_options(), &m2);
@@ -119,7 +120,7 @@ TEST_F(PipelineModel, ACheckpointWithAFlippedByteIsAFormatErrorNamingTheFile) {
   score_from(scorer, embed_image_files(*model_, files, features), 0, 8);
   const fs::path state = dir_ / "stream.state";
   const std::string setup = stream_setup(scorer, features, 8, files);
-  save_checkpoint(state, {setup, files.size(), 0}, scorer);
+  save_checkpoint(state, {setup, files.size(), 0, {}}, scorer);
   std::string bytes = core::read_file(state);
   bytes[bytes.size() - 16 - 100] ^= 0x01;  // inside the payload: the detector snapshot
   core::write_file_atomic(state, bytes);

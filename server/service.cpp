@@ -1,0 +1,422 @@
+#include "service.h"
+
+#include <algorithm>
+
+#include "stream-name.h"
+
+namespace ants::server {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+bool Ticket::wait_until(Clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_until(lock, deadline, [this] { return left_ == 0; });
+}
+
+std::vector<ScoredImage> Ticket::rows() const {
+  std::lock_guard lock(mu_);
+  return rows_;
+}
+
+void Ticket::fill(size_t index, ScoredImage row, std::optional<double> threshold) {
+  std::lock_guard lock(mu_);
+  rows_[index] = std::move(row);
+  threshold_ = threshold;
+  if (--left_ == 0) cv_.notify_all();
+}
+
+// Everything of a stream but `queued` and `last_arrival` (the service lock's) is the engine's
+// and guarded by `mu`.
+struct Service::Stream {
+  std::string name;
+  StreamParts parts;
+  std::string setup;  // stream_setup(): what a snapshot must match
+  std::mutex mu;
+  std::optional<double> threshold;
+  std::vector<ImageEmbedding> pending;  // embedded, waiting for their detector batch
+  std::vector<ImageRef> pending_refs;
+  std::vector<std::pair<std::shared_ptr<Ticket>, size_t>> pending_tickets;
+  uint64_t images_seen = 0, batches_seen = 0;
+  int since_snapshot = 0;
+  json far_history = json::array(), near_history = json::array();  // {"label", "batch"}
+  size_t queued = 0;
+  Clock::time_point last_arrival;
+
+  json extra() const {
+    return {{"batches", batches_seen}, {"threshold", threshold ? json(*threshold) : json(nullptr)},
+            {"far_labels", far_history}, {"near_labels", near_history}};
+  }
+  void read_extra(const json& e) {
+    batches_seen = e.value("batches", uint64_t{0});
+    const json& t = e.contains("threshold") ? e.at("threshold") : json(nullptr);
+    threshold = t.is_number() ? std::optional<double>(t.get<double>()) : std::nullopt;
+    far_history = e.value("far_labels", json::array());
+    near_history = e.value("near_labels", json::array());
+  }
+};
+
+Service::Service(const ClipModel& model, StreamFactory factory, ServiceOptions options)
+    : model_(model), factory_(std::move(factory)), options_(std::move(options)) {
+  if (options_.batch == 0) options_.batch = 1;
+  if (options_.embed.infer_batch < 1) options_.embed.infer_batch = 1;
+  if (!options_.state_dir.empty()) fs::create_directories(options_.state_dir);
+  engine_ = std::thread([this] { engine(); });
+}
+
+Service::~Service() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (engine_.joinable()) engine_.join();
+}
+
+fs::path Service::state_path(const std::string& name) const { return options_.state_dir / (name + ".state"); }
+
+// Builds (and restores) a stream without holding the service lock: a scorer embeds its ID
+// prompts, which takes the model from the engine for a while.
+Service::Stream& Service::obtain(const std::string& name) {
+  if (Stream* s = find(name)) return *s;
+  std::lock_guard create_lock(create_mu_);
+  if (Stream* s = find(name)) return *s;
+  auto s = std::make_unique<Stream>();
+  s->name = name;
+  {
+    std::lock_guard model_lock(model_mu_);
+    s->parts = factory_();
+  }
+  s->setup = stream_setup(*s->parts.scorer, options_.embed, options_.batch, {});
+  if (!options_.state_dir.empty()) {
+    if (auto loaded = load_checkpoint(state_path(name), s->setup, *s->parts.scorer)) {
+      s->images_seen = loaded->consumed;
+      if (!loaded->extra.empty()) s->read_extra(json::parse(loaded->extra));
+    }
+  }
+  std::lock_guard lock(mu_);
+  return *streams_.emplace(name, std::move(s)).first->second;
+}
+
+void Service::create(const std::string& name) {
+  if (!valid_stream_name(name)) throw Error(ErrorCode::invalid_argument, "stream name '" + name + "': " + kStreamNameRule);
+  obtain(name);
+}
+
+void Service::restore_all() {
+  if (options_.state_dir.empty()) return;
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(options_.state_dir)) {
+    const fs::path p = e.path();
+    if (e.is_regular_file() && p.extension() == ".state" && valid_stream_name(p.stem().string()))
+      names.push_back(p.stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) create(n);
+}
+
+std::shared_ptr<Ticket> Service::submit(const std::string& name, std::vector<ImageRef> images, Refusal& refusal) {
+  const auto refuse = [&] {
+    refusal = stopping_ ? Refusal::stopping
+              : queue_.size() + images.size() > options_.max_queue ? Refusal::queue_full : Refusal::none;
+    return refusal != Refusal::none;
+  };
+  std::unique_lock lock(mu_);
+  if (refuse()) return nullptr;
+  lock.unlock();
+  Stream& s = obtain(name);
+  lock.lock();
+  if (refuse()) return nullptr;
+  auto ticket = std::make_shared<Ticket>(images.size());
+  for (size_t i = 0; i < images.size(); ++i) queue_.push_back({&s, std::move(images[i]), ticket, i});
+  s.queued += images.size();
+  s.last_arrival = Clock::now();
+  lock.unlock();
+  cv_.notify_all();
+  return ticket;
+}
+
+bool Service::exists(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  return streams_.count(name) > 0;
+}
+
+// The engine: CLIP over the front of the queue, detector batches as they fill, partial batches
+// once `max_wait` has passed since their stream's last image.
+void Service::engine() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (!queue_.empty()) embed_front(lock);
+    lock.unlock();
+    close_due_batches(false);
+    lock.lock();
+    if (!queue_.empty()) continue;
+    if (stopping_) {
+      lock.unlock();
+      close_due_batches(true);
+      return;
+    }
+    std::optional<Clock::time_point> next;
+    for (const auto& [_, s] : streams_)
+      if (!s->pending.empty() && s->queued == 0) {
+        const auto due = s->last_arrival + options_.max_wait;
+        if (!next || due < *next) next = due;
+      }
+    if (next) cv_.wait_until(lock, *next);
+    else cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+  }
+}
+
+void Service::embed_front(std::unique_lock<std::mutex>& lock) {
+  const size_t n = std::min(queue_.size(), static_cast<size_t>(options_.embed.infer_batch));
+  std::vector<Queued> items(std::make_move_iterator(queue_.begin()),
+                            std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+  lock.unlock();
+  std::vector<ImageRef> refs;
+  for (const auto& q : items) refs.push_back(q.image);
+  std::vector<ImageEmbedding> embedded;
+  try {
+    std::lock_guard model_lock(model_mu_);
+    embedded = ants::embed_images(model_, refs, options_.embed);
+  } catch (const std::exception& e) {  // not about one image (e.g. out of memory): every row says so
+    for (const auto& r : refs) embedded.push_back({r.name, {}, r.name + ": " + e.what()});
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    Stream& s = *items[i].stream;
+    std::lock_guard stream_lock(s.mu);
+    s.pending.push_back(std::move(embedded[i]));
+    s.pending_refs.push_back(std::move(items[i].image));
+    s.pending_tickets.emplace_back(std::move(items[i].ticket), items[i].index);
+    if (s.pending.size() >= options_.batch) score_pending(s);
+  }
+  lock.lock();
+  for (const auto& q : items) --q.stream->queued;
+  counters_.forward_passes += 1;
+  counters_.forward_sizes.observe(static_cast<double>(n));
+}
+
+void Service::close_due_batches(bool all) {
+  std::vector<Stream*> due;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = Clock::now();
+    for (const auto& [_, s] : streams_)
+      if (!s->pending.empty() && (all || (s->queued == 0 && now >= s->last_arrival + options_.max_wait)))
+        due.push_back(s.get());
+  }
+  for (Stream* s : due) {
+    std::lock_guard stream_lock(s->mu);
+    if (!s->pending.empty()) score_pending(*s);
+  }
+}
+
+// One detector batch of the stream's pending images; every ticket gets its rows.
+void Service::score_pending(Stream& s) {
+  std::vector<ScoredImage> rows;
+  try {
+    std::lock_guard model_lock(model_mu_);  // ENS and VSNL labels are embedded in there
+    rows = s.parts.scorer->score(s.pending, s.pending_refs);
+  } catch (const std::exception& e) {
+    rows.clear();
+    for (const auto& p : s.pending) rows.push_back({.file = p.file, .error = p.file + ": scoring failed: " + e.what()});
+  }
+  const size_t n = s.pending.size();
+  s.images_seen += n;
+  s.batches_seen += 1;
+  const BatchTrace& trace = s.parts.scorer->last_trace();
+  for (const auto& l : trace.new_far) s.far_history.push_back({{"label", l}, {"batch", s.batches_seen}});
+  for (const auto& l : trace.new_near) s.near_history.push_back({{"label", l}, {"batch", s.batches_seen}});
+  size_t errors = 0;
+  for (size_t i = 0; i < n; ++i) {
+    errors += rows[i].error.empty() ? 0 : 1;
+    s.pending_tickets[i].first->fill(s.pending_tickets[i].second, std::move(rows[i]), s.threshold);
+  }
+  s.pending.clear();
+  s.pending_refs.clear();
+  s.pending_tickets.clear();
+  {
+    std::lock_guard lock(mu_);
+    counters_.images_scored += n - errors;
+    counters_.image_errors += errors;
+    counters_.detector_batches += 1;
+    counters_.detector_sizes.observe(static_cast<double>(n));
+    const auto now = Clock::now();
+    recent_.emplace_back(now, n - errors);
+    while (!recent_.empty() && now - recent_.front().first > std::chrono::seconds(10)) recent_.pop_front();
+  }
+  if (!options_.state_dir.empty() && ++s.since_snapshot >= options_.state_every) {
+    try {
+      snapshot_locked(s);
+    } catch (const std::exception&) {  // counted; the stream goes on and the next save retries
+      std::lock_guard lock(mu_);
+      counters_.snapshot_failures += 1;
+    }
+  }
+}
+
+void Service::snapshot_locked(Stream& s) {
+  StreamCheckpoint c;
+  c.setup = s.setup;
+  c.consumed = s.images_seen;
+  c.extra = s.extra().dump(-1, ' ', false, json::error_handler_t::replace);
+  save_checkpoint(state_path(s.name), c, *s.parts.scorer);
+  s.since_snapshot = 0;
+  std::lock_guard lock(mu_);
+  counters_.snapshots += 1;
+}
+
+Service::Stream* Service::find(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(name);
+  return it == streams_.end() ? nullptr : it->second.get();
+}
+
+std::optional<json> Service::info(const std::string& name) const {
+  Stream* s = nullptr;
+  size_t queued = 0;
+  {
+    std::lock_guard lock(mu_);
+    auto it = streams_.find(name);
+    if (it == streams_.end()) return std::nullopt;
+    s = it->second.get();
+    queued = s->queued;
+  }
+  std::lock_guard stream_lock(s->mu);
+  const OodScorer& sc = *s->parts.scorer;
+  const DetectorStats st = sc.stats();
+  json j{{"name", s->name},
+         {"method", method_name(sc.method())},
+         {"images_seen", s->images_seen},
+         {"batches_seen", s->batches_seen},
+         {"images_waiting", queued + s->pending.size()},
+         {"gamma", st.gamma},
+         {"lambda", st.lambda},
+         {"threshold", s->threshold ? json(*s->threshold) : json(nullptr)},
+         {"banks", {{"negatives", sc.negatives()}, {"ens", st.far_rows}, {"vsnl", st.near_rows}}},
+         {"ens_updates", st.ens_updates},
+         {"vsnl_updates", st.vsnl_updates},
+         {"pending_candidates", st.pending_candidates},
+         {"ens_labels", s->far_history},
+         {"vsnl_labels", s->near_history}};
+  if (sc.method() == Method::adaneg) j["memory"] = {{"labels", st.memory_labels}, {"images", st.memory_images}};
+  if (s->parts.mllm) {
+    const MllmStats m = s->parts.mllm->stats();
+    j["mllm"] = {{"requests", m.requests}, {"failures", m.failures}, {"degraded", m.degraded}};
+  }
+  return j;
+}
+
+json Service::list() const {
+  std::vector<std::string> names;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [n, _] : streams_) names.push_back(n);
+  }
+  json out = json::array();
+  for (const auto& n : names)
+    if (auto j = info(n)) out.push_back(*j);
+  return out;
+}
+
+bool Service::reset(const std::string& name) {
+  Stream* s = find(name);
+  if (s == nullptr) return false;
+  std::lock_guard stream_lock(s->mu);
+  s->parts.scorer->reset();
+  s->images_seen = s->batches_seen = 0;
+  s->far_history = json::array();
+  s->near_history = json::array();
+  if (!options_.state_dir.empty()) snapshot_locked(*s);  // a restart must not bring the old state back
+  return true;
+}
+
+bool Service::set_threshold(const std::string& name, std::optional<double> threshold) {
+  Stream* s = find(name);
+  if (s == nullptr) return false;
+  std::lock_guard stream_lock(s->mu);
+  s->threshold = threshold;
+  return true;
+}
+
+bool Service::snapshot(const std::string& name) {
+  if (options_.state_dir.empty()) throw Error(ErrorCode::invalid_argument, "snapshot: the server has no --state-dir");
+  Stream* s = find(name);
+  if (s == nullptr) return false;
+  std::lock_guard stream_lock(s->mu);
+  snapshot_locked(*s);
+  return true;
+}
+
+std::vector<ImageEmbedding> Service::embed_images(const std::vector<ImageRef>& images) {
+  std::lock_guard model_lock(model_mu_);
+  return ants::embed_images(model_, images, options_.embed);
+}
+
+FeatureMatrix Service::embed_texts(const std::vector<std::string>& texts) {
+  std::lock_guard model_lock(model_mu_);
+  return model_.encode_texts(texts);
+}
+
+void Service::shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (engine_.joinable()) engine_.join();
+  std::vector<Stream*> all;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [_, s] : streams_) all.push_back(s.get());
+    stopped_ = true;
+  }
+  if (options_.state_dir.empty()) return;
+  for (Stream* s : all) {
+    std::lock_guard stream_lock(s->mu);
+    snapshot_locked(*s);
+  }
+}
+
+size_t Service::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+ServiceCounters Service::counters() const {
+  std::lock_guard lock(mu_);
+  ServiceCounters c = counters_;
+  const auto now = Clock::now();
+  const auto window = std::chrono::seconds(10);
+  size_t images = 0;
+  for (const auto& [t, n] : recent_)
+    if (now - t <= window) images += n;
+  const double seconds = std::chrono::duration<double>(std::min<Clock::duration>(window, now - started_)).count();
+  c.images_per_second = seconds > 0 ? static_cast<double>(images) / seconds : 0;
+  return c;
+}
+
+MllmStats Service::mllm_stats() const {
+  std::vector<Stream*> all;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [_, s] : streams_) all.push_back(s.get());
+  }
+  MllmStats sum;
+  for (Stream* s : all) {
+    if (!s->parts.mllm) continue;
+    const MllmStats m = s->parts.mllm->stats();
+    sum.calls += m.calls;
+    sum.requests += m.requests;
+    sum.retries += m.retries;
+    sum.failures += m.failures;
+    sum.cache_hits += m.cache_hits;
+    sum.breaker_trips += m.breaker_trips;
+    sum.degraded = sum.degraded || m.degraded;
+  }
+  return sum;
+}
+
+}  // namespace ants::server

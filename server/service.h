@@ -1,0 +1,148 @@
+// The OOD service behind `ants serve`, without HTTP: named streams (each its own scorer and
+// MLLM client), one queue of images for all of them, and one engine thread that runs CLIP on up
+// to `infer_batch` queued images at a time (from any stream: dynamic batching) and feeds each
+// stream's detector its batches in arrival order. State is snapshotted per stream into
+// `state_dir` and restored on start.
+#pragma once
+
+#include <ants/pipeline.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "prometheus.h"
+
+namespace ants::server {
+
+// What a stream is made of: its scorer and the MLLM client it asks (may be null). The client is
+// the stream's own, since late asynchronous answers belong to the stream that asked.
+struct StreamParts {
+  std::unique_ptr<MllmClient> mllm;
+  std::unique_ptr<OodScorer> scorer;
+};
+using StreamFactory = std::function<StreamParts()>;
+
+struct ServiceOptions {
+  size_t batch = 256;                   // detector batch (the ANTS update cadence)
+  ImageEmbedOptions embed;              // embed.infer_batch: images per CLIP forward pass
+  std::chrono::milliseconds max_wait{50};  // a partial batch closes this long after its last image
+  size_t max_queue = 4096;              // images waiting for CLIP, all streams together
+  std::filesystem::path state_dir;      // empty: no snapshots
+  int state_every = 10;                 // batches between a stream's snapshots
+};
+
+// Why submit() refused images.
+enum class Refusal { none, queue_full, stopping };
+
+// One request's images and, once all are scored, their rows.
+class Ticket {
+ public:
+  explicit Ticket(size_t n) : rows_(n), left_(n) {}
+  // Waits until every row is in or `deadline`; false on timeout.
+  bool wait_until(std::chrono::steady_clock::time_point deadline);
+  std::vector<ScoredImage> rows() const;
+  std::optional<double> threshold() const { return threshold_; }
+
+ private:
+  friend class Service;
+  void fill(size_t index, ScoredImage row, std::optional<double> threshold);
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<ScoredImage> rows_;
+  size_t left_;
+  std::optional<double> threshold_;
+};
+
+// Counters for /metrics since the start.
+struct ServiceCounters {
+  uint64_t images_scored = 0, image_errors = 0, forward_passes = 0, detector_batches = 0, snapshots = 0,
+           snapshot_failures = 0;
+  Histogram forward_sizes{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}};  // images per CLIP forward pass
+  Histogram detector_sizes{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}};  // images per detector batch
+  double images_per_second = 0;  // images scored over the last 10 s
+};
+
+class Service {
+ public:
+  Service(const ClipModel& model, StreamFactory factory, ServiceOptions options);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Creates a stream now (`--stream NAME`) and restores every NAME.state of the state directory.
+  // Throws Error(invalid_argument) naming the file and the setting that differs for a snapshot of
+  // another setup.
+  void create(const std::string& name);
+  void restore_all();
+
+  // Queues `images` (in order) on stream `name` (created on first use). The ticket fills as the
+  // stream's batches are scored. nullptr with the reason when refused (nothing is queued then).
+  std::shared_ptr<Ticket> submit(const std::string& name, std::vector<ImageRef> images, Refusal& refusal);
+
+  // Per stream: false when it does not exist.
+  bool exists(const std::string& name) const;
+  std::optional<nlohmann::json> info(const std::string& name) const;
+  nlohmann::json list() const;
+  bool reset(const std::string& name);
+  bool set_threshold(const std::string& name, std::optional<double> threshold);
+  bool snapshot(const std::string& name);  // throws Error(io) when the write fails
+
+  // CLIP embeddings outside any stream (the model is shared with the engine, one call at a time).
+  std::vector<ImageEmbedding> embed_images(const std::vector<ImageRef>& images);
+  FeatureMatrix embed_texts(const std::vector<std::string>& texts);
+
+  // Graceful stop: refuses new images, scores every queued one (partial batches close at once),
+  // snapshots every stream, stops the engine. Idempotent.
+  void shutdown();
+
+  size_t queued() const;
+  ServiceCounters counters() const;
+  MllmStats mllm_stats() const;          // summed over the streams' clients
+  const ServiceOptions& options() const { return options_; }
+
+ private:
+  struct Stream;
+  struct Queued {
+    Stream* stream;
+    ImageRef image;
+    std::shared_ptr<Ticket> ticket;
+    size_t index;
+  };
+  Stream& obtain(const std::string& name);
+  Stream* find(const std::string& name) const;  // streams live as long as the service
+  void engine();
+  void embed_front(std::unique_lock<std::mutex>& lock);
+  void close_due_batches(bool all);
+  void score_pending(Stream& s);
+  void snapshot_locked(Stream& s);
+  std::filesystem::path state_path(const std::string& name) const;
+
+  const ClipModel& model_;
+  StreamFactory factory_;
+  ServiceOptions options_;
+  mutable std::mutex mu_;  // queue, stream map, counters
+  std::condition_variable cv_;
+  std::mutex model_mu_;    // one CLIP call at a time (held inside a stream's lock, never around one)
+  std::mutex create_mu_;   // one stream built at a time
+  std::deque<Queued> queue_;
+  std::map<std::string, std::unique_ptr<Stream>> streams_;
+  ServiceCounters counters_;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, size_t>> recent_;  // images per batch, last 10 s
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  bool stopping_ = false, stopped_ = false;
+  std::thread engine_;
+};
+
+}  // namespace ants::server

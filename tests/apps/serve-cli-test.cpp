@@ -1,0 +1,454 @@
+// ants serve end to end: the `ants` binary serving the shared tiny model on 127.0.0.1 (a port of
+// its own), driven by an HTTP client: every route and body format, parity with `ants detect
+// --mllm-sync`, state across restarts and kill -9, keys, limits, hostile input, slow clients and
+// a failing MLLM server.
+#include <ants/pipeline.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <sstream>
+
+#include "../clip/image-test-util.h"
+#include "base64.h"
+#include "cli-runner.h"
+#include "core/file-util.h"
+#include "fake-openai-server.h"
+#include "server-process.h"
+#include "test-paths.h"
+#include "test-util.h"
+
+namespace ants {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using test::run_cli;
+using test::ServerProcess;
+
+// A description that depends only on the request's content; VSNL prompts get a list.
+test::FakeOpenAiServer::Script scripted() {
+  return [](const json& body, int, httplib::Response& res) {
+    const std::string prompt = test::FakeOpenAiServer::prompt_of(body);
+    const bool vsnl = prompt.find("five") != std::string::npos || prompt.find("Five") != std::string::npos;
+    const size_t h = std::hash<std::string>{}(body["messages"].dump());
+    res.set_content(test::FakeOpenAiServer::completion(vsnl ? "1. purple blob\n2. grey cube\n3. brown cone"
+                                                            : "pattern number " + std::to_string(h % 7)),
+                    "application/json");
+  };
+}
+
+std::string file_bytes(const std::string& path) { return core::read_file(path); }
+
+class ServeCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (test::cli_path().empty()) return;
+    warm_ = new fs::path(test::shared_text_cache());
+  }
+  static void TearDownTestSuite() {
+    delete warm_;
+    warm_ = nullptr;
+  }
+  void SetUp() override {
+    if (test::cli_path().empty()) GTEST_SKIP() << "CLI not built";
+    dir_ = test::temp_dir();
+    std::error_code ec;
+    fs::create_directories(dir_ / "cache" / "text-embeddings");
+    for (const auto& e : fs::directory_iterator(*warm_ / "text-embeddings", ec))
+      if (e.path().extension() == ".bin") fs::copy_file(e.path(), dir_ / "cache" / "text-embeddings" / e.path().filename(), ec);
+    write_demo_images(dir_ / "images", 12, 12);
+    for (const auto& f : collect_image_files({(dir_ / "images").string()})) files_.push_back(f);
+    std::string classes;
+    for (const auto& c : demo_class_names()) classes += c + "\n";
+    core::write_file_atomic(dir_ / "classes.txt", classes);
+  }
+
+  std::vector<std::string> scoring_args() const {
+    return {"--model", test::tiny_model_dir().string(), "--precision", "fp32", "--classes", (dir_ / "classes.txt").string(),
+            "--count", "300", "--batch", "8", "--min-candidates", "4", "--near-start", "2", "--near-interval", "2",
+            "--cache-dir", (dir_ / "cache").string()};
+  }
+  std::unique_ptr<ServerProcess> serve(std::vector<std::string> extra, const std::string& log = "serve.log") const {
+    auto args = scoring_args();
+    args.insert(args.end(), extra.begin(), extra.end());
+    return std::make_unique<ServerProcess>(args, dir_ / log);
+  }
+  static httplib::MultipartFormDataItems multipart(const std::vector<std::string>& files) {
+    httplib::MultipartFormDataItems items;
+    for (const auto& f : files) items.push_back({"images", file_bytes(f), fs::path(f).filename().string(), "image/png"});
+    return items;
+  }
+  static json score(const ServerProcess& s, const std::string& stream, const std::vector<std::string>& files,
+                    int expect_status = 200) {
+    auto r = s.client().Post(("/v1/streams/" + stream + "/score").c_str(), multipart(files));
+    EXPECT_TRUE(r) << "no answer";
+    if (!r) return {};
+    EXPECT_EQ(r->status, expect_status) << r->body;
+    return json::parse(r->body);
+  }
+  static json get(const ServerProcess& s, const std::string& path, int expect_status = 200) {
+    auto r = s.client().Get(path.c_str());
+    EXPECT_TRUE(r);
+    if (!r) return {};
+    EXPECT_EQ(r->status, expect_status) << path << ": " << r->body;
+    return json::parse(r->body, nullptr, false);
+  }
+
+  static fs::path* warm_;
+  fs::path dir_;
+  std::vector<std::string> files_;  // 24 images in `detect`'s order
+};
+fs::path* ServeCli::warm_ = nullptr;
+
+TEST_F(ServeCli, ScoresMultipartJsonAndRawBodiesInOrderWithACorruptImageAmongGoodOnes) {
+  auto s = serve({"--method", "neglabel", "--max-wait-ms", "20"});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  auto items = multipart({files_[0], files_[1]});
+  items.insert(items.begin() + 1, {"images", "\x89PNG\r\n\x1a\n truncated", "broken.png", "image/png"});
+  items.push_back({"note", "not an image part", "", "text/plain"});  // other parts are ignored
+  auto r = s->client().Post("/v1/streams/cam-1/score", items);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json rows = json::parse(r->body)["rows"];
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0]["file"], fs::path(files_[0]).filename().string());
+  EXPECT_EQ(rows[1]["file"], "broken.png");
+  EXPECT_NE(rows[1]["error"].get<std::string>().find("broken.png"), std::string::npos) << rows[1];
+  EXPECT_FALSE(rows[1].contains("score"));
+  for (size_t i : {0u, 2u}) {
+    EXPECT_FALSE(rows[i].contains("error")) << rows[i];
+    EXPECT_EQ(rows[i]["pred_name"], demo_class_names().at(rows[i]["pred"].get<size_t>()));
+    EXPECT_TRUE(rows[i]["ood"].is_null());  // no threshold yet
+    EXPECT_GT(rows[i]["prob"].get<double>(), 0.0);
+  }
+  // The same images as JSON base64 and as a raw body score the same (NegLabel is stateless).
+  const json body{{"images", {server::base64_encode(file_bytes(files_[0])), "@@not base64@@", server::base64_encode(file_bytes(files_[1]))}},
+                  {"names", {"a.png", "bad", "b.png"}}};
+  r = s->client().Post("/v1/streams/cam-1/score", body.dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json rows2 = json::parse(r->body)["rows"];
+  ASSERT_EQ(rows2.size(), 3u);
+  EXPECT_EQ(rows2[0]["file"], "a.png");
+  EXPECT_EQ(rows2[0]["score"], rows[0]["score"]);
+  EXPECT_NE(rows2[1]["error"].get<std::string>().find("base64"), std::string::npos);
+  EXPECT_EQ(rows2[2]["score"], rows[2]["score"]);
+  r = s->client().Post("/v1/streams/cam-1/score", file_bytes(files_[1]), "image/png");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["rows"][0]["score"], rows[2]["score"]);
+  const json info = get(*s, "/v1/streams/cam-1");
+  EXPECT_EQ(info["images_seen"], 7);
+  EXPECT_EQ(get(*s, "/v1/streams")["streams"].size(), 1u);
+  EXPECT_EQ(s->stop(), 0);
+  EXPECT_NE(s->log_text().find("POST /v1/streams/cam-1/score 200 3 images"), std::string::npos) << s->log_text();
+}
+
+TEST_F(ServeCli, RequestsOfOneDetectorBatchGetTheScoresOfDetectWithASyncMllm) {
+  test::FakeOpenAiServer mllm(scripted());
+  const std::vector<std::string> mllm_args{"--mllm-url", mllm.url(), "--mllm-sync", "--mllm-cache", "none"};
+  auto args = std::vector<std::string>{"detect", "--quiet", "--out", (dir_ / "rows.jsonl").string()};
+  const auto scoring = scoring_args();
+  args.insert(args.end(), scoring.begin(), scoring.end());
+  args.insert(args.end(), mllm_args.begin(), mllm_args.end());
+  args.insert(args.end(), files_.begin(), files_.end());
+  const auto d = run_cli(args);
+  ASSERT_EQ(d.code, 0) << d.err;
+  const auto lines = test::split_lines(core::read_file(dir_ / "rows.jsonl"));
+  ASSERT_EQ(lines.size(), files_.size());
+
+  auto s = serve(mllm_args);
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  std::vector<json> rows;
+  for (size_t at = 0; at < files_.size(); at += 8) {
+    const std::vector<std::string> batch(files_.begin() + static_cast<long>(at),
+                                         files_.begin() + static_cast<long>(std::min(files_.size(), at + 8)));
+    const json answer = score(*s, "parity", batch);
+    for (const auto& row : answer["rows"]) rows.push_back(row);
+  }
+  ASSERT_EQ(rows.size(), files_.size()) << s->log_text();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const json want = json::parse(lines[i]);
+    EXPECT_EQ(rows[i]["pred"], want["pred"]) << i;
+    EXPECT_EQ(static_cast<float>(rows[i]["score"].get<double>()), static_cast<float>(want["score"].get<double>())) << i;
+  }
+  const json info = get(*s, "/v1/streams/parity");
+  EXPECT_EQ(info["batches_seen"], 3);
+  EXPECT_FALSE(info["ens_labels"].empty()) << info;  // the MLLM took part: ENS fired
+  EXPECT_FALSE(info["vsnl_labels"].empty()) << info;
+  EXPECT_GE(info["ens_labels"][0]["batch"].get<int>(), 1);
+}
+
+TEST_F(ServeCli, ThresholdResetSnapshotAndARestartKeepTheStreamState) {
+  const std::string state = (dir_ / "state").string();
+  auto s = serve({"--state-dir", state, "--state-every", "100", "--stream", "pre"});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  EXPECT_EQ(get(*s, "/v1/streams/pre")["images_seen"], 0);  // pre-created
+  get(*s, "/v1/streams/cam", 404);
+  auto r = s->client().Put("/v1/streams/cam/threshold", R"({"threshold": 0.5})", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);  // not created yet
+  const json first = score(*s, "cam", {files_.begin(), files_.begin() + 8});
+  r = s->client().Put("/v1/streams/cam/threshold", R"({"threshold": 0.5})", "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json second = score(*s, "cam", {files_.begin() + 8, files_.begin() + 16});
+  for (const auto& row : second["rows"])
+    EXPECT_EQ(row["ood"].get<bool>(), row["score"].get<double>() < 0.5);
+  r = s->client().Put("/v1/streams/cam/threshold", R"({"threshold": "high"})", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  r = s->client().Post("/v1/streams/cam/snapshot");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_TRUE(fs::exists(dir_ / "state" / "cam.state"));
+  const json before = get(*s, "/v1/streams/cam");
+  EXPECT_EQ(before["images_seen"], 16);
+  EXPECT_EQ(s->stop(SIGTERM), 0) << s->log_text();
+
+  auto again = serve({"--state-dir", state}, "serve2.log");
+  ASSERT_TRUE(again->wait_ready()) << again->log_text();
+  const json after = get(*again, "/v1/streams/cam");
+  EXPECT_EQ(after["images_seen"], 16);
+  EXPECT_EQ(after["batches_seen"], 2);
+  EXPECT_EQ(after["threshold"], 0.5);
+  EXPECT_EQ(after["gamma"], before["gamma"]);
+  EXPECT_EQ(get(*again, "/v1/streams/pre")["images_seen"], 0);
+  r = again->client().Post("/v1/streams/cam/reset");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(get(*again, "/v1/streams/cam")["images_seen"], 0);
+  // After a reset the stream scores its first batch as a fresh stream does.
+  EXPECT_EQ(score(*again, "cam", {files_.begin(), files_.begin() + 8})["rows"][0]["score"], first["rows"][0]["score"]);
+  EXPECT_EQ(again->stop(SIGINT), 0);
+
+  // A state directory of other detector options is refused, naming what differs.
+  auto other = serve({"--state-dir", state, "--eta", "0.3"}, "serve3.log");
+  EXPECT_EQ(other->wait_exit(), 2);
+  EXPECT_NE(other->log_text().find("detector options"), std::string::npos) << other->log_text();
+}
+
+TEST_F(ServeCli, KillNineLosesAtMostTheBatchesSinceTheLastSnapshot) {
+  const std::string state = (dir_ / "state").string();
+  auto s = serve({"--state-dir", state, "--state-every", "2"});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  for (size_t at = 0; at < 24; at += 8) score(*s, "cam", {files_.begin() + static_cast<long>(at), files_.begin() + static_cast<long>(at + 8)});
+  EXPECT_EQ(s->stop(SIGKILL), -1);
+  auto again = serve({"--state-dir", state}, "serve2.log");
+  ASSERT_TRUE(again->wait_ready()) << again->log_text();
+  const json info = get(*again, "/v1/streams/cam");
+  EXPECT_EQ(info["images_seen"], 16);  // saved after batch 2; batch 3 is lost
+  EXPECT_EQ(info["batches_seen"], 2);
+}
+
+TEST_F(ServeCli, ApiKeyGuardsEveryRouteButHealth) {
+  const fs::path key = dir_ / "key.txt";
+  core::write_file_atomic(key, "s3cret-key\n");
+  auto s = serve({"--method", "mcm", "--api-key-file", key.string()});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  auto c = s->client();
+  for (const char* path : {"/metrics", "/v1/streams", "/v1/streams/x"}) {
+    auto r = c.Get(path);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401) << path;
+    EXPECT_EQ(json::parse(r->body)["error"]["code"], "unauthorized");
+  }
+  c.set_bearer_token_auth("wrong-key!");
+  auto r = c.Post("/v1/streams/x/score", multipart({files_[0]}));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  c.set_bearer_token_auth("s3cret-key");
+  r = c.Post("/v1/streams/x/score", multipart({files_[0]}));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  r = c.Get("/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body.find("s3cret"), std::string::npos);
+  EXPECT_EQ(s->stop(), 0);
+  EXPECT_EQ(s->log_text().find("s3cret"), std::string::npos);
+}
+
+TEST_F(ServeCli, HostileNamesBodiesAndImagesAreRefusedWithTheirStatus) {
+  auto s = serve({"--method", "mcm", "--max-body-mb", "1", "--max-images", "4", "--max-wait-ms", "10"});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  auto c = s->client();
+  for (const std::string& name : std::vector<std::string>{"..", "%2E%2E", "..%2Fx", "", ".hidden", std::string(1000, 'a'), "a%00b", "x y"}) {
+    auto r = c.Post(("/v1/streams/" + name + "/score").c_str(), multipart({files_[0]}));
+    ASSERT_TRUE(r) << name;
+    EXPECT_EQ(r->status, 400) << name << ": " << r->body;
+    r = c.Get(("/v1/streams/" + name).c_str());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << name;
+  }
+  auto r = c.Post("/v1/streams/s/score", std::string(2u << 20, 'x'), "image/png");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(json::parse(r->body)["error"]["code"], "payload_too_large");
+  r = c.Post("/v1/streams/s/score", multipart(std::vector<std::string>(5, files_[0])));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(json::parse(r->body)["error"]["code"], "too_many_images");
+  r = c.Post("/v1/streams/s/score", "hello", "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 415);
+  r = c.Post("/v1/streams/s/score", "{\"images\": 3}", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  // A PNG declaring 100000 x 100000 pixels is an error row, judged from its header.
+  const auto bomb = test::png_with_size(100000, 100000);
+  httplib::MultipartFormDataItems items = multipart({files_[0]});
+  items.push_back({"images", std::string(bomb.begin(), bomb.end()), "bomb.png", "image/png"});
+  r = c.Post("/v1/streams/s/score", items);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json rows = json::parse(r->body)["rows"];
+  EXPECT_FALSE(rows[0].contains("error"));
+  EXPECT_NE(rows[1]["error"].get<std::string>().find("bomb.png"), std::string::npos) << rows[1];
+  r = c.Post("/v1/streams/nope/reset");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(json::parse(r->body)["error"]["code"], "no_such_stream");
+  r = c.Post("/v1/streams/s/snapshot");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 409);  // no --state-dir
+  r = c.Get("/no/such/route");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(json::parse(r->body)["error"]["code"], "not_found");
+  EXPECT_EQ(s->stop(), 0);
+}
+
+// A raw TCP client: connects, sends `bytes`, and reports how long the server took to close.
+struct RawClient {
+  int fd = -1;
+  explicit RawClient(int port) {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) fd = -1;
+  }
+  ~RawClient() {
+    if (fd >= 0) close(fd);
+  }
+  void send_text(const std::string& s) const { (void)::send(fd, s.data(), s.size(), MSG_NOSIGNAL); }
+  // Reads until the server closes (or `limit` passes); what it answered.
+  std::string read_until_closed(std::chrono::seconds limit, bool& closed) const {
+    timeval tv{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string got;
+    const auto end = std::chrono::steady_clock::now() + limit;
+    closed = false;
+    while (std::chrono::steady_clock::now() < end) {
+      char buf[4096];
+      const ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n == 0) {
+        closed = true;
+        break;
+      }
+      if (n > 0) got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+  }
+};
+
+TEST_F(ServeCli, SlowAndVanishingUploadsAreCutAndTheServerGoesOn) {
+  auto s = serve({"--method", "mcm", "--request-timeout", "2", "--max-wait-ms", "10"});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  const std::string head = "POST /v1/streams/s/score HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n";
+  {  // a body that never finishes: cut by the deadline
+    RawClient never(s->port());
+    ASSERT_GE(never.fd, 0);
+    never.send_text(head + "abc");
+    bool closed = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    never.read_until_closed(std::chrono::seconds(20), closed);
+    EXPECT_TRUE(closed);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
+  }
+  {  // a drip that keeps every single read alive is still cut by the whole-request deadline
+    RawClient drip(s->port());
+    ASSERT_GE(drip.fd, 0);
+    drip.send_text(head);
+    const auto t0 = std::chrono::steady_clock::now();
+    bool cut = false;
+    for (int i = 0; i < 40 && !cut; ++i) {
+      drip.send_text("x");
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      char b;
+      cut = recv(drip.fd, &b, 1, MSG_DONTWAIT) >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+    }
+    EXPECT_TRUE(cut);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(8));
+  }
+  {  // a client that disconnects mid-upload
+    RawClient gone(s->port());
+    ASSERT_GE(gone.fd, 0);
+    gone.send_text(head + std::string(5000, 'x'));
+  }
+  const json rows = score(*s, "s", {files_[0]})["rows"];
+  EXPECT_FALSE(rows[0].contains("error")) << rows;
+  EXPECT_EQ(s->stop(), 0);
+}
+
+TEST_F(ServeCli, AnMllmServerThatIsDownKeepsScoresFlowingAndShowsInMetrics) {
+  int port = 0;
+  {  // a port nobody listens on
+    httplib::Server probe;
+    port = probe.bind_to_any_port("127.0.0.1");
+  }
+  auto s = serve({"--mllm-url", "http://127.0.0.1:" + std::to_string(port), "--mllm-timeout", "2", "--mllm-retries", "0",
+                  "--mllm-cache", "none", "--max-wait-ms", "10"});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  for (size_t at = 0; at < 24; at += 8) {
+    const json rows = score(*s, "cam", {files_.begin() + static_cast<long>(at), files_.begin() + static_cast<long>(at + 8)})["rows"];
+    ASSERT_EQ(rows.size(), 8u);
+    for (const auto& row : rows) EXPECT_TRUE(row.contains("score")) << row;
+  }
+  // Asynchronous requests fail in the background; the counters show it soon after.
+  std::string metrics;
+  for (int i = 0; i < 100; ++i) {
+    auto r = s->client().Get("/metrics");
+    ASSERT_TRUE(r);
+    metrics = r->body;
+    if (metrics.find("ants_mllm_failures_total 0\n") == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(metrics.find("ants_mllm_failures_total 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("ants_images_scored_total 24"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("ants_http_requests_total{route=\"/v1/streams/{name}/score\",status=\"200\"} 3"), std::string::npos);
+  EXPECT_NE(metrics.find("ants_stream_gamma{stream=\"cam\"}"), std::string::npos);
+  EXPECT_NE(metrics.find("ants_detector_batch_size_bucket{le=\"8\"} 3"), std::string::npos) << metrics;
+  EXPECT_EQ(s->stop(), 0);
+}
+
+TEST_F(ServeCli, EmbeddingsOfImagesAndTextsMatchTheClipCommands) {
+  auto s = serve({"--method", "mcm"});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  const auto image = run_cli({"embed-image", "--model", test::tiny_model_dir().string(), "--precision", "fp32", files_[0]});
+  const auto text = run_cli({"embed-text", "--model", test::tiny_model_dir().string(), "--precision", "fp32", "a red cube"});
+  ASSERT_EQ(image.code, 0) << image.err;
+  ASSERT_EQ(text.code, 0) << text.err;
+  const auto want_image = image.json_lines()[0]["embedding"].get<std::vector<float>>();
+  const auto want_text = text.json_lines()[0]["embedding"].get<std::vector<float>>();
+  auto r = s->client().Post("/v1/embeddings/images", multipart({files_[0]}));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const auto got_image = json::parse(r->body)["embeddings"][0]["embedding"].get<std::vector<float>>();
+  r = s->client().Post("/v1/embeddings/texts", json{{"texts", {"a red cube"}}, {"encoding", "base64"}}.dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const std::string packed = server::base64_decode(json::parse(r->body)["embeddings"][0].get<std::string>()).value_or("");
+  ASSERT_EQ(packed.size(), want_text.size() * sizeof(float));
+  std::vector<float> got_text(want_text.size());
+  std::memcpy(got_text.data(), packed.data(), packed.size());
+  ASSERT_EQ(got_image.size(), want_image.size());
+  for (size_t i = 0; i < want_image.size(); ++i) EXPECT_NEAR(got_image[i], want_image[i], 1e-6) << i;
+  for (size_t i = 0; i < want_text.size(); ++i) EXPECT_NEAR(got_text[i], want_text[i], 1e-6) << i;
+}
+
+}  // namespace
+}  // namespace ants
