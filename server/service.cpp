@@ -1,6 +1,8 @@
 #include "service.h"
 
 #include <algorithm>
+#include <fstream>
+#include <set>
 
 #include "stream-name.h"
 
@@ -41,6 +43,7 @@ struct Service::Stream {
   uint64_t images_seen = 0, batches_seen = 0;
   int since_snapshot = 0;
   json far_history = json::array(), near_history = json::array();  // {"label", "batch"}
+  std::set<std::string> blobs;  // content hashes of its candidates' bytes under state_dir/images
   size_t queued = 0;
   Clock::time_point last_arrival;
 
@@ -93,6 +96,7 @@ Service::Stream& Service::obtain(const std::string& name) {
     if (auto loaded = load_checkpoint(state_path(name), s->setup, *s->parts.scorer)) {
       s->images_seen = loaded->consumed;
       if (!loaded->extra.empty()) s->read_extra(json::parse(loaded->extra));
+      relink_blobs(*s);
     }
   }
   std::lock_guard lock(mu_);
@@ -114,6 +118,10 @@ void Service::restore_all() {
   }
   std::sort(names.begin(), names.end());
   for (const auto& n : names) create(n);
+  std::set<std::string> orphans;  // left by a crash between a blob and its snapshot, or unfinished
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(blob_dir(), ec)) orphans.insert(e.path().filename().string());
+  drop_blobs(orphans);
 }
 
 std::shared_ptr<Ticket> Service::submit(const std::string& name, std::vector<ImageRef> images, Refusal& refusal) {
@@ -256,15 +264,70 @@ void Service::score_pending(Stream& s) {
   }
 }
 
+fs::path Service::blob_dir() const { return options_.state_dir / "images"; }
+
+// Candidates held in memory are snapshotted by hash only: their bytes go to state_dir/images/HASH
+// (once) so that a restarted server can still have them described.
+std::set<std::string> Service::store_blobs(const Stream& s) const {
+  std::set<std::string> keep;
+  for (const ImageRef& im : s.parts.scorer->pending_images()) {
+    if (!im.bytes) {
+      if (!im.hash.empty() && im.path == blob_dir() / im.hash) keep.insert(im.hash);  // relinked after a restart
+      continue;
+    }
+    const std::string hash = im.content_hash();
+    keep.insert(hash);
+    const fs::path path = blob_dir() / hash;
+    if (fs::exists(path)) continue;
+    fs::create_directories(blob_dir());
+    const fs::path tmp = path.string() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out.write(im.bytes->data(), static_cast<std::streamsize>(im.bytes->size()));
+      if (!out.flush()) throw Error(ErrorCode::io, tmp.string() + ": cannot write a candidate image");
+    }
+    fs::rename(tmp, path);
+  }
+  return keep;
+}
+
+void Service::relink_blobs(Stream& s) {
+  s.parts.scorer->relink_pending_images([&](const std::string& hash) {
+    const fs::path p = blob_dir() / hash;
+    return fs::exists(p) ? p : fs::path();
+  });
+  for (const ImageRef& im : s.parts.scorer->pending_images())
+    if (!im.hash.empty() && im.path == blob_dir() / im.hash) s.blobs.insert(im.hash);
+}
+
+// Bytes no stream's snapshot refers to any more.
+void Service::drop_blobs(const std::set<std::string>& released) {
+  std::set<std::string> used;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [_, st] : streams_) used.insert(st->blobs.begin(), st->blobs.end());
+  }
+  std::error_code ec;
+  for (const auto& h : released)
+    if (!used.count(h)) fs::remove(blob_dir() / h, ec);
+}
+
 void Service::snapshot_locked(Stream& s) {
+  std::set<std::string> blobs = store_blobs(s);
   StreamCheckpoint c;
   c.setup = s.setup;
   c.consumed = s.images_seen;
   c.extra = s.extra().dump(-1, ' ', false, json::error_handler_t::replace);
   save_checkpoint(state_path(s.name), c, *s.parts.scorer);
   s.since_snapshot = 0;
-  std::lock_guard lock(mu_);
-  counters_.snapshots += 1;
+  std::set<std::string> released;
+  {
+    std::lock_guard lock(mu_);
+    std::set_difference(s.blobs.begin(), s.blobs.end(), blobs.begin(), blobs.end(), std::inserter(released, released.end()));
+    s.blobs = std::move(blobs);
+    counters_.snapshots += 1;
+  }
+  drop_blobs(released);
 }
 
 Service::Stream* Service::find(const std::string& name) const {

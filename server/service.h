@@ -18,6 +18,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -127,6 +128,10 @@ class Service {
   void close_due_batches(bool all);
   void score_pending(Stream& s);
   void snapshot_locked(Stream& s);
+  std::filesystem::path blob_dir() const;
+  std::set<std::string> store_blobs(const Stream& s) const;
+  void relink_blobs(Stream& s);
+  void drop_blobs(const std::set<std::string>& released);
   std::filesystem::path state_path(const std::string& name) const;
 
   const ClipModel& model_;

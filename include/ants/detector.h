@@ -184,6 +184,12 @@ class ANTS_API AntsDetector {
   // Labels of the adaptive banks in bank order (ENS: newest update first).
   std::vector<std::string> far_labels() const;
   std::vector<std::string> near_labels() const;
+  // The mined images waiting to be described (ENS candidates), in order. A snapshot keeps each
+  // as its path, or only its content hash when it was held in memory; relink_pending_images()
+  // lets a caller that kept those bytes elsewhere (a server's state directory) point the
+  // restored candidates there: `find(hash)` returns a file with the bytes, or an empty path.
+  std::vector<ImageRef> pending_images() const;
+  void relink_pending_images(const std::function<std::filesystem::path(const std::string& hash)>& find);
 
  private:
   std::unique_ptr<ood::DetectorImpl> impl_;

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -174,6 +175,9 @@ class ANTS_API OodScorer {
   std::vector<std::string> far_labels() const;   // ANTS: the ENS bank's labels; EOE: the envisioned
                                                  // outlier names (else empty)
   std::vector<std::string> near_labels() const;  // ANTS: the VSNL bank's labels (else empty)
+  // ANTS: AntsDetector::pending_images / relink_pending_images (else empty / nothing).
+  std::vector<ImageRef> pending_images() const;
+  void relink_pending_images(const std::function<std::filesystem::path(const std::string& hash)>& find);
   std::vector<std::string> warnings() const;  // e.g. cache problems while building the banks
 
  private:

@@ -357,6 +357,15 @@ const DetectorOptions& AntsDetector::options() const { return impl_->opt; }
 
 std::vector<std::string> AntsDetector::far_labels() const { return impl_->s.far_labels; }
 std::vector<std::string> AntsDetector::near_labels() const { return impl_->s.near_labels; }
+std::vector<ImageRef> AntsDetector::pending_images() const { return impl_->s.cand_files; }
+
+void AntsDetector::relink_pending_images(const std::function<std::filesystem::path(const std::string& hash)>& find) {
+  for (ImageRef& im : impl_->s.cand_files) {
+    if (!im.path.empty() || im.bytes || im.pixels || im.hash.empty()) continue;
+    const std::filesystem::path p = find(im.hash);
+    if (!p.empty()) im.path = p;
+  }
+}
 
 DetectorStats AntsDetector::stats() const {
   const ood::DetectorState& s = impl_->s;

@@ -392,6 +392,12 @@ std::vector<std::string> OodScorer::far_labels() const {
 std::vector<std::string> OodScorer::near_labels() const {
   return impl_->detector ? impl_->detector->near_labels() : std::vector<std::string>{};
 }
+std::vector<ImageRef> OodScorer::pending_images() const {
+  return impl_->detector ? impl_->detector->pending_images() : std::vector<ImageRef>{};
+}
+void OodScorer::relink_pending_images(const std::function<std::filesystem::path(const std::string& hash)>& find) {
+  if (impl_->detector) impl_->detector->relink_pending_images(find);
+}
 size_t OodScorer::negatives() const { return impl_->negatives.rows; }
 size_t OodScorer::memory_labels() const { return impl_->adaneg ? impl_->adaneg->labels_with_images() : 0; }
 size_t OodScorer::memory_images() const { return impl_->adaneg ? impl_->adaneg->images_held() : 0; }

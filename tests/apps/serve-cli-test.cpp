@@ -70,9 +70,17 @@ class ServeCli : public ::testing::Test {
             "--count", "300", "--batch", "8", "--min-candidates", "4", "--near-start", "2", "--near-interval", "2",
             "--cache-dir", (dir_ / "cache").string()};
   }
+  // The scoring options, `extra` replacing those it names (every scoring option takes a value).
   std::unique_ptr<ServerProcess> serve(std::vector<std::string> extra, const std::string& log = "serve.log") const {
     auto args = scoring_args();
-    args.insert(args.end(), extra.begin(), extra.end());
+    for (size_t i = 0; i < extra.size(); ++i) {
+      auto at = std::find(args.begin(), args.end(), extra[i]);
+      if (extra[i].starts_with("--") && at != args.end() && i + 1 < extra.size()) {
+        *(at + 1) = extra[++i];
+        continue;
+      }
+      args.push_back(extra[i]);
+    }
     return std::make_unique<ServerProcess>(args, dir_ / log);
   }
   static httplib::MultipartFormDataItems multipart(const std::vector<std::string>& files) {
@@ -241,6 +249,44 @@ TEST_F(ServeCli, KillNineLosesAtMostTheBatchesSinceTheLastSnapshot) {
   const json info = get(*again, "/v1/streams/cam");
   EXPECT_EQ(info["images_seen"], 16);  // saved after batch 2; batch 3 is lost
   EXPECT_EQ(info["batches_seen"], 2);
+}
+
+// Candidates mined from uploads are described batches later; their bytes wait under
+// --state-dir/images so that a restart in between loses none of them.
+TEST_F(ServeCli, CandidatesFromUploadsSurviveARestartAndAreDescribedAfterIt) {
+  test::FakeOpenAiServer mllm(scripted());
+  const std::string state = (dir_ / "state").string();
+  const std::vector<std::string> args{"--state-dir", state, "--mllm-url", mllm.url(), "--mllm-sync", "--mllm-cache", "none",
+                                      "--min-candidates", "12", "--near-start", "1000"};
+  const auto blobs = [&] {
+    size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir_ / "state" / "images", ec)) n += e.is_regular_file() ? 1 : 0;
+    return n;
+  };
+  size_t pending = 0;
+  {
+    auto s = serve(args);
+    ASSERT_TRUE(s->wait_ready()) << s->log_text();
+    score(*s, "cam", {files_.begin(), files_.begin() + 8});
+    pending = get(*s, "/v1/streams/cam")["pending_candidates"].get<size_t>();
+    ASSERT_GT(pending, 0u);
+    ASSERT_LE(pending, 12u);  // not described yet
+    EXPECT_EQ(s->stop(), 0);
+  }
+  EXPECT_EQ(blobs(), pending);
+  EXPECT_EQ(mllm.requests(), 0);
+  auto s = serve(args, "serve2.log");
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  EXPECT_EQ(get(*s, "/v1/streams/cam")["pending_candidates"], pending);
+  for (int round = 0; round < 4 && get(*s, "/v1/streams/cam")["ens_updates"] == 0; ++round)
+    score(*s, "cam", {files_.begin() + 8 * (round % 3), files_.begin() + 8 * (round % 3) + 8});
+  const json info = get(*s, "/v1/streams/cam");
+  ASSERT_EQ(info["ens_updates"], 1) << info;
+  EXPECT_EQ(info["mllm"]["failures"], 0) << info;  // the restored candidates were read from their bytes
+  EXPECT_GE(mllm.requests(), static_cast<int>(pending));
+  ASSERT_EQ(s->client().Post("/v1/streams/cam/snapshot")->status, 200);
+  EXPECT_EQ(blobs(), get(*s, "/v1/streams/cam")["pending_candidates"].get<size_t>());  // described ones are dropped
 }
 
 TEST_F(ServeCli, ApiKeyGuardsEveryRouteButHealth) {
