@@ -135,8 +135,11 @@ int run_serve(ServeArgs& a) {
   l.service->shutdown();  // new images are refused from here; queued ones are scored and answered
   api.stop();
   listener.join();
-  std::cerr << "ants: serve: stopped" << (a.state_dir.empty() ? "" : "; streams saved in " + a.state_dir) << "\n";
-  return 0;
+  std::cerr << "ants: serve: stopped" << (a.state_dir.empty() ? "" : "; streams saved in " + a.state_dir) << std::endl;
+  // Every answer is sent and every stream saved. Destroying the MLLM clients would wait for
+  // requests still in flight (up to --mllm-timeout, answers nobody can use any more), so the
+  // process ends here, within the shutdown bound.
+  std::_Exit(0);
 }
 
 }  // namespace

@@ -104,6 +104,10 @@ class ServeCli : public ::testing::Test {
     return json::parse(r->body, nullptr, false);
   }
 
+  // A hanging MLLM answer: held until the test releases the fake server (at most 20 s).
+  void mllm_hang() const { hang_->hang(); }
+  test::FakeOpenAiServer* hang_ = nullptr;
+
   static fs::path* warm_;
   fs::path dir_;
   std::vector<std::string> files_;  // 24 images in `detect`'s order
@@ -469,6 +473,73 @@ TEST_F(ServeCli, AnMllmServerThatIsDownKeepsScoresFlowingAndShowsInMetrics) {
   EXPECT_NE(metrics.find("ants_stream_gamma{stream=\"cam\"}"), std::string::npos);
   EXPECT_NE(metrics.find("ants_detector_batch_size_bucket{le=\"8\"} 3"), std::string::npos) << metrics;
   EXPECT_EQ(s->stop(), 0);
+}
+
+TEST_F(ServeCli, AnMllmThatHangsOrAnswersGarbageNeverHoldsScoresBack) {
+  for (const bool hang : {true, false}) {
+    SCOPED_TRACE(hang ? "hanging server" : "garbage");
+    test::FakeOpenAiServer mllm([&](const json&, int, httplib::Response& res) {
+      if (hang) return mllm_hang();
+      res.set_content("<<< not json at all", "application/json");
+    });
+    hang_ = &mllm;
+    auto s = serve({"--mllm-url", mllm.url(), "--mllm-timeout", "60", "--mllm-retries", "0", "--mllm-cache", "none"},
+                   hang ? "hang.log" : "garbage.log");
+    ASSERT_TRUE(s->wait_ready()) << s->log_text();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (size_t at = 0; at < 24; at += 8) {
+      const json answer = score(*s, "cam", {files_.begin() + static_cast<long>(at), files_.begin() + static_cast<long>(at + 8)});
+      for (const auto& row : answer["rows"]) EXPECT_TRUE(row.contains("score")) << row;
+    }
+    // The hanging server holds every request for 20 s: the scores came back long before.
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
+    EXPECT_GT(mllm.requests(), 0);
+    const auto stopped = std::chrono::steady_clock::now();
+    EXPECT_EQ(s->stop(SIGTERM), 0);  // requests still in flight do not hold the exit
+    EXPECT_LT(std::chrono::steady_clock::now() - stopped, std::chrono::seconds(10));
+    mllm.release();
+  }
+}
+
+TEST_F(ServeCli, SigtermUnderLoadAnswersEveryRequestOnceAndSavesWhatItAnswered) {
+  const std::string state = (dir_ / "state").string();
+  auto s = serve({"--method", "neglabel", "--state-dir", state, "--max-wait-ms", "20", "--batch", "8"});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  std::atomic<size_t> answered{0}, refused{0}, failed{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&, c] {
+      auto client = s->client(30);
+      for (int i = 0; i < 500 && !stop; ++i) {
+        const size_t at = static_cast<size_t>(c * 5 + i) % 22;
+        auto r = client.Post("/v1/streams/load/score", multipart({files_[at], files_[at + 1]}));
+        if (!r) {
+          ++failed;
+          if (stop) return;
+          continue;
+        }
+        if (r->status == 200) {
+          const json rows = json::parse(r->body)["rows"];
+          EXPECT_EQ(rows.size(), 2u);
+          answered += rows.size();
+        } else {
+          EXPECT_EQ(r->status, 503) << r->body;
+          EXPECT_EQ(json::parse(r->body)["error"]["code"], "shutting_down");
+          ++refused;
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(s->stop(SIGTERM), 0) << s->log_text();
+  stop = true;
+  for (auto& t : clients) t.join();
+  EXPECT_GT(answered.load(), 0u);
+  auto again = serve({"--method", "neglabel", "--state-dir", state, "--max-wait-ms", "20", "--batch", "8"}, "serve2.log");
+  ASSERT_TRUE(again->wait_ready()) << again->log_text();
+  EXPECT_EQ(get(*again, "/v1/streams/load")["images_seen"].get<size_t>(), answered.load())
+      << refused << " refused, " << failed << " failed";
 }
 
 TEST_F(ServeCli, EmbeddingsOfImagesAndTextsMatchTheClipCommands) {
