@@ -208,9 +208,9 @@ json embedding_json(const std::vector<float>& v, bool base64) {
 
 }  // namespace
 
-HttpApi::HttpApi(HttpOptions options) : options_(std::move(options)) {
-  const int workers = std::max(options_.workers, 4);
-  server_.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<size_t>(workers)); };
+HttpApi::HttpApi(HttpOptions options) : options_(std::move(options)), watchdog_(options_.request_timeout) {
+  const auto workers = static_cast<size_t>(std::max(options_.workers, 4));
+  server_.new_task_queue = [this, workers] { return watchdog_.task_queue(workers); };
   server_.set_payload_max_length(options_.max_body_bytes);
   const auto read_timeout = std::min<std::chrono::seconds>(options_.request_timeout, std::chrono::seconds(10));
   server_.set_read_timeout(read_timeout.count(), 0);
@@ -227,6 +227,7 @@ int HttpApi::bind() {
                                       : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
   if (port < 0)
     throw Error(ErrorCode::io, options_.host + ":" + std::to_string(options_.port) + ": cannot listen (in use, or not an address here)");
+  watchdog_.set_port(port);
   return port;
 }
 
@@ -250,6 +251,7 @@ bool HttpApi::authorized(const httplib::Request& req) const {
 void HttpApi::routes() {
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     g_request = {Clock::now(), 0};
+    watchdog_.busy(req.remote_addr, req.remote_port);
     if (req.path == "/health" || authorized(req)) return httplib::Server::HandlerResponse::Unhandled;
     res.set_header("WWW-Authenticate", "Bearer");
     send_error(res, 401, "unauthorized", "missing or wrong API key (Authorization: Bearer KEY)");
@@ -435,6 +437,7 @@ void HttpApi::handle_embed_texts(const httplib::Request& req, httplib::Response&
 }
 
 void HttpApi::record(const httplib::Request& req, const httplib::Response& res) {
+  watchdog_.idle(req.remote_addr, req.remote_port);
   const double seconds = std::chrono::duration<double>(Clock::now() - g_request.start).count();
   const std::string route = route_of(req.path);
   {
@@ -461,6 +464,8 @@ void HttpApi::handle_metrics(httplib::Response& res) {
     write_family(out, "ants_http_request_duration_seconds", "histogram", "request latency in seconds, by route");
     for (const auto& [route, h] : latency_) h.write(out, "ants_http_request_duration_seconds", label("route", route));
   }
+  write_family(out, "ants_http_connections_cut_total", "counter", "connections cut for a request head slower than the deadline");
+  write_sample(out, "ants_http_connections_cut_total", "", static_cast<double>(watchdog_.cut()));
   Service* service = service_.load();
   write_family(out, "ants_up", "gauge", "1 when the model is loaded");
   write_sample(out, "ants_up", "", service ? 1 : 0);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "connection-watchdog.h"
 #include "prometheus.h"
 #include "service.h"
 
@@ -57,6 +58,7 @@ class HttpApi {
   void record(const httplib::Request& req, const httplib::Response& res);
 
   HttpOptions options_;
+  ConnectionWatchdog watchdog_;  // outlives the server and its task queue
   httplib::Server server_;
   std::atomic<Service*> service_{nullptr};
   std::vector<std::string> classes_;

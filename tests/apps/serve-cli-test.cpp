@@ -434,6 +434,21 @@ TEST_F(ServeCli, SlowAndVanishingUploadsAreCutAndTheServerGoesOn) {
     EXPECT_TRUE(cut);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(8));
   }
+  {  // a request head dripped line by line (each read succeeds) is cut by the deadline too
+    RawClient slowloris(s->port());
+    ASSERT_GE(slowloris.fd, 0);
+    slowloris.send_text("GET /v1/streams HTTP/1.1\r\nHost: x\r\n");
+    const auto t0 = std::chrono::steady_clock::now();
+    bool cut = false;
+    for (int i = 0; i < 40 && !cut; ++i) {
+      slowloris.send_text("X-Drip-" + std::to_string(i) + ": y\r\n");
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      char b;
+      cut = recv(slowloris.fd, &b, 1, MSG_DONTWAIT) >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+    }
+    EXPECT_TRUE(cut);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(8));
+  }
   {  // a client that disconnects mid-upload
     RawClient gone(s->port());
     ASSERT_GE(gone.fd, 0);

@@ -1,0 +1,55 @@
+// Cuts connections whose request head does not arrive within the request deadline (slowloris):
+// cpp-httplib's read timeout applies per read, so a client dripping a byte now and then would
+// hold a worker forever. The server's task queue registers each accepted socket (found in
+// /proc/self/fd by its local port, as httplib does not hand the socket out); routing marks a
+// connection busy once its head is in (the body has its own deadline, checked as it arrives),
+// and the log hook marks it idle again after the answer. A thread shuts down idle connections
+// past their deadline.
+#pragma once
+
+#include <httplib.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace ants::server {
+
+class ConnectionWatchdog {
+ public:
+  explicit ConnectionWatchdog(std::chrono::seconds limit);
+  ~ConnectionWatchdog();
+  ConnectionWatchdog(const ConnectionWatchdog&) = delete;
+  ConnectionWatchdog& operator=(const ConnectionWatchdog&) = delete;
+
+  void set_port(int port) { port_ = port; }
+  void accepted();  // on the listener thread, right after an accept
+  void busy(const std::string& addr, int port);  // the head of a request arrived
+  void idle(const std::string& addr, int port);  // its answer was written: the next head's clock starts
+  size_t cut() const;                            // connections cut so far
+
+  // The httplib task queue that tells the watchdog about each accepted connection.
+  httplib::TaskQueue* task_queue(size_t workers);
+
+ private:
+  struct Conn {
+    int fd;
+    std::chrono::steady_clock::time_point deadline;
+    bool busy = false;
+  };
+  void loop();
+  using Peer = std::pair<std::string, int>;
+  std::chrono::seconds limit_;
+  int port_ = -1;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  size_t cut_ = 0;
+  std::map<Peer, Conn> conns_;
+  std::thread thread_;
+};
+
+}  // namespace ants::server
