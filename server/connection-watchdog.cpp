@@ -82,7 +82,35 @@ void ConnectionWatchdog::accepted() {
 void ConnectionWatchdog::busy(const std::string& addr, int port) {
   std::lock_guard lock(mu_);
   auto it = conns_.find({addr, port});
-  if (it != conns_.end()) it->second.busy = true;
+  if (it == conns_.end()) return;
+  it->second.busy = true;
+  it->second.deadline = Clock::now() + limit_ + std::chrono::seconds(5);
+}
+
+void ConnectionWatchdog::finish(const std::string& addr, int port) {
+  std::lock_guard lock(mu_);
+  auto it = conns_.find({addr, port});
+  if (it == conns_.end()) return;
+  it->second.finished = true;
+  shutdown(it->second.fd, SHUT_WR);
+}
+
+bool ConnectionWatchdog::finished(const std::string& addr, int port) const {
+  std::lock_guard lock(mu_);
+  auto it = conns_.find({addr, port});
+  return it != conns_.end() && it->second.finished;
+}
+
+void ConnectionWatchdog::cut_idle() {
+  std::lock_guard lock(mu_);
+  for (auto it = conns_.begin(); it != conns_.end();) {
+    if (it->second.busy) {  // its answer is being written: its deadline still applies
+      ++it;
+      continue;
+    }
+    if (peer_of(it->second.fd, port_) == it->first) shutdown(it->second.fd, SHUT_RDWR);
+    it = conns_.erase(it);
+  }
 }
 
 void ConnectionWatchdog::idle(const std::string& addr, int port) {
@@ -110,7 +138,7 @@ void ConnectionWatchdog::loop() {
         it = conns_.erase(it);
         continue;
       }
-      if (!it->second.busy && now >= it->second.deadline) {
+      if (now >= it->second.deadline) {
         shutdown(it->second.fd, SHUT_RDWR);  // the worker's read fails and it closes the socket
         ++cut_;
         it = conns_.erase(it);

@@ -3,8 +3,11 @@
 // hold a worker forever. The server's task queue registers each accepted socket (found in
 // /proc/self/fd by its local port, as httplib does not hand the socket out); routing marks a
 // connection busy once its head is in (the body has its own deadline, checked as it arrives),
-// and the log hook marks it idle again after the answer. A thread shuts down idle connections
-// past their deadline.
+// and the log hook marks it idle again after the answer. A thread shuts down connections past
+// their deadline: an idle one `limit` after its last answer (or its accept), a busy one `limit` +
+// a grace after its head arrived (by then its handler has answered, with 504 at the latest), so
+// a body that httplib reads by itself (routes without a content reader, or one it skips for
+// being too large) cannot be dripped forever either.
 #pragma once
 
 #include <httplib.h>
@@ -29,6 +32,12 @@ class ConnectionWatchdog {
   void accepted();  // on the listener thread, right after an accept
   void busy(const std::string& addr, int port);  // the head of a request arrived
   void idle(const std::string& addr, int port);  // its answer was written: the next head's clock starts
+  // After an answer sent before the request's body was read: no more requests are taken from
+  // this connection (the rest of the body must not be parsed as one), and it is closed for writing
+  // so the client sees the answer and then the end.
+  void finish(const std::string& addr, int port);
+  bool finished(const std::string& addr, int port) const;
+  void cut_idle();  // shutdown: connections waiting for a request (busy ones finish their answer)
   size_t cut() const;                            // connections cut so far
 
   // The httplib task queue that tells the watchdog about each accepted connection.
@@ -39,6 +48,7 @@ class ConnectionWatchdog {
     int fd;
     std::chrono::steady_clock::time_point deadline;
     bool busy = false;
+    bool finished = false;
   };
   void loop();
   using Peer = std::pair<std::string, int>;

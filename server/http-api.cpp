@@ -2,10 +2,12 @@
 
 #include <ants/error.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <tuple>
 
 #include "base64.h"
 #include "stream-name.h"
@@ -21,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 struct RequestContext {
   Clock::time_point start;
   size_t images = 0;
+  bool unread_body = false;  // answered before its body was read: the connection must end
 };
 thread_local RequestContext g_request;
 
@@ -50,6 +53,11 @@ std::pair<std::string, std::string> default_error(int status) {
 }
 
 // Constant-time comparison: the time taken does not depend on where the texts differ.
+bool has_body(const httplib::Request& req) {
+  return req.has_header("Transfer-Encoding") ||
+         (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
+}
+
 bool same_secret(const std::string& a, const std::string& b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;
   const std::string& x = a.size() == b.size() ? a : b;  // compare b with itself when sizes differ
@@ -88,6 +96,7 @@ struct Body {
 Body read_body(const httplib::Request& req, const httplib::Response& res, const httplib::ContentReader& reader, size_t max_images,
                size_t max_bytes, Clock::time_point deadline) {
   Body b;
+  g_request.unread_body = true;
   const auto too_large = [&] {
     b.status = 413, b.code = "payload_too_large", b.message = "the request body is over --max-body-mb";
     return b;
@@ -133,6 +142,7 @@ Body read_body(const httplib::Request& req, const httplib::Response& res, const 
   // httplib refuses a declared length over --max-body-mb itself (status 413, the body skipped).
   if (!ok && b.status == 0 && res.status == 413) too_large();
   if (!ok && b.status == 0) b.status = 400, b.code = "bad_body", b.message = "the body could not be read";
+  g_request.unread_body = !ok && res.status != 413;  // httplib skipped a too-large declared body itself
   return b;
 }
 
@@ -170,7 +180,7 @@ Images images_of(const httplib::Request& req, Body& body, size_t max_images) {
         return fail(400, "bad_json", "expected {\"images\": [base64, ...]}");
       const json& list = j["images"];
       if (list.size() > max_images) return fail(413, "too_many_images", "more than --max-images images in one request");
-      const json names = j.value("names", json::array());
+      const json names = j.contains("names") && j["names"].is_array() ? j["names"] : json::array();
       for (size_t i = 0; i < list.size(); ++i) {
         std::string name = i < names.size() && names[i].is_string() ? names[i].get<std::string>() : "image-" + std::to_string(i);
         std::optional<std::string> bytes;
@@ -198,7 +208,8 @@ json row_json(const ScoredImage& r, const std::vector<std::string>& classes, std
 }
 
 bool wants_base64(const httplib::Request& req, const json& body = {}) {
-  return req.get_param_value("encoding") == "base64" || (body.is_object() && body.value("encoding", "") == "base64");
+  return req.get_param_value("encoding") == "base64" ||
+         (body.is_object() && body.contains("encoding") && body["encoding"] == "base64");
 }
 
 json embedding_json(const std::vector<float>& v, bool base64) {
@@ -243,16 +254,22 @@ void HttpApi::attach(Service& service, std::vector<std::string> classes) {
 bool HttpApi::authorized(const httplib::Request& req) const {
   if (options_.api_key.empty()) return true;
   const std::string given = req.get_header_value("Authorization");
-  static const std::string bearer = "Bearer ";
-  const std::string key = given.rfind(bearer, 0) == 0 ? given.substr(bearer.size()) : std::string();
+  std::string scheme = given.substr(0, 7);  // "Bearer ", in any case (RFC 7235)
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string key = scheme == "bearer " ? given.substr(7) : std::string();
   return same_secret(key, options_.api_key);
 }
 
 void HttpApi::routes() {
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    g_request = {Clock::now(), 0};
+    g_request = {Clock::now(), 0, false};
+    if (watchdog_.finished(req.remote_addr, req.remote_port)) {  // bytes after an unread body
+      send_error(res, 400, "connection_closed", "this connection takes no more requests");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     watchdog_.busy(req.remote_addr, req.remote_port);
     if (req.path == "/health" || authorized(req)) return httplib::Server::HandlerResponse::Unhandled;
+    g_request.unread_body = has_body(req);
     res.set_header("WWW-Authenticate", "Bearer");
     send_error(res, 401, "unauthorized", "missing or wrong API key (Authorization: Bearer KEY)");
     return httplib::Server::HandlerResponse::Handled;
@@ -321,6 +338,7 @@ bool stream_name(const httplib::Request& req, httplib::Response& res, Service* s
 }  // namespace
 
 void HttpApi::handle_score(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+  g_request.unread_body = has_body(req);
   Service* service = service_.load();
   std::string name;
   if (!stream_name(req, res, service, name)) return;
@@ -337,6 +355,10 @@ void HttpApi::handle_score(const httplib::Request& req, httplib::Response& res, 
     return send_error(res, 503, "queue_full", "the queue is full (--max-queue); retry later");
   }
   if (refusal == Refusal::stopping) return send_error(res, 503, "shutting_down", "the server is shutting down");
+  if (refusal == Refusal::too_large)
+    return send_error(res, 413, "too_many_images", "more images than the whole queue holds (--max-queue)");
+  if (refusal == Refusal::too_many_streams)
+    return send_error(res, 429, "too_many_streams", "the server holds --max-streams streams; use an existing one");
   if (!ticket->wait_until(deadline))
     return send_error(res, 504, "timeout", "the images were not scored within the request deadline; they stay queued");
   json rows = json::array();
@@ -376,6 +398,7 @@ void HttpApi::handle_control(const httplib::Request& req, httplib::Response& res
 }
 
 void HttpApi::handle_threshold(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+  g_request.unread_body = has_body(req);
   Service* service = service_.load();
   std::string name;
   if (!stream_name(req, res, service, name)) return;
@@ -391,6 +414,7 @@ void HttpApi::handle_threshold(const httplib::Request& req, httplib::Response& r
 }
 
 void HttpApi::handle_embed_images(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+  g_request.unread_body = has_body(req);
   Service* service = service_.load();
   if (service == nullptr) return send_error(res, 503, "loading", "the model is loading");
   Body body = read_body(req, res, reader, options_.max_images, options_.max_body_bytes, g_request.start + options_.request_timeout);
@@ -412,6 +436,7 @@ void HttpApi::handle_embed_images(const httplib::Request& req, httplib::Response
 }
 
 void HttpApi::handle_embed_texts(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+  g_request.unread_body = has_body(req);
   Service* service = service_.load();
   if (service == nullptr) return send_error(res, 503, "loading", "the model is loading");
   Body body = read_body(req, res, reader, 0, options_.max_body_bytes, g_request.start + options_.request_timeout);
@@ -438,6 +463,7 @@ void HttpApi::handle_embed_texts(const httplib::Request& req, httplib::Response&
 
 void HttpApi::record(const httplib::Request& req, const httplib::Response& res) {
   watchdog_.idle(req.remote_addr, req.remote_port);
+  if (g_request.unread_body) watchdog_.finish(req.remote_addr, req.remote_port);
   const double seconds = std::chrono::duration<double>(Clock::now() - g_request.start).count();
   const std::string route = route_of(req.path);
   {
@@ -496,23 +522,19 @@ void HttpApi::handle_metrics(httplib::Response& res) {
   counter("ants_mllm_failures_total", "MLLM calls without a usable answer", static_cast<double>(m.failures));
   counter("ants_mllm_breaker_trips_total", "times an MLLM circuit opened", m.breaker_trips);
   gauge("ants_mllm_breaker_open", "1 while some stream's MLLM circuit is open", m.degraded ? 1 : 0);
-  const json streams = service->list();
+  const auto streams = service->gauges();
   gauge("ants_streams", "streams", static_cast<double>(streams.size()));
-  struct Family {
-    const char* name;
-    const char* help;
-    std::function<double(const json&)> value;
+  using G = Service::Gauges;
+  const std::vector<std::tuple<const char*, const char*, double G::*>> per_stream{
+      {"ants_stream_images_seen", "images a stream has scored", &G::images_seen},
+      {"ants_stream_gamma", "the stream's candidate threshold gamma", &G::gamma},
+      {"ants_stream_lambda", "the stream's fusion weight lambda", &G::lambda},
+      {"ants_stream_ens_rows", "rows of the stream's ENS bank", &G::ens_rows},
+      {"ants_stream_vsnl_rows", "rows of the stream's VSNL bank", &G::vsnl_rows},
   };
-  const std::vector<Family> per_stream{
-      {"ants_stream_images_seen", "images a stream has scored", [](const json& s) { return s["images_seen"].get<double>(); }},
-      {"ants_stream_gamma", "the stream's candidate threshold gamma", [](const json& s) { return s["gamma"].get<double>(); }},
-      {"ants_stream_lambda", "the stream's fusion weight lambda", [](const json& s) { return s["lambda"].get<double>(); }},
-      {"ants_stream_ens_rows", "rows of the stream's ENS bank", [](const json& s) { return s["banks"]["ens"].get<double>(); }},
-      {"ants_stream_vsnl_rows", "rows of the stream's VSNL bank", [](const json& s) { return s["banks"]["vsnl"].get<double>(); }},
-  };
-  for (const auto& f : per_stream) {
-    write_family(out, f.name, "gauge", f.help);
-    for (const auto& s : streams) write_sample(out, f.name, label("stream", s["name"]), f.value(s));
+  for (const auto& [name, help, field] : per_stream) {
+    write_family(out, name, "gauge", help);
+    for (const auto& g : streams) write_sample(out, name, label("stream", g.name), g.*field);
   }
   res.set_content(out, "text/plain; version=0.0.4");
 }

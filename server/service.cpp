@@ -1,7 +1,7 @@
 #include "service.h"
 
 #include <algorithm>
-#include <fstream>
+#include <atomic>
 #include <set>
 
 #include "stream-name.h"
@@ -29,8 +29,36 @@ void Ticket::fill(size_t index, ScoredImage row, std::optional<double> threshold
   if (--left_ == 0) cv_.notify_all();
 }
 
-// Everything of a stream but `queued` and `last_arrival` (the service lock's) is the engine's
-// and guarded by `mu`.
+namespace {
+
+// The service's model for the scorers' text encodings (ID prompts, ENS sentences, VSNL labels):
+// one CLIP call at a time with the engine's image passes, held only while encoding.
+class LockedTextModel : public TextModel {
+ public:
+  LockedTextModel(const ClipModel& model, std::mutex& mu) : model_(model), mu_(mu) {}
+  FeatureMatrix encode_texts(const std::vector<std::string>& texts, int batch, const ProgressFn& progress) const override {
+    std::lock_guard lock(mu_);
+    return model_.encode_texts(texts, batch, progress);
+  }
+  FeatureMatrix encode_texts_unnormalized(const std::vector<std::string>& texts, int batch,
+                                          const ProgressFn& progress) const override {
+    std::lock_guard lock(mu_);
+    return model_.encode_texts_unnormalized(texts, batch, progress);
+  }
+  const std::string& fingerprint() const override { return model_.fingerprint(); }
+  float logit_scale() const override { return model_.logit_scale(); }
+  int embed_dim() const override { return model_.embed_dim(); }
+  int threads() const override { return model_.threads(); }
+
+ private:
+  const ClipModel& model_;
+  std::mutex& mu_;
+};
+
+}  // namespace
+
+// Everything of a stream but `queued` and `last_arrival` (the service lock's) and its cached
+// view (`view_mu`) is the engine's and guarded by `mu`.
 struct Service::Stream {
   std::string name;
   StreamParts parts;
@@ -46,6 +74,10 @@ struct Service::Stream {
   std::set<std::string> blobs;  // content hashes of its candidates' bytes under state_dir/images
   size_t queued = 0;
   Clock::time_point last_arrival;
+  std::atomic<size_t> pending_n{0};
+  mutable std::mutex view_mu;  // what info() and /metrics read, so they never wait for a batch
+  json view;
+  Gauges gauges;
 
   json extra() const {
     return {{"batches", batches_seen}, {"threshold", threshold ? json(*threshold) : json(nullptr)},
@@ -61,7 +93,8 @@ struct Service::Stream {
 };
 
 Service::Service(const ClipModel& model, StreamFactory factory, ServiceOptions options)
-    : model_(model), factory_(std::move(factory)), options_(std::move(options)) {
+    : model_(model), text_(std::make_unique<LockedTextModel>(model, model_mu_)), factory_(std::move(factory)),
+      options_(std::move(options)) {
   if (options_.batch == 0) options_.batch = 1;
   if (options_.embed.infer_batch < 1) options_.embed.infer_batch = 1;
   if (!options_.state_dir.empty()) fs::create_directories(options_.state_dir);
@@ -81,16 +114,17 @@ fs::path Service::state_path(const std::string& name) const { return options_.st
 
 // Builds (and restores) a stream without holding the service lock: a scorer embeds its ID
 // prompts, which takes the model from the engine for a while.
-Service::Stream& Service::obtain(const std::string& name) {
-  if (Stream* s = find(name)) return *s;
+Service::Stream* Service::obtain(const std::string& name) {
+  if (Stream* s = find(name)) return s;
   std::lock_guard create_lock(create_mu_);
-  if (Stream* s = find(name)) return *s;
+  if (Stream* s = find(name)) return s;
+  {
+    std::lock_guard lock(mu_);
+    if (streams_.size() >= options_.max_streams) return nullptr;
+  }
   auto s = std::make_unique<Stream>();
   s->name = name;
-  {
-    std::lock_guard model_lock(model_mu_);
-    s->parts = factory_();
-  }
+  s->parts = factory_(*text_);
   s->setup = stream_setup(*s->parts.scorer, options_.embed, options_.batch, {});
   if (!options_.state_dir.empty()) {
     if (auto loaded = load_checkpoint(state_path(name), s->setup, *s->parts.scorer)) {
@@ -99,13 +133,15 @@ Service::Stream& Service::obtain(const std::string& name) {
       relink_blobs(*s);
     }
   }
+  refresh(*s);
   std::lock_guard lock(mu_);
-  return *streams_.emplace(name, std::move(s)).first->second;
+  return streams_.emplace(name, std::move(s)).first->second.get();
 }
 
 void Service::create(const std::string& name) {
   if (!valid_stream_name(name)) throw Error(ErrorCode::invalid_argument, "stream name '" + name + "': " + kStreamNameRule);
-  obtain(name);
+  if (obtain(name) == nullptr)
+    throw Error(ErrorCode::invalid_argument, "stream " + name + ": more than --max-streams " + std::to_string(options_.max_streams));
 }
 
 void Service::restore_all() {
@@ -118,6 +154,7 @@ void Service::restore_all() {
   }
   std::sort(names.begin(), names.end());
   for (const auto& n : names) create(n);
+  std::lock_guard blob_lock(blob_mu_);
   std::set<std::string> orphans;  // left by a crash between a blob and its snapshot, or unfinished
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(blob_dir(), ec)) orphans.insert(e.path().filename().string());
@@ -126,14 +163,21 @@ void Service::restore_all() {
 
 std::shared_ptr<Ticket> Service::submit(const std::string& name, std::vector<ImageRef> images, Refusal& refusal) {
   const auto refuse = [&] {
-    refusal = stopping_ ? Refusal::stopping
-              : queue_.size() + images.size() > options_.max_queue ? Refusal::queue_full : Refusal::none;
+    refusal = stopping_                                             ? Refusal::stopping
+              : images.size() > options_.max_queue                  ? Refusal::too_large
+              : queue_.size() + images.size() > options_.max_queue ? Refusal::queue_full
+                                                                    : Refusal::none;
     return refusal != Refusal::none;
   };
   std::unique_lock lock(mu_);
   if (refuse()) return nullptr;
   lock.unlock();
-  Stream& s = obtain(name);
+  Stream* created = obtain(name);
+  if (created == nullptr) {
+    refusal = Refusal::too_many_streams;
+    return nullptr;
+  }
+  Stream& s = *created;
   lock.lock();
   if (refuse()) return nullptr;
   auto ticket = std::make_shared<Ticket>(images.size());
@@ -197,6 +241,7 @@ void Service::embed_front(std::unique_lock<std::mutex>& lock) {
     s.pending.push_back(std::move(embedded[i]));
     s.pending_refs.push_back(std::move(items[i].image));
     s.pending_tickets.emplace_back(std::move(items[i].ticket), items[i].index);
+    s.pending_n = s.pending.size();
     if (s.pending.size() >= options_.batch) score_pending(s);
   }
   lock.lock();
@@ -224,7 +269,6 @@ void Service::close_due_batches(bool all) {
 void Service::score_pending(Stream& s) {
   std::vector<ScoredImage> rows;
   try {
-    std::lock_guard model_lock(model_mu_);  // ENS and VSNL labels are embedded in there
     rows = s.parts.scorer->score(s.pending, s.pending_refs);
   } catch (const std::exception& e) {
     rows.clear();
@@ -244,6 +288,8 @@ void Service::score_pending(Stream& s) {
   s.pending.clear();
   s.pending_refs.clear();
   s.pending_tickets.clear();
+  s.pending_n = 0;
+  refresh(s);
   {
     std::lock_guard lock(mu_);
     counters_.images_scored += n - errors;
@@ -280,13 +326,7 @@ std::set<std::string> Service::store_blobs(const Stream& s) const {
     const fs::path path = blob_dir() / hash;
     if (fs::exists(path)) continue;
     fs::create_directories(blob_dir());
-    const fs::path tmp = path.string() + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out.write(im.bytes->data(), static_cast<std::streamsize>(im.bytes->size()));
-      if (!out.flush()) throw Error(ErrorCode::io, tmp.string() + ": cannot write a candidate image");
-    }
-    fs::rename(tmp, path);
+    write_file_atomic(path, *im.bytes);
   }
   return keep;
 }
@@ -313,6 +353,7 @@ void Service::drop_blobs(const std::set<std::string>& released) {
 }
 
 void Service::snapshot_locked(Stream& s) {
+  std::lock_guard blob_lock(blob_mu_);
   std::set<std::string> blobs = store_blobs(s);
   StreamCheckpoint c;
   c.setup = s.setup;
@@ -336,6 +377,30 @@ Service::Stream* Service::find(const std::string& name) const {
   return it == streams_.end() ? nullptr : it->second.get();
 }
 
+// The stream's view as of its last change; called with the stream's lock held.
+void Service::refresh(Stream& s) {
+  const OodScorer& sc = *s.parts.scorer;
+  const DetectorStats st = sc.stats();
+  json j{{"name", s.name},
+         {"method", method_name(sc.method())},
+         {"images_seen", s.images_seen},
+         {"batches_seen", s.batches_seen},
+         {"gamma", st.gamma},
+         {"lambda", st.lambda},
+         {"threshold", s.threshold ? json(*s.threshold) : json(nullptr)},
+         {"banks", {{"negatives", sc.negatives()}, {"ens", st.far_rows}, {"vsnl", st.near_rows}}},
+         {"ens_updates", st.ens_updates},
+         {"vsnl_updates", st.vsnl_updates},
+         {"pending_candidates", st.pending_candidates},
+         {"ens_labels", s.far_history},
+         {"vsnl_labels", s.near_history}};
+  if (sc.method() == Method::adaneg) j["memory"] = {{"labels", st.memory_labels}, {"images", st.memory_images}};
+  std::lock_guard lock(s.view_mu);
+  s.view = std::move(j);
+  s.gauges = {s.name, static_cast<double>(s.images_seen), st.gamma, st.lambda, static_cast<double>(st.far_rows),
+              static_cast<double>(st.near_rows)};
+}
+
 std::optional<json> Service::info(const std::string& name) const {
   Stream* s = nullptr;
   size_t queued = 0;
@@ -346,40 +411,39 @@ std::optional<json> Service::info(const std::string& name) const {
     s = it->second.get();
     queued = s->queued;
   }
-  std::lock_guard stream_lock(s->mu);
-  const OodScorer& sc = *s->parts.scorer;
-  const DetectorStats st = sc.stats();
-  json j{{"name", s->name},
-         {"method", method_name(sc.method())},
-         {"images_seen", s->images_seen},
-         {"batches_seen", s->batches_seen},
-         {"images_waiting", queued + s->pending.size()},
-         {"gamma", st.gamma},
-         {"lambda", st.lambda},
-         {"threshold", s->threshold ? json(*s->threshold) : json(nullptr)},
-         {"banks", {{"negatives", sc.negatives()}, {"ens", st.far_rows}, {"vsnl", st.near_rows}}},
-         {"ens_updates", st.ens_updates},
-         {"vsnl_updates", st.vsnl_updates},
-         {"pending_candidates", st.pending_candidates},
-         {"ens_labels", s->far_history},
-         {"vsnl_labels", s->near_history}};
-  if (sc.method() == Method::adaneg) j["memory"] = {{"labels", st.memory_labels}, {"images", st.memory_images}};
-  if (s->parts.mllm) {
+  json j;
+  {
+    std::lock_guard lock(s->view_mu);
+    j = s->view;
+  }
+  j["images_waiting"] = queued + s->pending_n.load();
+  if (s->parts.mllm) {  // changes in the background: read now
     const MllmStats m = s->parts.mllm->stats();
     j["mllm"] = {{"requests", m.requests}, {"failures", m.failures}, {"degraded", m.degraded}};
   }
   return j;
 }
 
+std::vector<Service::Stream*> Service::all() const {
+  std::lock_guard lock(mu_);
+  std::vector<Stream*> out;
+  for (const auto& [_, s] : streams_) out.push_back(s.get());
+  return out;
+}
+
 json Service::list() const {
-  std::vector<std::string> names;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [n, _] : streams_) names.push_back(n);
-  }
   json out = json::array();
-  for (const auto& n : names)
-    if (auto j = info(n)) out.push_back(*j);
+  for (Stream* s : all())
+    if (auto j = info(s->name)) out.push_back(*j);
+  return out;
+}
+
+std::vector<Service::Gauges> Service::gauges() const {
+  std::vector<Gauges> out;
+  for (Stream* s : all()) {
+    std::lock_guard lock(s->view_mu);
+    out.push_back(s->gauges);
+  }
   return out;
 }
 
@@ -391,6 +455,7 @@ bool Service::reset(const std::string& name) {
   s->images_seen = s->batches_seen = 0;
   s->far_history = json::array();
   s->near_history = json::array();
+  refresh(*s);
   if (!options_.state_dir.empty()) snapshot_locked(*s);  // a restart must not bring the old state back
   return true;
 }
@@ -400,6 +465,7 @@ bool Service::set_threshold(const std::string& name, std::optional<double> thres
   if (s == nullptr) return false;
   std::lock_guard stream_lock(s->mu);
   s->threshold = threshold;
+  refresh(*s);
   return true;
 }
 
@@ -417,30 +483,31 @@ std::vector<ImageEmbedding> Service::embed_images(const std::vector<ImageRef>& i
   return ants::embed_images(model_, images, options_.embed);
 }
 
-FeatureMatrix Service::embed_texts(const std::vector<std::string>& texts) {
-  std::lock_guard model_lock(model_mu_);
-  return model_.encode_texts(texts);
-}
+FeatureMatrix Service::embed_texts(const std::vector<std::string>& texts) { return text_->encode_texts(texts); }
 
-void Service::shutdown() {
+std::vector<std::string> Service::shutdown() {
   {
     std::lock_guard lock(mu_);
-    if (stopped_) return;
+    if (stopped_) return {};
     stopping_ = true;
   }
   cv_.notify_all();
   if (engine_.joinable()) engine_.join();
-  std::vector<Stream*> all;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [_, s] : streams_) all.push_back(s.get());
     stopped_ = true;
   }
-  if (options_.state_dir.empty()) return;
-  for (Stream* s : all) {
+  std::vector<std::string> failed;
+  if (options_.state_dir.empty()) return failed;
+  for (Stream* s : all()) {
     std::lock_guard stream_lock(s->mu);
-    snapshot_locked(*s);
+    try {
+      snapshot_locked(*s);
+    } catch (const std::exception& e) {  // the others are still saved
+      failed.push_back(s->name + ": " + e.what());
+    }
   }
+  return failed;
 }
 
 size_t Service::queued() const {
@@ -462,13 +529,8 @@ ServiceCounters Service::counters() const {
 }
 
 MllmStats Service::mllm_stats() const {
-  std::vector<Stream*> all;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [_, s] : streams_) all.push_back(s.get());
-  }
   MllmStats sum;
-  for (Stream* s : all) {
+  for (Stream* s : all()) {
     if (!s->parts.mllm) continue;
     const MllmStats m = s->parts.mllm->stats();
     sum.calls += m.calls;

@@ -5,6 +5,7 @@
 // `state_dir` and restored on start.
 #pragma once
 
+#include <ants/files.h>
 #include <ants/pipeline.h>
 
 #include <chrono>
@@ -28,24 +29,26 @@
 namespace ants::server {
 
 // What a stream is made of: its scorer and the MLLM client it asks (may be null). The client is
-// the stream's own, since late asynchronous answers belong to the stream that asked.
+// the stream's own, since late asynchronous answers belong to the stream that asked. The factory
+// builds the scorer on `text`: the service's model, which it shares with the engine thread.
 struct StreamParts {
   std::unique_ptr<MllmClient> mllm;
   std::unique_ptr<OodScorer> scorer;
 };
-using StreamFactory = std::function<StreamParts()>;
+using StreamFactory = std::function<StreamParts(const TextModel& text)>;
 
 struct ServiceOptions {
   size_t batch = 256;                   // detector batch (the ANTS update cadence)
   ImageEmbedOptions embed;              // embed.infer_batch: images per CLIP forward pass
   std::chrono::milliseconds max_wait{50};  // a partial batch closes this long after its last image
   size_t max_queue = 4096;              // images waiting for CLIP, all streams together
+  size_t max_streams = 64;              // streams at once (each holds a scorer and an MLLM client)
   std::filesystem::path state_dir;      // empty: no snapshots
   int state_every = 10;                 // batches between a stream's snapshots
 };
 
 // Why submit() refused images.
-enum class Refusal { none, queue_full, stopping };
+enum class Refusal { none, queue_full, too_large, too_many_streams, stopping };
 
 // One request's images and, once all are scored, their rows.
 class Ticket {
@@ -84,7 +87,7 @@ class Service {
 
   // Creates a stream now (`--stream NAME`) and restores every NAME.state of the state directory.
   // Throws Error(invalid_argument) naming the file and the setting that differs for a snapshot of
-  // another setup.
+  // another setup, or when there would be more than max_streams.
   void create(const std::string& name);
   void restore_all();
 
@@ -105,12 +108,19 @@ class Service {
   FeatureMatrix embed_texts(const std::vector<std::string>& texts);
 
   // Graceful stop: refuses new images, scores every queued one (partial batches close at once),
-  // snapshots every stream, stops the engine. Idempotent.
-  void shutdown();
+  // stops the engine and snapshots every stream. Returns the streams that could not be saved
+  // (each "NAME: reason"). Idempotent.
+  std::vector<std::string> shutdown();
 
   size_t queued() const;
   ServiceCounters counters() const;
   MllmStats mllm_stats() const;          // summed over the streams' clients
+  // Per stream, for /metrics: name, images seen, gamma, lambda, ENS and VSNL rows.
+  struct Gauges {
+    std::string name;
+    double images_seen = 0, gamma = 0, lambda = 0, ens_rows = 0, vsnl_rows = 0;
+  };
+  std::vector<Gauges> gauges() const;
   const ServiceOptions& options() const { return options_; }
 
  private:
@@ -121,8 +131,10 @@ class Service {
     std::shared_ptr<Ticket> ticket;
     size_t index;
   };
-  Stream& obtain(const std::string& name);
+  Stream* obtain(const std::string& name);       // nullptr at max_streams
   Stream* find(const std::string& name) const;  // streams live as long as the service
+  std::vector<Stream*> all() const;
+  void refresh(Stream& s);  // the stream's cached view (info, gauges), after every change
   void engine();
   void embed_front(std::unique_lock<std::mutex>& lock);
   void close_due_batches(bool all);
@@ -135,12 +147,14 @@ class Service {
   std::filesystem::path state_path(const std::string& name) const;
 
   const ClipModel& model_;
+  std::unique_ptr<TextModel> text_;  // model_ behind model_mu_, for the scorers
   StreamFactory factory_;
   ServiceOptions options_;
   mutable std::mutex mu_;  // queue, stream map, counters
   std::condition_variable cv_;
   std::mutex model_mu_;    // one CLIP call at a time (held inside a stream's lock, never around one)
   std::mutex create_mu_;   // one stream built at a time
+  std::mutex blob_mu_;     // saved candidate bytes: written, referred to and dropped as one
   std::deque<Queued> queue_;
   std::map<std::string, std::unique_ptr<Stream>> streams_;
   ServiceCounters counters_;

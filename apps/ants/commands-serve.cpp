@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -26,7 +27,7 @@ struct ServeArgs {
   MllmCliOptions mllm;
   std::string host = "127.0.0.1", state_dir, api_key_file;
   int port = 8080, state_every = 10, max_wait_ms = 50, max_body_mb = 64, request_timeout = 60, workers = 64;
-  size_t max_queue = 4096, max_images = 256;
+  size_t max_queue = 4096, max_images = 256, max_streams = 64;
   std::vector<std::string> streams;
 };
 
@@ -39,7 +40,7 @@ std::string read_api_key(const std::string& file) {
   } else if (const char* env = std::getenv("ANTS_API_KEY")) {
     key = env;
   }
-  while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
+  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
   if (!file.empty() && key.empty()) throw Error(ErrorCode::invalid_argument, file + ": the API key file is empty");
   return key;
 }
@@ -82,15 +83,16 @@ Loaded load(ServeArgs& a) {
   o.embed = to_embed_options(a.scoring, *l.model);
   o.max_wait = std::chrono::milliseconds(a.max_wait_ms);
   o.max_queue = a.max_queue;
+  o.max_streams = a.max_streams;
   o.state_dir = a.state_dir;
   o.state_every = a.state_every;
-  const ClipModel& model = *l.model;
-  auto factory = [&a, so, &model, classes = l.classes] {
+  auto factory = [&a, so, classes = l.classes](const TextModel& text) {
     server::StreamParts p;
     p.mllm = make_mllm(a.mllm, a.mllm.sync, a.scoring.bank.cache_dir, a.scoring.model.reference);
-    p.scorer = std::make_unique<OodScorer>(model, classes, so, p.mllm.get());
+    p.scorer = std::make_unique<OodScorer>(text, classes, so, p.mllm.get());
     return p;
   };
+  factory(*l.model);  // a stream's scorer, built once now: its configuration errors are start-up errors (exit 2)
   l.service = std::make_unique<server::Service>(*l.model, factory, o);
   l.service->restore_all();
   for (const auto& s : a.streams) l.service->create(s);
@@ -105,6 +107,9 @@ int run_serve(ServeArgs& a) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (a.max_images > a.max_queue)
+    throw Error(ErrorCode::invalid_argument, "--max-images " + std::to_string(a.max_images) + " is over --max-queue " +
+                                                 std::to_string(a.max_queue) + ": such a request could never be queued");
   server::HttpOptions h;
   h.host = a.host;
   h.port = a.port;
@@ -118,28 +123,35 @@ int run_serve(ServeArgs& a) {
   const int port = configure([&] { return api.bind(); });
   std::cerr << "ants: serve: listening on http://" << a.host << ":" << port << (h.api_key.empty() ? "" : " (API key required)")
             << "\n";
+  Loaded l;  // declared before the guard below, so destroyed after it
   std::thread listener([&] { api.listen(); });
-  Loaded l;
-  try {
-    l = configure([&] { return load(a); });
-  } catch (...) {
-    api.stop();
-    listener.join();
-    throw;
-  }
+  // However this function ends, the listener is stopped and joined before the service it serves
+  // is destroyed.
+  struct StopListener {
+    server::HttpApi& api;
+    std::thread& thread;
+    ~StopListener() {
+      api.stop();
+      api.cut_idle_connections();
+      if (thread.joinable()) thread.join();
+    }
+  } stop_listener{api, listener};
+  l = configure([&] { return load(a); });
   api.attach(*l.service, l.classes);
   std::cerr << "ants: serve: ready (" << l.classes.size() << " classes)\n";
   int sig = 0;
   sigwait(&signals, &sig);
   std::cerr << "ants: serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ": finishing queued work\n";
-  l.service->shutdown();  // new images are refused from here; queued ones are scored and answered
-  api.stop();
+  api.stop();  // no new connections; the open ones finish their requests
+  const std::vector<std::string> failed = l.service->shutdown();  // new images refused, queued ones scored and answered
+  for (const auto& f : failed) std::cerr << "ants: serve: error: could not save stream " << f << "\n";
+  api.cut_idle_connections();  // idle keep-alive connections and slow clients: nothing more to answer
   listener.join();
   std::cerr << "ants: serve: stopped" << (a.state_dir.empty() ? "" : "; streams saved in " + a.state_dir) << std::endl;
   // Every answer is sent and every stream saved. Destroying the MLLM clients would wait for
   // requests still in flight (up to --mllm-timeout, answers nobody can use any more), so the
   // process ends here, within the shutdown bound.
-  std::_Exit(0);
+  std::_Exit(failed.empty() ? 0 : kExitFailure);
 }
 
 }  // namespace
@@ -166,6 +178,8 @@ void add_serve_commands(CLI::App& app, int& rc) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--request-timeout", a->request_timeout, "seconds a request may take, body and scoring (default: 60)")
       ->check(CLI::Range(1, 3600));
+  cmd->add_option("--max-streams", a->max_streams, "streams at once (default: 64); a request for another gets 429")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--workers", a->workers, "connections served at once (default: 64)")->check(CLI::Range(4, 1024));
   cmd->add_option("--stream", a->streams, "create stream NAME at start (repeatable; others are created on first use)");
   cmd->callback([a, &rc] { rc = run_serve(*a); });

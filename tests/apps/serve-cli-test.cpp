@@ -557,6 +557,91 @@ TEST_F(ServeCli, SigtermUnderLoadAnswersEveryRequestOnceAndSavesWhatItAnswered) 
       << refused << " refused, " << failed << " failed";
 }
 
+TEST_F(ServeCli, AFullQueueAnswers503WithRetryAfterAndALateBatch504) {
+  test::FakeOpenAiServer mllm([&](const json&, int, httplib::Response&) { mllm_hang(); });
+  hang_ = &mllm;
+  // A sync MLLM that hangs holds the engine in the first batch (VSNL asks from batch 1).
+  auto s = serve({"--mllm-url", mllm.url(), "--mllm-sync", "--mllm-timeout", "30", "--mllm-retries", "0", "--mllm-cache",
+                  "none", "--near-start", "1", "--near-interval", "1", "--max-queue", "8", "--max-images", "8",
+                  "--request-timeout", "3"});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  const std::vector<std::string> eight(files_.begin(), files_.begin() + 8);
+  std::thread first([&] { score(*s, "cam", eight, 504); });  // its batch waits for the MLLM
+  for (int i = 0; i < 100 && mllm.requests() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_GT(mllm.requests(), 0);
+  std::thread second([&] { score(*s, "cam", eight, 504); });  // queued behind it: the queue is full
+  for (int i = 0; i < 200; ++i) {
+    auto m = s->client().Get("/metrics");
+    if (m && m->body.find("ants_queue_images 8\n") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto r = s->client().Post("/v1/streams/cam/score", multipart(eight));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503) << r->body;
+  EXPECT_EQ(r->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(json::parse(r->body)["error"]["code"], "queue_full");
+  first.join();
+  second.join();
+  mllm.release();
+  EXPECT_EQ(s->stop(), 0);
+  // A request larger than the whole queue could never be queued: refused at start.
+  auto bad = serve({"--max-queue", "4", "--max-images", "8"}, "bad.log");
+  EXPECT_EQ(bad->wait_exit(), 2);
+}
+
+TEST_F(ServeCli, StreamsScoredTogetherInOneForwardPassKeepTheirOwnStates) {
+  const auto run = [&](ServerProcess& s, const std::string& stream) {
+    std::vector<json> rows;
+    for (size_t at = 0; at < 24; at += 8) {
+      const json answer = score(s, stream, {files_.begin() + static_cast<long>(at), files_.begin() + static_cast<long>(at + 8)});
+      for (const auto& row : answer["rows"]) rows.push_back(row["score"]);
+    }
+    return rows;
+  };
+  auto alone = serve({"--infer-batch", "16"});
+  ASSERT_TRUE(alone->wait_ready()) << alone->log_text();
+  const auto want = run(*alone, "only");
+  EXPECT_EQ(alone->stop(), 0);
+  auto both = serve({"--infer-batch", "16"}, "both.log");
+  ASSERT_TRUE(both->wait_ready()) << both->log_text();
+  std::vector<json> a, b;
+  std::thread ta([&] { a = run(*both, "a"); });
+  std::thread tb([&] { b = run(*both, "b"); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(a, want);
+  EXPECT_EQ(b, want);
+  EXPECT_EQ(get(*both, "/v1/streams/a")["images_seen"], 24);
+  EXPECT_EQ(get(*both, "/v1/streams/b")["images_seen"], 24);
+}
+
+TEST_F(ServeCli, AnAnswerBeforeTheBodyEndsTheConnectionSoTheBodyIsNeverARequest) {
+  auto s = serve({"--method", "mcm"});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  const std::string image = file_bytes(files_[0]);
+  const std::string hidden = "POST /v1/streams/smuggled/score HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+                             "Content-Length: " + std::to_string(image.size()) + "\r\n\r\n" + image;
+  RawClient c(s->port());
+  ASSERT_GE(c.fd, 0);
+  c.send_text("POST /v1/streams/..%2F/score HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: " +
+              std::to_string(hidden.size()) + "\r\n\r\n" + hidden);
+  bool closed = false;
+  const std::string answer = c.read_until_closed(std::chrono::seconds(10), closed);
+  EXPECT_NE(answer.find("400"), std::string::npos) << answer;
+  EXPECT_EQ(answer.find("200 OK"), std::string::npos) << answer;
+  EXPECT_TRUE(closed);
+  get(*s, "/v1/streams/smuggled", 404);
+  // Malformed optional fields are the client's error, never the server's.
+  auto r = s->client().Post("/v1/streams/x/score", json{{"images", {server::base64_encode(image)}}, {"names", "a"}}.dump(),
+                            "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  r = s->client().Post("/v1/embeddings/texts", json{{"texts", {"a"}}, {"encoding", 3}}.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["encoding"], "float");
+}
+
 TEST_F(ServeCli, EmbeddingsOfImagesAndTextsMatchTheClipCommands) {
   auto s = serve({"--method", "mcm"});
   ASSERT_TRUE(s->wait_ready()) << s->log_text();
