@@ -17,6 +17,7 @@ PACKAGES=(
   libsqlite3-dev         # the MLLM answer cache
   libjpeg62-turbo-dev libpng-dev libwebp-dev libstb-dev  # image codecs
   libgtest-dev libbenchmark-dev                          # tests, benchmarks
+  wrk curl                                               # the server's load benchmark (scripts/bench-serve.sh)
   clang libfuzzer-14-dev                                 # the fuzz targets (scripts/fuzz.sh)
   slurm-wlm munge         # the Slurm pipeline's test on a single-node cluster (tests/slurm)
   chromium               # the test that renders report.html headless

@@ -4,7 +4,7 @@
 # build running the unit and cli tests (the ones that find memory bugs; the slow and render tests
 # are not run twice), the kill -9 / concurrency / full-disk harness (tests/crash), the Slurm
 # pipeline on a single-node cluster (tests/slurm), every libFuzzer
-# target for 15 s (scripts/fuzz.sh), then `cmake --install`
+# target for 10 s (scripts/fuzz.sh), then `cmake --install`
 # and an outside project built against it with find_package(ants), and the Python package
 # installed the three ways (scripts/test-python-package.sh).
 #   bash scripts/test.sh            # all of it
@@ -43,9 +43,9 @@ step "ASan+UBSan tests (labels unit and cli)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L 'unit|cli'
 
-step "Fuzz: every parser under libFuzzer + ASan + UBSan (clang), 15 s per target (scripts/fuzz.sh)"
+step "Fuzz: every parser under libFuzzer + ASan + UBSan (clang), 10 s per target (scripts/fuzz.sh)"
 bash scripts/fuzz.sh build >/dev/null
-bash scripts/fuzz.sh run 15
+bash scripts/fuzz.sh run 10
 
 step "install + find_package(ants) from an outside project"
 rm -rf build/install build/consumer

@@ -509,6 +509,15 @@ TEST_F(ServeCli, AnMllmThatHangsOrAnswersGarbageNeverHoldsScoresBack) {
     // The hanging server holds every request for 20 s: the scores came back long before.
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
     EXPECT_GT(mllm.requests(), 0);
+    if (!hang) {  // garbage answers are failures, and /metrics counts them
+      std::string metrics = s->client().Get("/metrics")->body;
+      for (int i = 0; i < 100 && metrics.find("ants_mllm_failures_total 0\n") != std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        metrics = s->client().Get("/metrics")->body;
+      }
+      EXPECT_EQ(metrics.find("ants_mllm_failures_total 0\n"), std::string::npos) << metrics;
+      EXPECT_NE(metrics.find("ants_mllm_failures_total"), std::string::npos);
+    }
     const auto stopped = std::chrono::steady_clock::now();
     EXPECT_EQ(s->stop(SIGTERM), 0);  // requests still in flight do not hold the exit
     EXPECT_LT(std::chrono::steady_clock::now() - stopped, std::chrono::seconds(10));
