@@ -281,14 +281,14 @@ void Service::score_pending(Stream& s) {
   for (const auto& l : trace.new_far) s.far_history.push_back({{"label", l}, {"batch", s.batches_seen}});
   for (const auto& l : trace.new_near) s.near_history.push_back({{"label", l}, {"batch", s.batches_seen}});
   size_t errors = 0;
-  for (size_t i = 0; i < n; ++i) {
-    errors += rows[i].error.empty() ? 0 : 1;
-    s.pending_tickets[i].first->fill(s.pending_tickets[i].second, std::move(rows[i]), s.threshold);
-  }
+  for (const auto& r : rows) errors += r.error.empty() ? 0 : 1;
+  auto tickets = std::move(s.pending_tickets);
   s.pending.clear();
   s.pending_refs.clear();
   s.pending_tickets.clear();
   s.pending_n = 0;
+  // Everything a client may look at next (the stream, /metrics, the saved state) is up to date
+  // before its answer goes out.
   refresh(s);
   {
     std::lock_guard lock(mu_);
@@ -308,6 +308,7 @@ void Service::score_pending(Stream& s) {
       counters_.snapshot_failures += 1;
     }
   }
+  for (size_t i = 0; i < n; ++i) tickets[i].first->fill(tickets[i].second, std::move(rows[i]), s.threshold);
 }
 
 fs::path Service::blob_dir() const { return options_.state_dir / "images"; }

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "cli-fixture.h"
 #include "cli-runner.h"
 #include "core/file-util.h"
 #include "fake-openai-server.h"
@@ -39,44 +40,13 @@ std::vector<std::string> csv_split(const std::string& line) {
   return f;
 }
 
-// A VSNL answer for similar-class prompts, a description for images that depends only on the
-// request's content (never on the order of requests, so a resumed run gets the same answers).
-test::FakeOpenAiServer::Script scripted() {
-  return [](const nlohmann::json& body, int, httplib::Response& res) {
-    const std::string prompt = test::FakeOpenAiServer::prompt_of(body);
-    const bool vsnl = prompt.find("five") != std::string::npos || prompt.find("Five") != std::string::npos;
-    const size_t h = std::hash<std::string>{}(body["messages"].dump());
-    res.set_content(test::FakeOpenAiServer::completion(vsnl ? "1. purple blob\n2. grey cube\n3. brown cone"
-                                                            : "pattern number " + std::to_string(h % 7)),
-                    "application/json");
-  };
-}
-
-// The finished entries of a cache directory that other test processes may be writing to at the
-// same time (their temporary files come and go; a missing entry is only a cache miss).
-void copy_cache_entries(const fs::path& from, const fs::path& to) {
-  fs::create_directories(to);
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(from, ec)) {
-    if (e.path().extension() == ".bin") fs::copy_file(e.path(), to / e.path().filename(), ec);
-  }
-}
-
 class DetectEvalCli : public ::testing::Test {
  protected:
   // The ~72k NegLabel candidate prompts are embedded once per build tree (test::shared_text_cache);
   // each test starts from a copy of those text embeddings (its image embeddings stay its own).
   static void SetUpTestSuite() {
     if (test::cli_path().empty()) return;
-    warm_ = new fs::path(test::shared_text_cache());
-    const fs::path classes = test::temp_dir() / "demo-classes.txt";
-    std::string names;
-    for (const auto& c : demo_class_names()) names += c + "\n";
-    core::write_file_atomic(classes, names);
-    const auto r = run_cli({"negatives", "--model", test::tiny_model_dir().string(), "--precision", "fp32", "--classes",
-                            classes.string(), "--count", "300", "--cache-dir", warm_->string(), "--out",
-                            (test::temp_dir() / "bank.txt").string()});
-    ASSERT_EQ(r.code, 0) << r.err;
+    warm_ = new fs::path(test::warm_text_cache());
   }
   static void TearDownTestSuite() {
     delete warm_;
@@ -86,7 +56,7 @@ class DetectEvalCli : public ::testing::Test {
   void SetUp() override {
     if (test::cli_path().empty()) GTEST_SKIP() << "CLI not built";
     dir_ = test::temp_dir();
-    copy_cache_entries(*warm_ / "text-embeddings", dir_ / "cache" / "text-embeddings");
+    test::copy_cache_entries(*warm_ / "text-embeddings", dir_ / "cache" / "text-embeddings");
     id_ = write_demo_images(dir_ / "images", 24, 24);
     core::write_file_atomic(dir_ / "images" / "ood" / "corrupt.png", "\x89PNG\r\n\x1a\n truncated");
     std::string classes, list;
@@ -171,7 +141,7 @@ TEST_F(DetectEvalCli, DetectJsonLinesAndThresholdMarkOod) {
 }
 
 TEST_F(DetectEvalCli, ResumingFromStateGivesTheScoresOfAnUninterruptedRun) {
-  test::FakeOpenAiServer server(scripted());
+  test::FakeOpenAiServer server(test::scripted_mllm());
   const auto mllm = sync_mllm_args(server);
   const auto full = run_uninterrupted(mllm);
   ASSERT_EQ(full.code, 1) << full.err;
@@ -305,7 +275,7 @@ TEST_F(DetectEvalCli, EoeEnvisionsOutliersThroughTheServerAndReplays) {
 // rerun cuts them off and scores them again, so the file ends up as an uninterrupted run's.
 // --max-inputs 13 with batches of 8 stops at the batch boundary 16, never inside a batch.
 TEST_F(DetectEvalCli, ResumingAfterACrashNeitherLosesNorRepeatsRows) {
-  test::FakeOpenAiServer server(scripted());
+  test::FakeOpenAiServer server(test::scripted_mllm());
   const auto mllm = sync_mllm_args(server);
   const auto full = run_uninterrupted(mllm);
   ASSERT_EQ(full.code, 1) << full.err;
@@ -342,7 +312,7 @@ TEST_F(DetectEvalCli, StateFilesKeepFileNamesThatAreNotUtf8) {
       if (name != "corrupt.png") fs::copy_file(e.path(), odd / (std::string(sub) + "-\xff\xfe-" + name));
     }
   }
-  test::FakeOpenAiServer server(scripted());
+  test::FakeOpenAiServer server(test::scripted_mllm());
   const auto mllm = sync_mllm_args(server);
   auto whole = with(with({"detect", "--quiet"}, scoring_args()), mllm);
   whole.push_back(odd.string());
@@ -429,7 +399,7 @@ TEST_F(DetectEvalCli, EvalRunsInPartsThenEvalMergeEqualsAPlainEval) {
 }
 
 TEST_F(DetectEvalCli, EvalWritesConsistentFilesAndTheSecondRunReusesEmbeddings) {
-  test::FakeOpenAiServer server(scripted());
+  test::FakeOpenAiServer server(test::scripted_mllm());
   const std::string out = (dir_ / "eval").string();
   auto args = with(with({"eval", "--quiet", "--id", (dir_ / "id.txt").string(), "--data-root", (dir_ / "images").string(),
                          "--ood", "textures=" + (dir_ / "images" / "ood").string() + ":far", "--ood",
@@ -543,7 +513,7 @@ TEST_F(DetectEvalCli, AblationOptionsAreRecordedAndBadOnesExitWithTwo) {
                          "t=" + (dir_ / "images" / "ood").string(), "--out", (dir_ / "o").string()},
                         with(scoring_args(), extra)));
   };
-  test::FakeOpenAiServer server(scripted());
+  test::FakeOpenAiServer server(test::scripted_mllm());
   ASSERT_EQ(run_eval(mllm_args(server)).code, 1);  // the corrupt file
   EXPECT_FALSE(test::read_json(dir_ / "o" / "run.json").contains("prompts"));
   auto d = test::read_json(dir_ / "o" / "run.json")["setup"]["detector"];
@@ -595,7 +565,7 @@ TEST_F(DetectEvalCli, AblationOptionsAreRecordedAndBadOnesExitWithTwo) {
 // ants ablate --table: every row of the table is an eval under variants/, the paper's settings
 // (--reference) unless --no-reference; exactly one of --grid and --table.
 TEST_F(DetectEvalCli, AblateRunsEveryRowOfATable) {
-  test::FakeOpenAiServer server(scripted());
+  test::FakeOpenAiServer server(test::scripted_mllm());
   const auto ablate = [&](const std::vector<std::string>& extra) {
     auto args = with({"ablate", "--quiet", "--id", (dir_ / "images" / "id").string(), "--ood",
                       "t=" + (dir_ / "images" / "ood").string() + ":far", "--out", (dir_ / "grid").string(),

@@ -12,6 +12,7 @@
 
 #include "../clip/image-test-util.h"
 #include "base64.h"
+#include "cli-fixture.h"
 #include "cli-runner.h"
 #include "core/file-util.h"
 #include "fake-openai-server.h"
@@ -27,25 +28,13 @@ using json = nlohmann::json;
 using test::run_cli;
 using test::ServerProcess;
 
-// A description that depends only on the request's content; VSNL prompts get a list.
-test::FakeOpenAiServer::Script scripted() {
-  return [](const json& body, int, httplib::Response& res) {
-    const std::string prompt = test::FakeOpenAiServer::prompt_of(body);
-    const bool vsnl = prompt.find("five") != std::string::npos || prompt.find("Five") != std::string::npos;
-    const size_t h = std::hash<std::string>{}(body["messages"].dump());
-    res.set_content(test::FakeOpenAiServer::completion(vsnl ? "1. purple blob\n2. grey cube\n3. brown cone"
-                                                            : "pattern number " + std::to_string(h % 7)),
-                    "application/json");
-  };
-}
-
 std::string file_bytes(const std::string& path) { return core::read_file(path); }
 
 class ServeCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (test::cli_path().empty()) return;
-    warm_ = new fs::path(test::shared_text_cache());
+    warm_ = new fs::path(test::warm_text_cache());
   }
   static void TearDownTestSuite() {
     delete warm_;
@@ -54,10 +43,7 @@ class ServeCli : public ::testing::Test {
   void SetUp() override {
     if (test::cli_path().empty()) GTEST_SKIP() << "CLI not built";
     dir_ = test::temp_dir();
-    std::error_code ec;
-    fs::create_directories(dir_ / "cache" / "text-embeddings");
-    for (const auto& e : fs::directory_iterator(*warm_ / "text-embeddings", ec))
-      if (e.path().extension() == ".bin") fs::copy_file(e.path(), dir_ / "cache" / "text-embeddings" / e.path().filename(), ec);
+    test::copy_cache_entries(*warm_ / "text-embeddings", dir_ / "cache" / "text-embeddings");
     write_demo_images(dir_ / "images", 12, 12);
     for (const auto& f : collect_image_files({(dir_ / "images").string()})) files_.push_back(f);
     std::string classes;
@@ -159,7 +145,7 @@ TEST_F(ServeCli, ScoresMultipartJsonAndRawBodiesInOrderWithACorruptImageAmongGoo
 }
 
 TEST_F(ServeCli, RequestsOfOneDetectorBatchGetTheScoresOfDetectWithASyncMllm) {
-  test::FakeOpenAiServer mllm(scripted());
+  test::FakeOpenAiServer mllm(test::scripted_mllm());
   const std::vector<std::string> mllm_args{"--mllm-url", mllm.url(), "--mllm-sync", "--mllm-cache", "none"};
   auto args = std::vector<std::string>{"detect", "--quiet", "--out", (dir_ / "rows.jsonl").string()};
   const auto scoring = scoring_args();
@@ -258,7 +244,7 @@ TEST_F(ServeCli, KillNineLosesAtMostTheBatchesSinceTheLastSnapshot) {
 // Candidates mined from uploads are described batches later; their bytes wait under
 // --state-dir/images so that a restart in between loses none of them.
 TEST_F(ServeCli, CandidatesFromUploadsSurviveARestartAndAreDescribedAfterIt) {
-  test::FakeOpenAiServer mllm(scripted());
+  test::FakeOpenAiServer mllm(test::scripted_mllm());
   const std::string state = (dir_ / "state").string();
   const std::vector<std::string> args{"--state-dir", state, "--mllm-url", mllm.url(), "--mllm-sync", "--mllm-cache", "none",
                                       "--min-candidates", "12", "--near-start", "1000"};
@@ -473,18 +459,20 @@ TEST_F(ServeCli, AnMllmServerThatIsDownKeepsScoresFlowingAndShowsInMetrics) {
     ASSERT_EQ(rows.size(), 8u);
     for (const auto& row : rows) EXPECT_TRUE(row.contains("score")) << row;
   }
-  // Asynchronous requests fail in the background; the counters show it soon after.
+  // Asynchronous requests fail in the background, and a request is counted once its answer is
+  // written (after the client may have read it): the counters show both soon after.
+  const std::string counted = "ants_http_requests_total{route=\"/v1/streams/{name}/score\",status=\"200\"} 3";
   std::string metrics;
   for (int i = 0; i < 100; ++i) {
     auto r = s->client().Get("/metrics");
     ASSERT_TRUE(r);
     metrics = r->body;
-    if (metrics.find("ants_mllm_failures_total 0\n") == std::string::npos) break;
+    if (metrics.find("ants_mllm_failures_total 0\n") == std::string::npos && metrics.find(counted) != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(metrics.find("ants_mllm_failures_total 0\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("ants_images_scored_total 24"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("ants_http_requests_total{route=\"/v1/streams/{name}/score\",status=\"200\"} 3"), std::string::npos);
+  EXPECT_NE(metrics.find(counted), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("ants_stream_gamma{stream=\"cam\"}"), std::string::npos);
   EXPECT_NE(metrics.find("ants_detector_batch_size_bucket{le=\"8\"} 3"), std::string::npos) << metrics;
   EXPECT_EQ(s->stop(), 0);
