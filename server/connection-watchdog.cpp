@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <vector>
@@ -68,8 +69,9 @@ httplib::TaskQueue* ConnectionWatchdog::task_queue(size_t workers) { return new 
 void ConnectionWatchdog::accepted() {
   std::error_code ec;
   std::vector<std::pair<Peer, int>> found;
-  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
-    const int fd = std::atoi(e.path().filename().c_str());
+  // increment(ec): this runs on httplib's listener thread, where an exception would end the process.
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) {
+    const int fd = std::atoi(it->path().filename().c_str());
     if (auto peer = peer_of(fd, port_)) found.emplace_back(*peer, fd);
   }
   std::lock_guard lock(mu_);
@@ -118,7 +120,8 @@ void ConnectionWatchdog::idle(const std::string& addr, int port) {
   auto it = conns_.find({addr, port});
   if (it == conns_.end()) return;
   it->second.busy = false;
-  it->second.deadline = Clock::now() + limit_;
+  // httplib itself closes a keep-alive connection idle for 5 s; the watchdog is for slow heads.
+  it->second.deadline = Clock::now() + std::max<std::chrono::seconds>(limit_, std::chrono::seconds(6));
 }
 
 size_t ConnectionWatchdog::cut() const {

@@ -58,6 +58,12 @@ bool has_body(const httplib::Request& req) {
          (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
 }
 
+// The routes whose handlers read a body (through a content reader); every other route takes none.
+bool takes_body(const httplib::Request& req) {
+  if (req.method == "POST") return req.path.ends_with("/score") || req.path.rfind("/v1/embeddings/", 0) == 0;
+  return req.method == "PUT" && req.path.ends_with("/threshold");
+}
+
 bool same_secret(const std::string& a, const std::string& b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;
   const std::string& x = a.size() == b.size() ? a : b;  // compare b with itself when sizes differ
@@ -141,7 +147,8 @@ Body read_body(const httplib::Request& req, const httplib::Response& res, const 
   }
   // httplib refuses a declared length over --max-body-mb itself (status 413, the body skipped).
   if (!ok && b.status == 0 && res.status == 413) too_large();
-  if (!ok && b.status == 0) b.status = 400, b.code = "bad_body", b.message = "the body could not be read";
+  if (!ok && b.status == 0)  // the read timed out (or the client went away: then nobody reads this)
+    b.status = 408, b.code = "request_timeout", b.message = "the body stopped arriving";
   g_request.unread_body = !ok && res.status != 413;  // httplib skipped a too-large declared body itself
   return b;
 }
@@ -268,11 +275,22 @@ void HttpApi::routes() {
       return httplib::Server::HandlerResponse::Handled;
     }
     watchdog_.busy(req.remote_addr, req.remote_port);
-    if (req.path == "/health" || authorized(req)) return httplib::Server::HandlerResponse::Unhandled;
-    g_request.unread_body = has_body(req);
-    res.set_header("WWW-Authenticate", "Bearer");
-    send_error(res, 401, "unauthorized", "missing or wrong API key (Authorization: Bearer KEY)");
-    return httplib::Server::HandlerResponse::Handled;
+    g_request.unread_body = has_body(req);  // until a handler reads it
+    if (req.path != "/health" && !authorized(req)) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      send_error(res, 401, "unauthorized", "missing or wrong API key (Authorization: Bearer KEY)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!takes_body(req)) {
+      if (g_request.unread_body) {
+        send_error(res, 400, "unexpected_body", "this route takes no request body");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      // A bodiless POST without Content-Length (curl -X POST) would otherwise be read until the
+      // client closes; httplib's Request is ours to adjust before it reads.
+      if (!req.has_header("Content-Length")) const_cast<httplib::Request&>(req).set_header("Content-Length", "0");
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   });
   server_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
@@ -386,12 +404,13 @@ void HttpApi::handle_control(const httplib::Request& req, httplib::Response& res
   if (!stream_name(req, res, service, name)) return;
   const std::string action = req.matches[2].str();
   bool found = false;
-  if (action == "reset") {
-    found = service->reset(name);
-  } else {
-    if (service->options().state_dir.empty())
-      return send_error(res, 409, "no_state_dir", "the server was started without --state-dir");
-    found = service->snapshot(name);
+  if (action == "snapshot" && service->options().state_dir.empty())
+    return send_error(res, 409, "no_state_dir", "the server was started without --state-dir");
+  try {
+    found = action == "reset" ? service->reset(name) : service->snapshot(name);
+  } catch (const std::exception& e) {  // the detail (a server path) goes to the log, not the client
+    if (options_.log) std::fprintf(stderr, "ants: serve: error: %s of stream %s: %s\n", action.c_str(), name.c_str(), e.what());
+    return send_error(res, 500, "save_failed", "the stream's state could not be saved (see the server's log)");
   }
   if (!found) return send_error(res, 404, "no_such_stream", "no stream named " + name);
   send_json(res, *service->info(name));
@@ -474,9 +493,10 @@ void HttpApi::record(const httplib::Request& req, const httplib::Response& res) 
       it = latency_.emplace(route, Histogram({0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60})).first;
     it->second.observe(seconds);
   }
-  if (!options_.log) return;
-  std::fprintf(stderr, "ants: serve: %s %s %d %zu images %.1f ms\n", printable(req.method, 16).c_str(),
-               printable(req.path).c_str(), res.status, g_request.images, seconds * 1e3);
+  if (options_.log)
+    std::fprintf(stderr, "ants: serve: %s %s %d %zu images %.1f ms\n", printable(req.method, 16).c_str(),
+                 printable(req.path).c_str(), res.status, g_request.images, seconds * 1e3);
+  g_request = {Clock::now(), 0, false};  // answers httplib writes before routing (400, 414) start here
 }
 
 void HttpApi::handle_metrics(httplib::Response& res) {

@@ -41,6 +41,7 @@ class HttpApi {
   // Serves until stop(); returns when the listener and every connection are done.
   void listen();
   void stop();
+  bool running() const { return server_.is_running(); }
   void cut_idle_connections() { watchdog_.cut_idle(); }  // shutdown: keep-alive connections waiting for a request
   // From now on the routes answer with `service`; `classes` names its predictions.
   void attach(Service& service, std::vector<std::string> classes);

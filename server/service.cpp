@@ -225,6 +225,12 @@ void Service::embed_front(std::unique_lock<std::mutex>& lock) {
   std::vector<Queued> items(std::make_move_iterator(queue_.begin()),
                             std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+  for (const auto& q : items) {  // from here they are the stream's pending images
+    --q.stream->queued;
+    ++q.stream->pending_n;
+  }
+  counters_.forward_passes += 1;
+  counters_.forward_sizes.observe(static_cast<double>(n));
   lock.unlock();
   std::vector<ImageRef> refs;
   for (const auto& q : items) refs.push_back(q.image);
@@ -241,13 +247,9 @@ void Service::embed_front(std::unique_lock<std::mutex>& lock) {
     s.pending.push_back(std::move(embedded[i]));
     s.pending_refs.push_back(std::move(items[i].image));
     s.pending_tickets.emplace_back(std::move(items[i].ticket), items[i].index);
-    s.pending_n = s.pending.size();
     if (s.pending.size() >= options_.batch) score_pending(s);
   }
   lock.lock();
-  for (const auto& q : items) --q.stream->queued;
-  counters_.forward_passes += 1;
-  counters_.forward_sizes.observe(static_cast<double>(n));
 }
 
 void Service::close_due_batches(bool all) {
@@ -286,7 +288,7 @@ void Service::score_pending(Stream& s) {
   s.pending.clear();
   s.pending_refs.clear();
   s.pending_tickets.clear();
-  s.pending_n = 0;
+  s.pending_n -= n;
   // Everything a client may look at next (the stream, /metrics, the saved state) is up to date
   // before its answer goes out.
   refresh(s);

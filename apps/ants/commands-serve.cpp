@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "cli-common.h"
@@ -124,18 +126,24 @@ int run_serve(ServeArgs& a) {
   std::cerr << "ants: serve: listening on http://" << a.host << ":" << port << (h.api_key.empty() ? "" : " (API key required)")
             << "\n";
   Loaded l;  // declared before the guard below, so destroyed after it
-  std::thread listener([&] { api.listen(); });
+  std::atomic<bool> listener_done{false};
+  std::thread listener([&] {
+    api.listen();
+    listener_done = true;
+  });
   // However this function ends, the listener is stopped and joined before the service it serves
-  // is destroyed.
+  // is destroyed. httplib's stop() does nothing before its loop runs, so wait for that first.
   struct StopListener {
     server::HttpApi& api;
     std::thread& thread;
+    std::atomic<bool>& done;
     ~StopListener() {
+      for (int i = 0; i < 1000 && !api.running() && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
       api.stop();
       api.cut_idle_connections();
       if (thread.joinable()) thread.join();
     }
-  } stop_listener{api, listener};
+  } stop_listener{api, listener, listener_done};
   l = configure([&] { return load(a); });
   api.attach(*l.service, l.classes);
   std::cerr << "ants: serve: ready (" << l.classes.size() << " classes)\n";

@@ -275,7 +275,9 @@ TEST_F(ServeCli, CandidatesFromUploadsSurviveARestartAndAreDescribedAfterIt) {
   ASSERT_EQ(info["ens_updates"], 1) << info;
   EXPECT_EQ(info["mllm"]["failures"], 0) << info;  // the restored candidates were read from their bytes
   EXPECT_GE(mllm.requests(), static_cast<int>(pending));
-  ASSERT_EQ(s->client().Post("/v1/streams/cam/snapshot")->status, 200);
+  auto snap = s->client().Post("/v1/streams/cam/snapshot");
+  ASSERT_TRUE(snap);
+  ASSERT_EQ(snap->status, 200);
   EXPECT_EQ(blobs(), get(*s, "/v1/streams/cam")["pending_candidates"].get<size_t>());  // described ones are dropped
 }
 
@@ -498,10 +500,14 @@ TEST_F(ServeCli, AnMllmThatHangsOrAnswersGarbageNeverHoldsScoresBack) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
     EXPECT_GT(mllm.requests(), 0);
     if (!hang) {  // garbage answers are failures, and /metrics counts them
-      std::string metrics = s->client().Get("/metrics")->body;
+      const auto fetch = [&] {
+        auto m = s->client().Get("/metrics");
+        return m ? m->body : std::string();
+      };
+      std::string metrics = fetch();
       for (int i = 0; i < 100 && metrics.find("ants_mllm_failures_total 0\n") != std::string::npos; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        metrics = s->client().Get("/metrics")->body;
+        metrics = fetch();
       }
       EXPECT_EQ(metrics.find("ants_mllm_failures_total 0\n"), std::string::npos) << metrics;
       EXPECT_NE(metrics.find("ants_mllm_failures_total"), std::string::npos);
@@ -567,11 +573,13 @@ TEST_F(ServeCli, AFullQueueAnswers503WithRetryAfterAndALateBatch504) {
   for (int i = 0; i < 100 && mllm.requests() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_GT(mllm.requests(), 0);
   std::thread second([&] { score(*s, "cam", eight, 504); });  // queued behind it: the queue is full
-  for (int i = 0; i < 200; ++i) {
+  bool full = false;
+  for (int i = 0; i < 200 && !full; ++i) {
     auto m = s->client().Get("/metrics");
-    if (m && m->body.find("ants_queue_images 8\n") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    full = m && m->body.find("ants_queue_images 8\n") != std::string::npos;
+    if (!full) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  ASSERT_TRUE(full) << "the second request's images never waited in the queue";
   auto r = s->client().Post("/v1/streams/cam/score", multipart(eight));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503) << r->body;
@@ -628,6 +636,24 @@ TEST_F(ServeCli, AnAnswerBeforeTheBodyEndsTheConnectionSoTheBodyIsNeverARequest)
   EXPECT_EQ(answer.find("200 OK"), std::string::npos) << answer;
   EXPECT_TRUE(closed);
   get(*s, "/v1/streams/smuggled", 404);
+  {  // a GET's body is not read by httplib: refused, and the connection ends, the same way
+    RawClient g(s->port());
+    ASSERT_GE(g.fd, 0);
+    g.send_text("GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(hidden.size()) + "\r\n\r\n" + hidden);
+    const std::string got = g.read_until_closed(std::chrono::seconds(10), closed);
+    EXPECT_NE(got.find("unexpected_body"), std::string::npos) << got;
+    EXPECT_TRUE(closed);
+    get(*s, "/v1/streams/smuggled", 404);
+  }
+  {  // a bodiless POST without Content-Length (curl -X POST) is answered at once
+    RawClient p(s->port());
+    ASSERT_GE(p.fd, 0);
+    const auto t0 = std::chrono::steady_clock::now();
+    p.send_text("POST /v1/streams/nope/reset HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string got = p.read_until_closed(std::chrono::seconds(20), closed);
+    EXPECT_NE(got.find("no_such_stream"), std::string::npos) << got;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  }
   // Malformed optional fields are the client's error, never the server's.
   auto r = s->client().Post("/v1/streams/x/score", json{{"images", {server::base64_encode(image)}}, {"names", "a"}}.dump(),
                             "application/json");

@@ -25,17 +25,24 @@ class ServerProcess {
   ServerProcess(const std::vector<std::string>& args, const std::filesystem::path& log) : log_(log) {
     std::vector<std::string> argv{cli_path(), "serve", "--port", "0"};
     argv.insert(argv.end(), args.begin(), args.end());
+    // Everything the child needs is made before fork(): the test process has threads (fake
+    // servers), and the child may only call async-signal-safe functions until it execs.
+    std::vector<std::string> env{"ANTS_CACHE_DIR=" + (log.parent_path() / "env-cache").string()};
+    for (char** e = environ; *e != nullptr; ++e)
+      if (std::string(*e).rfind("ANTS_CACHE_DIR=", 0) != 0) env.emplace_back(*e);
+    std::vector<char*> c_argv, c_env;
+    for (auto& a : argv) c_argv.push_back(a.data());
+    c_argv.push_back(nullptr);
+    for (auto& e : env) c_env.push_back(e.data());
+    c_env.push_back(nullptr);
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     pid_ = fork();
     if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 2);
-      std::vector<char*> c;
-      for (auto& a : argv) c.push_back(a.data());
-      c.push_back(nullptr);
-      setenv("ANTS_CACHE_DIR", (log.parent_path() / "env-cache").c_str(), 1);
-      execv(c[0], c.data());
+      dup2(fd, 2);  // the duplicate does not inherit O_CLOEXEC
+      execve(c_argv[0], c_argv.data(), c_env.data());
       _exit(127);
     }
+    ::close(fd);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (port_ < 0 && std::chrono::steady_clock::now() < deadline && running()) {
       const std::string err = log_text();
