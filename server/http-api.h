@@ -47,7 +47,6 @@ class HttpApi {
   void attach(Service& service, std::vector<std::string> classes);
 
  private:
-  struct Route;
   void routes();
   void handle_score(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
   void handle_embed_images(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);

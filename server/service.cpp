@@ -189,11 +189,6 @@ std::shared_ptr<Ticket> Service::submit(const std::string& name, std::vector<Ima
   return ticket;
 }
 
-bool Service::exists(const std::string& name) const {
-  std::lock_guard lock(mu_);
-  return streams_.count(name) > 0;
-}
-
 // The engine: CLIP over the front of the queue, detector batches as they fill, partial batches
 // once `max_wait` has passed since their stream's last image.
 void Service::engine() {

@@ -95,8 +95,7 @@ class Service {
   // stream's batches are scored. nullptr with the reason when refused (nothing is queued then).
   std::shared_ptr<Ticket> submit(const std::string& name, std::vector<ImageRef> images, Refusal& refusal);
 
-  // Per stream: false when it does not exist.
-  bool exists(const std::string& name) const;
+  // Per stream: nullopt / false when it does not exist.
   std::optional<nlohmann::json> info(const std::string& name) const;
   nlohmann::json list() const;
   bool reset(const std::string& name);
