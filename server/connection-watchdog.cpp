@@ -1,9 +1,11 @@
 #include "connection-watchdog.h"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -37,12 +39,23 @@ std::optional<std::pair<std::string, int>> peer_of(int fd, int server_port) {
   return std::make_pair(std::string(host), port_of(remote));
 }
 
+uint64_t cookie_of(int fd) {
+  uint64_t cookie = 0;
+  socklen_t n = sizeof cookie;
+  return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &n) == 0 ? cookie : 0;
+}
+
+// Tells the watchdog of each connection, and that its worker is done with it (httplib's task
+// closes the socket before it returns; the watchdog's duplicate goes right after).
 class WatchedPool : public httplib::TaskQueue {
  public:
   WatchedPool(ConnectionWatchdog& w, size_t workers) : watchdog_(w), pool_(workers) {}
   void enqueue(std::function<void()> fn) override {
-    watchdog_.accepted();
-    pool_.enqueue(std::move(fn));
+    const uint64_t id = watchdog_.accepted();
+    pool_.enqueue([this, id, fn = std::move(fn)] {
+      fn();
+      watchdog_.closed(id);
+    });
   }
   void shutdown() override { pool_.shutdown(); }
 
@@ -59,6 +72,8 @@ ConnectionWatchdog::~ConnectionWatchdog() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
+    for (const auto& [id, c] : conns_) close(c.fd);
+    conns_.clear();
   }
   cv_.notify_all();
   thread_.join();
@@ -66,62 +81,85 @@ ConnectionWatchdog::~ConnectionWatchdog() {
 
 httplib::TaskQueue* ConnectionWatchdog::task_queue(size_t workers) { return new WatchedPool(*this, workers); }
 
-void ConnectionWatchdog::accepted() {
+// The one socket of this server's port with a cookie not registered yet: the listener thread
+// calls this after each accept, before the connection's task is queued, so there is exactly one.
+uint64_t ConnectionWatchdog::accepted() {
   std::error_code ec;
-  std::vector<std::pair<Peer, int>> found;
+  std::vector<std::tuple<uint64_t, Peer, int>> found;
   // increment(ec): this runs on httplib's listener thread, where an exception would end the process.
   for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) {
     const int fd = std::atoi(it->path().filename().c_str());
-    if (auto peer = peer_of(fd, port_)) found.emplace_back(*peer, fd);
+    if (auto peer = peer_of(fd, port_))
+      if (const uint64_t cookie = cookie_of(fd)) found.emplace_back(cookie, *peer, fd);
   }
   std::lock_guard lock(mu_);
-  for (const auto& [peer, fd] : found) {
-    auto it = conns_.find(peer);
-    if (it == conns_.end() || it->second.fd != fd) conns_[peer] = {fd, Clock::now() + limit_, false};
-  }
+  std::erase_if(found, [&](const auto& f) { return conns_.contains(std::get<0>(f)); });
+  if (found.size() != 1) return 0;  // not found: that connection is not watched
+  auto& [cookie, peer, fd] = found.front();
+  const int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return 0;
+  conns_[cookie] = {peer, own, Clock::now() + limit_};
+  return cookie;
 }
+
+void ConnectionWatchdog::closed(uint64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  close(it->second.fd);
+  conns_.erase(it);
+}
+
+namespace {
+// The newest connection of that peer (cookies grow; a peer may reconnect from the same port
+// while the worker of its old connection has not closed it yet).
+template <typename Conns>
+auto* newest(Conns& conns, const std::string& addr, int port) {
+  for (auto it = conns.rbegin(); it != conns.rend(); ++it)
+    if (it->second.peer.first == addr && it->second.peer.second == port) return &it->second;
+  return static_cast<decltype(&conns.begin()->second)>(nullptr);
+}
+}  // namespace
 
 void ConnectionWatchdog::busy(const std::string& addr, int port) {
   std::lock_guard lock(mu_);
-  auto it = conns_.find({addr, port});
-  if (it == conns_.end()) return;
-  it->second.busy = true;
-  it->second.deadline = Clock::now() + limit_ + std::chrono::seconds(5);
+  if (Conn* c = newest(conns_, addr, port)) {
+    c->busy = true;
+    c->deadline = Clock::now() + limit_ + std::chrono::seconds(5);
+  }
 }
 
 void ConnectionWatchdog::finish(const std::string& addr, int port) {
   std::lock_guard lock(mu_);
-  auto it = conns_.find({addr, port});
-  if (it == conns_.end()) return;
-  it->second.finished = true;
-  shutdown(it->second.fd, SHUT_WR);
+  if (Conn* c = newest(conns_, addr, port)) {
+    c->finished = true;
+    shutdown(c->fd, SHUT_WR);
+  }
 }
 
 bool ConnectionWatchdog::finished(const std::string& addr, int port) const {
   std::lock_guard lock(mu_);
-  auto it = conns_.find({addr, port});
-  return it != conns_.end() && it->second.finished;
-}
-
-void ConnectionWatchdog::cut_idle() {
-  std::lock_guard lock(mu_);
-  for (auto it = conns_.begin(); it != conns_.end();) {
-    if (it->second.busy) {  // its answer is being written: its deadline still applies
-      ++it;
-      continue;
-    }
-    if (peer_of(it->second.fd, port_) == it->first) shutdown(it->second.fd, SHUT_RDWR);
-    it = conns_.erase(it);
-  }
+  const auto* c = newest(conns_, addr, port);
+  return c != nullptr && c->finished;
 }
 
 void ConnectionWatchdog::idle(const std::string& addr, int port) {
   std::lock_guard lock(mu_);
-  auto it = conns_.find({addr, port});
-  if (it == conns_.end()) return;
-  it->second.busy = false;
-  // httplib itself closes a keep-alive connection idle for 5 s; the watchdog is for slow heads.
-  it->second.deadline = Clock::now() + std::max<std::chrono::seconds>(limit_, std::chrono::seconds(6));
+  if (Conn* c = newest(conns_, addr, port)) {
+    c->busy = false;
+    // httplib itself closes a keep-alive connection idle for 5 s; the watchdog is for slow heads.
+    c->deadline = Clock::now() + std::max<std::chrono::seconds>(limit_, std::chrono::seconds(6));
+  }
+}
+
+// Cut connections stay registered (their worker still closes them) but are never cut again.
+void ConnectionWatchdog::cut_idle() {
+  std::lock_guard lock(mu_);
+  for (auto& [id, c] : conns_) {
+    if (c.busy) continue;  // its answer is being written: its deadline still applies
+    shutdown(c.fd, SHUT_RDWR);
+    c.deadline = Clock::time_point::max();
+  }
 }
 
 size_t ConnectionWatchdog::cut() const {
@@ -134,20 +172,11 @@ void ConnectionWatchdog::loop() {
   while (!stop_) {
     cv_.wait_for(lock, std::chrono::milliseconds(250));
     const auto now = Clock::now();
-    for (auto it = conns_.begin(); it != conns_.end();) {
-      // A closed connection (or its fd reused by another peer) leaves the table.
-      const auto peer = peer_of(it->second.fd, port_);
-      if (!peer || *peer != it->first) {
-        it = conns_.erase(it);
-        continue;
-      }
-      if (now >= it->second.deadline) {
-        shutdown(it->second.fd, SHUT_RDWR);  // the worker's read fails and it closes the socket
-        ++cut_;
-        it = conns_.erase(it);
-        continue;
-      }
-      ++it;
+    for (auto& [id, c] : conns_) {
+      if (now < c.deadline) continue;
+      shutdown(c.fd, SHUT_RDWR);  // the worker's read fails and it closes the connection
+      c.deadline = Clock::time_point::max();
+      ++cut_;
     }
   }
 }

@@ -1,7 +1,9 @@
 // Cuts connections whose request head does not arrive within the request deadline (slowloris):
 // cpp-httplib's read timeout applies per read, so a client dripping a byte now and then would
 // hold a worker forever. The server's task queue registers each accepted socket (found in
-// /proc/self/fd by its local port, as httplib does not hand the socket out); routing marks a
+// /proc/self/fd by its local port and a socket cookie not seen before, as httplib does not hand
+// the socket out) and holds a duplicate of it until httplib's worker is done with the
+// connection, so a cut never reaches another connection that reused the number; routing marks a
 // connection busy once its head is in (the body has its own deadline, checked as it arrives),
 // and the log hook marks it idle again after the answer. A thread shuts down connections past
 // their deadline: an idle one `limit` after its last answer (or its accept), a busy one `limit` +
@@ -14,6 +16,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -29,7 +32,10 @@ class ConnectionWatchdog {
   ConnectionWatchdog& operator=(const ConnectionWatchdog&) = delete;
 
   void set_port(int port) { port_ = port; }
-  void accepted();  // on the listener thread, right after an accept
+  // On the listener thread, right after an accept: registers the new connection and returns its
+  // id (0 when it could not be found), which closed() takes once its worker is done with it.
+  uint64_t accepted();
+  void closed(uint64_t id);
   void busy(const std::string& addr, int port);  // the head of a request arrived
   void idle(const std::string& addr, int port);  // its answer was written: the next head's clock starts
   // After an answer sent before the request's body was read: no more requests are taken from
@@ -44,21 +50,22 @@ class ConnectionWatchdog {
   httplib::TaskQueue* task_queue(size_t workers);
 
  private:
+  using Peer = std::pair<std::string, int>;
   struct Conn {
-    int fd;
+    Peer peer;
+    int fd;  // the watchdog's own duplicate: shutting it down acts on the connection's socket
     std::chrono::steady_clock::time_point deadline;
     bool busy = false;
     bool finished = false;
   };
   void loop();
-  using Peer = std::pair<std::string, int>;
   std::chrono::seconds limit_;
   int port_ = -1;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
   size_t cut_ = 0;
-  std::map<Peer, Conn> conns_;
+  std::map<uint64_t, Conn> conns_;  // by socket cookie (unique while the system runs)
   std::thread thread_;
 };
 

@@ -1,6 +1,7 @@
 #include "http-api.h"
 
 #include <ants/error.h>
+#include <sys/socket.h>
 
 #include <cctype>
 #include <cstdio>
@@ -235,6 +236,13 @@ HttpApi::HttpApi(HttpOptions options) : options_(std::move(options)), watchdog_(
   server_.set_write_timeout(options_.request_timeout.count(), 0);
   server_.set_keep_alive_timeout(5);
   server_.set_tcp_nodelay(true);
+  // httplib's default sets SO_REUSEPORT, which lets a second server bind a port in use: only
+  // SO_REUSEADDR (a restart need not wait for TIME_WAIT). The socket is kept for its backlog.
+  server_.set_socket_options([this](int sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_socket_ = sock;
+  });
   routes();
 }
 
@@ -245,6 +253,9 @@ int HttpApi::bind() {
                                       : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
   if (port < 0)
     throw Error(ErrorCode::io, options_.host + ":" + std::to_string(options_.port) + ": cannot listen (in use, or not an address here)");
+  // The packaged httplib listens with a backlog of 5: 32 clients connecting at once overflow it,
+  // and connections the kernel answered with SYN cookies were reset. Listening again resizes it.
+  if (listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
   watchdog_.set_port(port);
   return port;
 }
@@ -353,6 +364,18 @@ bool stream_name(const httplib::Request& req, httplib::Response& res, Service* s
   send_error(res, 400, "invalid_stream_name", kStreamNameRule);
   return false;
 }
+
+// The answer to a call on a stream: its view, 404, or 504 when a detector batch held it too long.
+void send_stream_outcome(httplib::Response& res, const Service* service, const std::string& name, Outcome outcome) {
+  if (outcome == Outcome::no_stream) return send_error(res, 404, "no_such_stream", "no stream named " + name);
+  if (outcome == Outcome::timed_out)
+    return send_error(res, 504, "timeout", "the stream was busy with a detector batch past the request deadline; nothing changed");
+  send_json(res, *service->info(name));
+}
+
+void send_model_timeout(httplib::Response& res) {
+  send_error(res, 504, "timeout", "the model was busy past the request deadline; retry later");
+}
 }  // namespace
 
 void HttpApi::handle_score(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
@@ -403,17 +426,17 @@ void HttpApi::handle_control(const httplib::Request& req, httplib::Response& res
   std::string name;
   if (!stream_name(req, res, service, name)) return;
   const std::string action = req.matches[2].str();
-  bool found = false;
   if (action == "snapshot" && service->options().state_dir.empty())
     return send_error(res, 409, "no_state_dir", "the server was started without --state-dir");
+  const Deadline deadline = g_request.start + options_.request_timeout;
+  Outcome outcome = Outcome::done;
   try {
-    found = action == "reset" ? service->reset(name) : service->snapshot(name);
+    outcome = action == "reset" ? service->reset(name, deadline) : service->snapshot(name, deadline);
   } catch (const std::exception& e) {  // the detail (a server path) goes to the log, not the client
     if (options_.log) std::fprintf(stderr, "ants: serve: error: %s of stream %s: %s\n", action.c_str(), name.c_str(), e.what());
     return send_error(res, 500, "save_failed", "the stream's state could not be saved (see the server's log)");
   }
-  if (!found) return send_error(res, 404, "no_such_stream", "no stream named " + name);
-  send_json(res, *service->info(name));
+  send_stream_outcome(res, service, name, outcome);
 }
 
 void HttpApi::handle_threshold(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
@@ -428,8 +451,7 @@ void HttpApi::handle_threshold(const httplib::Request& req, httplib::Response& r
       !(j["threshold"].is_number() || j["threshold"].is_null()))
     return send_error(res, 400, "bad_json", "expected {\"threshold\": number or null}");
   const std::optional<double> t = j["threshold"].is_null() ? std::nullopt : std::optional<double>(j["threshold"].get<double>());
-  if (!service->set_threshold(name, t)) return send_error(res, 404, "no_such_stream", "no stream named " + name);
-  send_json(res, *service->info(name));
+  send_stream_outcome(res, service, name, service->set_threshold(name, t, g_request.start + options_.request_timeout));
 }
 
 void HttpApi::handle_embed_images(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
@@ -442,10 +464,11 @@ void HttpApi::handle_embed_images(const httplib::Request& req, httplib::Response
   if (images.status != 0) return send_error(res, images.status, images.code, images.message);
   g_request.images = images.refs.size();
   const bool b64 = wants_base64(req, json::parse(body.data, nullptr, false));
-  const auto embedded = service->embed_images(images.refs);
+  const auto embedded = service->embed_images(images.refs, g_request.start + options_.request_timeout);
+  if (!embedded) return send_model_timeout(res);
   json out = json::array();
-  for (size_t i = 0; i < embedded.size(); ++i) {
-    const auto& e = embedded[i];
+  for (size_t i = 0; i < embedded->size(); ++i) {
+    const auto& e = (*embedded)[i];
     auto bad = images.bad.find(i);
     if (bad != images.bad.end()) out.push_back({{"file", e.file}, {"error", bad->second}});
     else if (!e.error.empty()) out.push_back({{"file", e.file}, {"error", e.error}});
@@ -471,13 +494,11 @@ void HttpApi::handle_embed_texts(const httplib::Request& req, httplib::Response&
   if (texts.empty()) return send_error(res, 400, "no_texts", "the request holds no text");
   if (texts.size() > options_.max_images) return send_error(res, 413, "too_many_texts", "more than --max-images texts in one request");
   const bool b64 = wants_base64(req, j);
-  const FeatureMatrix m = service->embed_texts(texts);
+  const auto m = service->embed_texts(texts, g_request.start + options_.request_timeout);
+  if (!m) return send_model_timeout(res);
   json out = json::array();
-  for (size_t r = 0; r < m.rows; ++r) {
-    const auto* row = m.data.data() + r * static_cast<size_t>(m.dim);
-    out.push_back(embedding_json(std::vector<float>(row, row + m.dim), b64));
-  }
-  send_json(res, {{"embeddings", out}, {"dim", m.dim}, {"encoding", b64 ? "base64" : "float"}});
+  for (size_t r = 0; r < m->rows; ++r) out.push_back(embedding_json(m->row_vector(r), b64));
+  send_json(res, {{"embeddings", out}, {"dim", m->dim}, {"encoding", b64 ? "base64" : "float"}});
 }
 
 void HttpApi::record(const httplib::Request& req, const httplib::Response& res) {

@@ -60,6 +60,7 @@ class HttpApi {
 
   HttpOptions options_;
   ConnectionWatchdog watchdog_;  // outlives the server and its task queue
+  int listen_socket_ = -1;
   httplib::Server server_;
   std::atomic<Service*> service_{nullptr};
   std::vector<std::string> classes_;

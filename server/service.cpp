@@ -35,7 +35,7 @@ namespace {
 // one CLIP call at a time with the engine's image passes, held only while encoding.
 class LockedTextModel : public TextModel {
  public:
-  LockedTextModel(const ClipModel& model, std::mutex& mu) : model_(model), mu_(mu) {}
+  LockedTextModel(const ClipModel& model, std::timed_mutex& mu) : model_(model), mu_(mu) {}
   FeatureMatrix encode_texts(const std::vector<std::string>& texts, int batch, const ProgressFn& progress) const override {
     std::lock_guard lock(mu_);
     return model_.encode_texts(texts, batch, progress);
@@ -52,7 +52,7 @@ class LockedTextModel : public TextModel {
 
  private:
   const ClipModel& model_;
-  std::mutex& mu_;
+  std::timed_mutex& mu_;
 };
 
 }  // namespace
@@ -63,7 +63,7 @@ struct Service::Stream {
   std::string name;
   StreamParts parts;
   std::string setup;  // stream_setup(): what a snapshot must match
-  std::mutex mu;
+  std::timed_mutex mu;
   std::optional<double> threshold;
   std::vector<ImageEmbedding> pending;  // embedded, waiting for their detector batch
   std::vector<ImageRef> pending_refs;
@@ -445,43 +445,69 @@ std::vector<Service::Gauges> Service::gauges() const {
   return out;
 }
 
-bool Service::reset(const std::string& name) {
+// Runs `fn` on stream `name` under its lock, waiting for the lock (a detector batch) until `deadline`.
+template <typename Fn>
+Outcome Service::with_stream(const std::string& name, Deadline deadline, Fn&& fn) {
   Stream* s = find(name);
-  if (s == nullptr) return false;
-  std::lock_guard stream_lock(s->mu);
-  s->parts.scorer->reset();
-  s->images_seen = s->batches_seen = 0;
-  s->far_history = json::array();
-  s->near_history = json::array();
-  refresh(*s);
-  if (!options_.state_dir.empty()) snapshot_locked(*s);  // a restart must not bring the old state back
-  return true;
+  if (s == nullptr) return Outcome::no_stream;
+  std::unique_lock stream_lock(s->mu, deadline);
+  if (!stream_lock.owns_lock()) return Outcome::timed_out;
+  fn(*s);
+  return Outcome::done;
 }
 
-bool Service::set_threshold(const std::string& name, std::optional<double> threshold) {
-  Stream* s = find(name);
-  if (s == nullptr) return false;
-  std::lock_guard stream_lock(s->mu);
-  s->threshold = threshold;
-  refresh(*s);
-  return true;
+Outcome Service::reset(const std::string& name, Deadline deadline) {
+  return with_stream(name, deadline, [&](Stream& s) {
+    s.parts.scorer->reset();
+    s.images_seen = s.batches_seen = 0;
+    s.far_history = json::array();
+    s.near_history = json::array();
+    refresh(s);
+    if (!options_.state_dir.empty()) snapshot_locked(s);  // a restart must not bring the old state back
+  });
 }
 
-bool Service::snapshot(const std::string& name) {
+Outcome Service::set_threshold(const std::string& name, std::optional<double> threshold, Deadline deadline) {
+  return with_stream(name, deadline, [&](Stream& s) {
+    s.threshold = threshold;
+    refresh(s);
+  });
+}
+
+Outcome Service::snapshot(const std::string& name, Deadline deadline) {
   if (options_.state_dir.empty()) throw Error(ErrorCode::invalid_argument, "snapshot: the server has no --state-dir");
-  Stream* s = find(name);
-  if (s == nullptr) return false;
-  std::lock_guard stream_lock(s->mu);
-  snapshot_locked(*s);
-  return true;
+  return with_stream(name, deadline, [&](Stream& s) { snapshot_locked(s); });
 }
 
-std::vector<ImageEmbedding> Service::embed_images(const std::vector<ImageRef>& images) {
-  std::lock_guard model_lock(model_mu_);
-  return ants::embed_images(model_, images, options_.embed);
+std::optional<std::vector<ImageEmbedding>> Service::embed_images(const std::vector<ImageRef>& images, Deadline deadline) {
+  std::vector<ImageEmbedding> out;
+  const size_t step = static_cast<size_t>(options_.embed.infer_batch);
+  for (size_t at = 0; at < images.size(); at += step) {
+    if (at > 0 && Clock::now() >= deadline) return std::nullopt;
+    std::unique_lock model_lock(model_mu_, deadline);
+    if (!model_lock.owns_lock()) return std::nullopt;
+    const std::vector<ImageRef> pass(images.begin() + at, images.begin() + std::min(images.size(), at + step));
+    for (auto& e : ants::embed_images(model_, pass, options_.embed)) out.push_back(std::move(e));
+  }
+  return out;
 }
 
-FeatureMatrix Service::embed_texts(const std::vector<std::string>& texts) { return text_->encode_texts(texts); }
+// In passes of 256 texts, the batch encode_texts itself uses, so the embeddings are those of one call.
+std::optional<FeatureMatrix> Service::embed_texts(const std::vector<std::string>& texts, Deadline deadline) {
+  constexpr size_t kStep = 256;
+  FeatureMatrix out;
+  for (size_t at = 0; at < texts.size(); at += kStep) {
+    if (at > 0 && Clock::now() >= deadline) return std::nullopt;
+    std::unique_lock model_lock(model_mu_, deadline);
+    if (!model_lock.owns_lock()) return std::nullopt;
+    const std::vector<std::string> pass(texts.begin() + at, texts.begin() + std::min(texts.size(), at + kStep));
+    const FeatureMatrix m = model_.encode_texts(pass, static_cast<int>(kStep));
+    out.rows += m.rows;
+    out.dim = m.dim;
+    out.data.insert(out.data.end(), m.data.begin(), m.data.end());
+  }
+  return out;
+}
 
 std::vector<std::string> Service::shutdown() {
   {

@@ -50,6 +50,11 @@ struct ServiceOptions {
 // Why submit() refused images.
 enum class Refusal { none, queue_full, too_large, too_many_streams, stopping };
 
+// How a call on a stream, or one that needs the model, ended. Such calls wait for the stream (a
+// detector batch may hold it for a synchronous MLLM) or for the model only until their deadline.
+enum class Outcome { done, no_stream, timed_out };
+using Deadline = std::chrono::steady_clock::time_point;
+
 // One request's images and, once all are scored, their rows.
 class Ticket {
  public:
@@ -95,16 +100,17 @@ class Service {
   // stream's batches are scored. nullptr with the reason when refused (nothing is queued then).
   std::shared_ptr<Ticket> submit(const std::string& name, std::vector<ImageRef> images, Refusal& refusal);
 
-  // Per stream: nullopt / false when it does not exist.
+  // Per stream: info() is nullopt when it does not exist (it never waits for a batch).
   std::optional<nlohmann::json> info(const std::string& name) const;
   nlohmann::json list() const;
-  bool reset(const std::string& name);
-  bool set_threshold(const std::string& name, std::optional<double> threshold);
-  bool snapshot(const std::string& name);  // throws Error(io) when the write fails
+  Outcome reset(const std::string& name, Deadline deadline);
+  Outcome set_threshold(const std::string& name, std::optional<double> threshold, Deadline deadline);
+  Outcome snapshot(const std::string& name, Deadline deadline);  // throws Error(io) when the write fails
 
-  // CLIP embeddings outside any stream (the model is shared with the engine, one call at a time).
-  std::vector<ImageEmbedding> embed_images(const std::vector<ImageRef>& images);
-  FeatureMatrix embed_texts(const std::vector<std::string>& texts);
+  // CLIP embeddings outside any stream. The model is shared with the engine: these take it one
+  // forward pass at a time, so the engine's batches go between them; nullopt past the deadline.
+  std::optional<std::vector<ImageEmbedding>> embed_images(const std::vector<ImageRef>& images, Deadline deadline);
+  std::optional<FeatureMatrix> embed_texts(const std::vector<std::string>& texts, Deadline deadline);
 
   // Graceful stop: refuses new images, scores every queued one (partial batches close at once),
   // stops the engine and snapshots every stream. Returns the streams that could not be saved
@@ -133,6 +139,8 @@ class Service {
   Stream* obtain(const std::string& name);       // nullptr at max_streams
   Stream* find(const std::string& name) const;  // streams live as long as the service
   std::vector<Stream*> all() const;
+  template <typename Fn>
+  Outcome with_stream(const std::string& name, Deadline deadline, Fn&& fn);
   void refresh(Stream& s);  // the stream's cached view (info, gauges), after every change
   void engine();
   void embed_front(std::unique_lock<std::mutex>& lock);
@@ -151,7 +159,7 @@ class Service {
   ServiceOptions options_;
   mutable std::mutex mu_;  // queue, stream map, counters
   std::condition_variable cv_;
-  std::mutex model_mu_;    // one CLIP call at a time (held inside a stream's lock, never around one)
+  std::timed_mutex model_mu_;  // one CLIP call at a time (held inside a stream's lock, never around one)
   std::mutex create_mu_;   // one stream built at a time
   std::mutex blob_mu_;     // saved candidate bytes: written, referred to and dropped as one
   std::deque<Queued> queue_;

@@ -560,13 +560,13 @@ TEST_F(ServeCli, SigtermUnderLoadAnswersEveryRequestOnceAndSavesWhatItAnswered) 
       << refused << " refused, " << failed << " failed";
 }
 
-TEST_F(ServeCli, AFullQueueAnswers503WithRetryAfterAndALateBatch504) {
+TEST_F(ServeCli, AFullQueueAnswers503WithRetryAfterAndALateBatchOrABusyStream504) {
   test::FakeOpenAiServer mllm([&](const json&, int, httplib::Response&) { mllm_hang(); });
   hang_ = &mllm;
   // A sync MLLM that hangs holds the engine in the first batch (VSNL asks from batch 1).
   auto s = serve({"--mllm-url", mllm.url(), "--mllm-sync", "--mllm-timeout", "30", "--mllm-retries", "0", "--mllm-cache",
                   "none", "--near-start", "1", "--near-interval", "1", "--max-queue", "8", "--max-images", "8",
-                  "--request-timeout", "3"});
+                  "--request-timeout", "3", "--state-dir", (dir_ / "state").string()});
   ASSERT_TRUE(s->wait_ready()) << s->log_text();
   const std::vector<std::string> eight(files_.begin(), files_.begin() + 8);
   std::thread first([&] { score(*s, "cam", eight, 504); });  // its batch waits for the MLLM
@@ -585,9 +585,29 @@ TEST_F(ServeCli, AFullQueueAnswers503WithRetryAfterAndALateBatch504) {
   EXPECT_EQ(r->status, 503) << r->body;
   EXPECT_EQ(r->get_header_value("Retry-After"), "1");
   EXPECT_EQ(json::parse(r->body)["error"]["code"], "queue_full");
+  // The batch holds the stream: calls on it answer 504 at their deadline (3 s) and change nothing.
+  const auto busy = [&](const std::function<httplib::Result(httplib::Client&)>& call) {
+    return std::thread([&s, call] {
+      auto client = s->client();
+      const auto t0 = std::chrono::steady_clock::now();
+      auto answer = call(client);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      ASSERT_TRUE(answer);
+      EXPECT_EQ(answer->status, 504) << answer->body;
+      EXPECT_EQ(json::parse(answer->body)["error"]["code"], "timeout");
+      EXPECT_LT(seconds, 6.0);
+    });
+  };
+  std::vector<std::thread> calls;
+  calls.push_back(busy([](httplib::Client& c) { return c.Put("/v1/streams/cam/threshold", R"({"threshold": 0.5})", "application/json"); }));
+  calls.push_back(busy([](httplib::Client& c) { return c.Post("/v1/streams/cam/reset"); }));
+  calls.push_back(busy([](httplib::Client& c) { return c.Post("/v1/streams/cam/snapshot"); }));
+  for (auto& t : calls) t.join();
   first.join();
   second.join();
   mllm.release();
+  const json info = get(*s, "/v1/streams/cam");
+  EXPECT_TRUE(info["threshold"].is_null()) << info;
   EXPECT_EQ(s->stop(), 0);
   // A request larger than the whole queue could never be queued: refused at start.
   auto bad = serve({"--max-queue", "4", "--max-images", "8"}, "bad.log");
@@ -618,6 +638,31 @@ TEST_F(ServeCli, StreamsScoredTogetherInOneForwardPassKeepTheirOwnStates) {
   EXPECT_EQ(b, want);
   EXPECT_EQ(get(*both, "/v1/streams/a")["images_seen"], 24);
   EXPECT_EQ(get(*both, "/v1/streams/b")["images_seen"], 24);
+}
+
+// Clients that (re)connect all at once: the packaged httplib listens with a backlog of 5, and
+// connections past it were answered with SYN cookies and reset under load (32 bench clients).
+TEST_F(ServeCli, ManyClientsConnectingAtOnceAreAllAnsweredAndAPortInUseIsRefused) {
+  auto s = serve({"--method", "mcm"});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  constexpr int kClients = 200;
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < kClients; ++i) clients.push_back(std::make_unique<RawClient>(s->port()));
+  for (const auto& c : clients) c->send_text("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  int answered = 0;
+  for (const auto& c : clients) {
+    bool closed = false;
+    if (c->fd >= 0 && c->read_until_closed(std::chrono::seconds(20), closed).starts_with("HTTP/1.1 200")) ++answered;
+  }
+  EXPECT_EQ(answered, kClients);
+  // A second server on the same port fails to start instead of sharing it (httplib's SO_REUSEPORT).
+  auto args = scoring_args();
+  args.insert(args.begin(), "serve");
+  args.insert(args.end(), {"--method", "mcm", "--port", std::to_string(s->port())});
+  const auto second = run_cli(args);
+  EXPECT_NE(second.code, 0);
+  EXPECT_NE(second.err.find("cannot listen"), std::string::npos) << second.err;
+  EXPECT_EQ(get(*s, "/health")["status"], "ok");
 }
 
 TEST_F(ServeCli, AnAnswerBeforeTheBodyEndsTheConnectionSoTheBodyIsNeverARequest) {
