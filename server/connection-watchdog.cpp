@@ -72,7 +72,8 @@ ConnectionWatchdog::~ConnectionWatchdog() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
-    for (const auto& [id, c] : conns_) close(c.fd);
+    for (const auto& [id, c] : conns_)
+      if (c.fd >= 0) close(c.fd);
     conns_.clear();
   }
   cv_.notify_all();
@@ -81,43 +82,48 @@ ConnectionWatchdog::~ConnectionWatchdog() {
 
 httplib::TaskQueue* ConnectionWatchdog::task_queue(size_t workers) { return new WatchedPool(*this, workers); }
 
-// The one socket of this server's port with a cookie not registered yet: the listener thread
-// calls this after each accept, before the connection's task is queued, so there is exactly one.
+// The socket of this server's port with a cookie not registered yet: the listener thread calls
+// this after each accept, before the connection's task is queued, so normally there is exactly
+// one. The lock is held across the scan: a closed() in between would make a registered socket
+// look new. More than one appear only after a registration failed (no /proc, no fd left): all
+// are then watched as orphans, which no task will report closed, so the loop reaps them.
 uint64_t ConnectionWatchdog::accepted() {
+  std::lock_guard lock(mu_);
+  std::vector<std::tuple<uint64_t, Peer, int>> fresh;
   std::error_code ec;
-  std::vector<std::tuple<uint64_t, Peer, int>> found;
   // increment(ec): this runs on httplib's listener thread, where an exception would end the process.
   for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) {
     const int fd = std::atoi(it->path().filename().c_str());
     if (auto peer = peer_of(fd, port_))
-      if (const uint64_t cookie = cookie_of(fd)) found.emplace_back(cookie, *peer, fd);
+      if (const uint64_t cookie = cookie_of(fd); cookie != 0 && !conns_.contains(cookie)) fresh.emplace_back(cookie, *peer, fd);
   }
-  std::lock_guard lock(mu_);
-  std::erase_if(found, [&](const auto& f) { return conns_.contains(std::get<0>(f)); });
-  if (found.size() != 1) return 0;  // not found: that connection is not watched
-  auto& [cookie, peer, fd] = found.front();
-  const int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (own < 0) return 0;
-  conns_[cookie] = {peer, own, Clock::now() + limit_};
-  return cookie;
+  uint64_t id = 0;
+  for (const auto& [cookie, peer, fd] : fresh) {
+    Conn c{peer, fcntl(fd, F_DUPFD_CLOEXEC, 0), fd, ++accepts_, Clock::now() + limit_};
+    c.orphan = fresh.size() != 1;
+    if (!c.orphan) id = cookie;
+    conns_.emplace(cookie, c);
+  }
+  return id;
 }
 
 void ConnectionWatchdog::closed(uint64_t id) {
   std::lock_guard lock(mu_);
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
-  close(it->second.fd);
+  if (it->second.fd >= 0) close(it->second.fd);
   conns_.erase(it);
 }
 
 namespace {
-// The newest connection of that peer (cookies grow; a peer may reconnect from the same port
+// The newest connection of that peer that was not cut (a peer may reconnect from the same port
 // while the worker of its old connection has not closed it yet).
 template <typename Conns>
 auto* newest(Conns& conns, const std::string& addr, int port) {
-  for (auto it = conns.rbegin(); it != conns.rend(); ++it)
-    if (it->second.peer.first == addr && it->second.peer.second == port) return &it->second;
-  return static_cast<decltype(&conns.begin()->second)>(nullptr);
+  decltype(&conns.begin()->second) found = nullptr;
+  for (auto& [id, c] : conns)
+    if (!c.cut && c.peer.first == addr && c.peer.second == port && (found == nullptr || c.accept > found->accept)) found = &c;
+  return found;
 }
 }  // namespace
 
@@ -133,7 +139,7 @@ void ConnectionWatchdog::finish(const std::string& addr, int port) {
   std::lock_guard lock(mu_);
   if (Conn* c = newest(conns_, addr, port)) {
     c->finished = true;
-    shutdown(c->fd, SHUT_WR);
+    if (c->fd >= 0) shutdown(c->fd, SHUT_WR);
   }
 }
 
@@ -152,13 +158,13 @@ void ConnectionWatchdog::idle(const std::string& addr, int port) {
   }
 }
 
-// Cut connections stay registered (their worker still closes them) but are never cut again.
+// Cut connections stay registered until their worker closes them, but are never cut again.
 void ConnectionWatchdog::cut_idle() {
   std::lock_guard lock(mu_);
   for (auto& [id, c] : conns_) {
-    if (c.busy) continue;  // its answer is being written: its deadline still applies
-    shutdown(c.fd, SHUT_RDWR);
-    c.deadline = Clock::time_point::max();
+    if (c.busy || c.cut) continue;  // a busy one's answer is being written: its deadline still applies
+    if (c.fd >= 0) shutdown(c.fd, SHUT_RDWR);
+    c.cut = true;
   }
 }
 
@@ -172,11 +178,19 @@ void ConnectionWatchdog::loop() {
   while (!stop_) {
     cv_.wait_for(lock, std::chrono::milliseconds(250));
     const auto now = Clock::now();
-    for (auto& [id, c] : conns_) {
-      if (now < c.deadline) continue;
-      shutdown(c.fd, SHUT_RDWR);  // the worker's read fails and it closes the connection
-      c.deadline = Clock::time_point::max();
-      ++cut_;
+    for (auto it = conns_.begin(); it != conns_.end();) {
+      Conn& c = it->second;
+      if (c.orphan && cookie_of(c.accepted_fd) != it->first) {  // its worker closed it
+        if (c.fd >= 0) close(c.fd);
+        it = conns_.erase(it);
+        continue;
+      }
+      if (!c.cut && now >= c.deadline) {
+        if (c.fd >= 0) shutdown(c.fd, SHUT_RDWR);  // the worker's read fails and it closes the connection
+        c.cut = true;
+        ++cut_;
+      }
+      ++it;
     }
   }
 }

@@ -53,10 +53,12 @@ class ConnectionWatchdog {
   using Peer = std::pair<std::string, int>;
   struct Conn {
     Peer peer;
-    int fd;  // the watchdog's own duplicate: shutting it down acts on the connection's socket
+    int fd;           // the watchdog's own duplicate (-1 if none could be made): a cut acts on it
+    int accepted_fd;  // httplib's, only to tell when an orphan was closed (by its cookie)
+    uint64_t accept;  // accept order: the newest connection of a peer wins
     std::chrono::steady_clock::time_point deadline;
-    bool busy = false;
-    bool finished = false;
+    bool busy = false, finished = false, cut = false;
+    bool orphan = false;  // registered without its task: reaped by the loop once closed
   };
   void loop();
   std::chrono::seconds limit_;
@@ -66,6 +68,7 @@ class ConnectionWatchdog {
   bool stop_ = false;
   size_t cut_ = 0;
   std::map<uint64_t, Conn> conns_;  // by socket cookie (unique while the system runs)
+  uint64_t accepts_ = 0;
   std::thread thread_;
 };
 

@@ -492,7 +492,8 @@ std::optional<std::vector<ImageEmbedding>> Service::embed_images(const std::vect
   return out;
 }
 
-// In passes of 256 texts, the batch encode_texts itself uses, so the embeddings are those of one call.
+// In passes of 256 texts (the batch encode_texts itself uses), so up to 256 texts (the default
+// --max-images) the embeddings are those of one call; more are each pass's own length-sorted batches.
 std::optional<FeatureMatrix> Service::embed_texts(const std::vector<std::string>& texts, Deadline deadline) {
   constexpr size_t kStep = 256;
   FeatureMatrix out;

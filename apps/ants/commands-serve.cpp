@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cctype>
 #include <cstdlib>
@@ -108,6 +109,12 @@ int run_serve(ServeArgs& a) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Each connection holds two descriptors (httplib's and the watchdog's): take the hard limit.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   if (a.max_images > a.max_queue)
     throw Error(ErrorCode::invalid_argument, "--max-images " + std::to_string(a.max_images) + " is over --max-queue " +
