@@ -6,7 +6,7 @@
 #           and after the serve rows (this is what `detect --no-cache` does for images: the image
 #           cache is emptied before each run), and the rows compared with their mean, since a
 #           shared machine's speed drifts;
-#   serve:  CLIENTS (default 1 8 32) clients sending IMAGES-image requests (default 1 32;
+#   serve:  CLIENTS (default 1 8 32) clients sending PER_REQUEST-image requests (default 1 32;
 #           build/ants-serve-load, multipart over keep-alive, each client its own images, at
 #           least 512 images a row), each row on a fresh image cache, with the mean images per
 #           CLIP forward pass from /metrics; then wrk (Debian) posting one raw image/jpeg body
@@ -27,7 +27,7 @@ NEG=$OUT/serve-negatives.txt
 head -n 1000 data/neglabel-wordnet/noun.artifact.txt | sed 's/.*/The nice &./' > "$NEG"
 ARGS=(--model "$MODEL" --classes imagenet --negatives "$NEG" --cache-dir "$CACHE" --batch 256 --quiet)
 CLIENTS=${CLIENTS:-1 8 32}
-IMAGES_PER=${IMAGES:-1 32}
+IMAGES_PER=${PER_REQUEST:-1 32}
 mapfile -t FILES < <(ls "$IMAGES"/id/*.jpg | head -n 512; ls "$IMAGES"/ood/*.jpg | head -n 512)  # 32 x 32 distinct
 secs() { local t0; t0=$(date +%s.%N); "$@" > /dev/null; echo "$(date +%s.%N) - $t0" | bc; }
 
@@ -101,12 +101,14 @@ for r in runs:
     print(f"| {r['clients']} | {r['images_per_request']} | {r['images_per_s']:.2f} | {100 * r['images_per_s'] / detect:.0f} % "
           f"| {r['p50_ms']:.0f} | {r['p99_ms']:.0f} | {r.get('images_per_pass', 0):.1f} | {r['failed']} |")
 wrk = sys.argv[8]
-rps, p50, p99 = (re.search(p, wrk) for p in (r"Requests/sec:\s*([\d.]+)", r"50%\s*(\S+)", r"99%\s*(\S+)"))
+rps, p50, p99 = (re.search(p, wrk, re.M) for p in (r"^Requests/sec:\s*([\d.]+)", r"^\s*50%\s+(\S+)", r"^\s*99%\s+(\S+)"))
 if rps:
     print(f"\nwrk, 8 connections posting one cached image: {float(rps.group(1)):.0f} requests/s, "
           f"p50 {p50.group(1)}, p99 {p99.group(1)}.")
 samples = [float(x) for x in sys.argv[6].split()]
+tenth = max(1, len(samples) // 10)
 if int(sys.argv[5]) > 0 and samples:
     print(f"\nSoak, {int(sys.argv[5])} s of 8 clients x 32 images: server RSS {sys.argv[3]} MiB before, "
-          f"{min(samples):.1f}-{max(samples):.1f} MiB during ({len(samples)} samples), {sys.argv[4]} MiB after.")
+          f"{min(samples):.1f}-{max(samples):.1f} MiB during ({len(samples)} samples; mean of the first tenth "
+          f"{sum(samples[:tenth]) / tenth:.1f}, of the last {sum(samples[-tenth:]) / tenth:.1f}), {sys.argv[4]} MiB after.")
 PY
