@@ -378,12 +378,14 @@ void send_model_timeout(httplib::Response& res) {
 }
 }  // namespace
 
+Deadline HttpApi::request_deadline() const { return g_request.start + options_.request_timeout; }
+
 void HttpApi::handle_score(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
   g_request.unread_body = has_body(req);
   Service* service = service_.load();
   std::string name;
   if (!stream_name(req, res, service, name)) return;
-  const auto deadline = g_request.start + options_.request_timeout;
+  const Deadline deadline = request_deadline();
   Body body = read_body(req, res, reader, options_.max_images, options_.max_body_bytes, deadline);
   if (body.status != 0) return send_error(res, body.status, body.code, body.message);
   Images images = images_of(req, body, options_.max_images);
@@ -428,7 +430,7 @@ void HttpApi::handle_control(const httplib::Request& req, httplib::Response& res
   const std::string action = req.matches[2].str();
   if (action == "snapshot" && service->options().state_dir.empty())
     return send_error(res, 409, "no_state_dir", "the server was started without --state-dir");
-  const Deadline deadline = g_request.start + options_.request_timeout;
+  const Deadline deadline = request_deadline();
   Outcome outcome = Outcome::done;
   try {
     outcome = action == "reset" ? service->reset(name, deadline) : service->snapshot(name, deadline);
@@ -444,27 +446,27 @@ void HttpApi::handle_threshold(const httplib::Request& req, httplib::Response& r
   Service* service = service_.load();
   std::string name;
   if (!stream_name(req, res, service, name)) return;
-  Body body = read_body(req, res, reader, 0, options_.max_body_bytes, g_request.start + options_.request_timeout);
+  Body body = read_body(req, res, reader, 0, options_.max_body_bytes, request_deadline());
   if (body.status != 0) return send_error(res, body.status, body.code, body.message);
   const json j = json::parse(body.data, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("threshold") ||
       !(j["threshold"].is_number() || j["threshold"].is_null()))
     return send_error(res, 400, "bad_json", "expected {\"threshold\": number or null}");
   const std::optional<double> t = j["threshold"].is_null() ? std::nullopt : std::optional<double>(j["threshold"].get<double>());
-  send_stream_outcome(res, service, name, service->set_threshold(name, t, g_request.start + options_.request_timeout));
+  send_stream_outcome(res, service, name, service->set_threshold(name, t, request_deadline()));
 }
 
 void HttpApi::handle_embed_images(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
   g_request.unread_body = has_body(req);
   Service* service = service_.load();
   if (service == nullptr) return send_error(res, 503, "loading", "the model is loading");
-  Body body = read_body(req, res, reader, options_.max_images, options_.max_body_bytes, g_request.start + options_.request_timeout);
+  Body body = read_body(req, res, reader, options_.max_images, options_.max_body_bytes, request_deadline());
   if (body.status != 0) return send_error(res, body.status, body.code, body.message);
   Images images = images_of(req, body, options_.max_images);
   if (images.status != 0) return send_error(res, images.status, images.code, images.message);
   g_request.images = images.refs.size();
   const bool b64 = wants_base64(req, json::parse(body.data, nullptr, false));
-  const auto embedded = service->embed_images(images.refs, g_request.start + options_.request_timeout);
+  const auto embedded = service->embed_images(images.refs, request_deadline());
   if (!embedded) return send_model_timeout(res);
   json out = json::array();
   for (size_t i = 0; i < embedded->size(); ++i) {
@@ -481,7 +483,7 @@ void HttpApi::handle_embed_texts(const httplib::Request& req, httplib::Response&
   g_request.unread_body = has_body(req);
   Service* service = service_.load();
   if (service == nullptr) return send_error(res, 503, "loading", "the model is loading");
-  Body body = read_body(req, res, reader, 0, options_.max_body_bytes, g_request.start + options_.request_timeout);
+  Body body = read_body(req, res, reader, 0, options_.max_body_bytes, request_deadline());
   if (body.status != 0) return send_error(res, body.status, body.code, body.message);
   const json j = json::parse(body.data, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("texts") || !j["texts"].is_array())
@@ -494,7 +496,7 @@ void HttpApi::handle_embed_texts(const httplib::Request& req, httplib::Response&
   if (texts.empty()) return send_error(res, 400, "no_texts", "the request holds no text");
   if (texts.size() > options_.max_images) return send_error(res, 413, "too_many_texts", "more than --max-images texts in one request");
   const bool b64 = wants_base64(req, j);
-  const auto m = service->embed_texts(texts, g_request.start + options_.request_timeout);
+  const auto m = service->embed_texts(texts, request_deadline());
   if (!m) return send_model_timeout(res);
   json out = json::array();
   for (size_t r = 0; r < m->rows; ++r) out.push_back(embedding_json(m->row_vector(r), b64));

@@ -48,6 +48,7 @@ class HttpApi {
 
  private:
   void routes();
+  Deadline request_deadline() const;  // of the request this thread serves: its start + --request-timeout
   void handle_score(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
   void handle_embed_images(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
   void handle_embed_texts(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);

@@ -479,17 +479,27 @@ Outcome Service::snapshot(const std::string& name, Deadline deadline) {
   return with_stream(name, deadline, [&](Stream& s) { snapshot_locked(s); });
 }
 
+// Runs `pass(begin, end)` over [0, n) in steps of `step`, each under the model lock, taken (like
+// every pass after the first) only before `deadline`; false when it passed first.
+template <typename Pass>
+bool Service::in_model_passes(size_t n, size_t step, Deadline deadline, Pass&& pass) {
+  for (size_t at = 0; at < n; at += step) {
+    if (at > 0 && Clock::now() >= deadline) return false;
+    std::unique_lock model_lock(model_mu_, deadline);
+    if (!model_lock.owns_lock()) return false;
+    pass(at, std::min(n, at + step));
+  }
+  return true;
+}
+
 std::optional<std::vector<ImageEmbedding>> Service::embed_images(const std::vector<ImageRef>& images, Deadline deadline) {
   std::vector<ImageEmbedding> out;
-  const size_t step = static_cast<size_t>(options_.embed.infer_batch);
-  for (size_t at = 0; at < images.size(); at += step) {
-    if (at > 0 && Clock::now() >= deadline) return std::nullopt;
-    std::unique_lock model_lock(model_mu_, deadline);
-    if (!model_lock.owns_lock()) return std::nullopt;
-    const std::vector<ImageRef> pass(images.begin() + at, images.begin() + std::min(images.size(), at + step));
+  const bool done = in_model_passes(images.size(), static_cast<size_t>(options_.embed.infer_batch), deadline,
+                                    [&](size_t begin, size_t end) {
+    const std::vector<ImageRef> pass(images.begin() + begin, images.begin() + end);
     for (auto& e : ants::embed_images(model_, pass, options_.embed)) out.push_back(std::move(e));
-  }
-  return out;
+  });
+  return done ? std::optional(std::move(out)) : std::nullopt;
 }
 
 // In passes of 256 texts (the batch encode_texts itself uses), so up to 256 texts (the default
@@ -497,17 +507,13 @@ std::optional<std::vector<ImageEmbedding>> Service::embed_images(const std::vect
 std::optional<FeatureMatrix> Service::embed_texts(const std::vector<std::string>& texts, Deadline deadline) {
   constexpr size_t kStep = 256;
   FeatureMatrix out;
-  for (size_t at = 0; at < texts.size(); at += kStep) {
-    if (at > 0 && Clock::now() >= deadline) return std::nullopt;
-    std::unique_lock model_lock(model_mu_, deadline);
-    if (!model_lock.owns_lock()) return std::nullopt;
-    const std::vector<std::string> pass(texts.begin() + at, texts.begin() + std::min(texts.size(), at + kStep));
-    const FeatureMatrix m = model_.encode_texts(pass, static_cast<int>(kStep));
+  const bool done = in_model_passes(texts.size(), kStep, deadline, [&](size_t begin, size_t end) {
+    const FeatureMatrix m = model_.encode_texts({texts.begin() + begin, texts.begin() + end}, static_cast<int>(kStep));
     out.rows += m.rows;
     out.dim = m.dim;
     out.data.insert(out.data.end(), m.data.begin(), m.data.end());
-  }
-  return out;
+  });
+  return done ? std::optional(std::move(out)) : std::nullopt;
 }
 
 std::vector<std::string> Service::shutdown() {

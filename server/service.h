@@ -141,6 +141,8 @@ class Service {
   std::vector<Stream*> all() const;
   template <typename Fn>
   Outcome with_stream(const std::string& name, Deadline deadline, Fn&& fn);
+  template <typename Pass>
+  bool in_model_passes(size_t n, size_t step, Deadline deadline, Pass&& pass);
   void refresh(Stream& s);  // the stream's cached view (info, gauges), after every change
   void engine();
   void embed_front(std::unique_lock<std::mutex>& lock);
