@@ -181,7 +181,8 @@ std::shared_ptr<Ticket> Service::submit(const std::string& name, std::vector<Ima
   lock.lock();
   if (refuse()) return nullptr;
   auto ticket = std::make_shared<Ticket>(images.size());
-  for (size_t i = 0; i < images.size(); ++i) queue_.push_back({&s, std::move(images[i]), ticket, i});
+  const auto now = Clock::now();
+  for (size_t i = 0; i < images.size(); ++i) queue_.push_back({&s, std::move(images[i]), ticket, i, now});
   s.queued += images.size();
   s.last_arrival = Clock::now();
   lock.unlock();
@@ -194,6 +195,10 @@ std::shared_ptr<Ticket> Service::submit(const std::string& name, std::vector<Ima
 void Service::engine() {
   std::unique_lock lock(mu_);
   for (;;) {
+    if (const auto until = gathering()) {
+      cv_.wait_until(lock, *until);
+      continue;
+    }
     if (!queue_.empty()) embed_front(lock);
     lock.unlock();
     close_due_batches(false);
@@ -213,6 +218,16 @@ void Service::engine() {
     if (next) cv_.wait_until(lock, *next);
     else cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
   }
+}
+
+// Until when the next CLIP pass waits for more images: clients answered together send their next
+// images a few milliseconds apart, and a pass taken at the first arrival would carry one image
+// (small passes use the cores less well). Never while stopping or once a pass is full.
+std::optional<Clock::time_point> Service::gathering() const {
+  if (queue_.empty() || stopping_ || queue_.size() >= static_cast<size_t>(options_.embed.infer_batch)) return std::nullopt;
+  const auto until = queue_.front().arrived + options_.gather;
+  if (Clock::now() >= until) return std::nullopt;
+  return until;
 }
 
 void Service::embed_front(std::unique_lock<std::mutex>& lock) {

@@ -41,6 +41,7 @@ struct ServiceOptions {
   size_t batch = 256;                   // detector batch (the ANTS update cadence)
   ImageEmbedOptions embed;              // embed.infer_batch: images per CLIP forward pass
   std::chrono::milliseconds max_wait{50};  // a partial batch closes this long after its last image
+  std::chrono::milliseconds gather{5};     // a CLIP pass short of infer_batch waits this long for more
   size_t max_queue = 4096;              // images waiting for CLIP, all streams together
   size_t max_streams = 64;              // streams at once (each holds a scorer and an MLLM client)
   std::filesystem::path state_dir;      // empty: no snapshots
@@ -135,6 +136,7 @@ class Service {
     ImageRef image;
     std::shared_ptr<Ticket> ticket;
     size_t index;
+    std::chrono::steady_clock::time_point arrived;
   };
   Stream* obtain(const std::string& name);       // nullptr at max_streams
   Stream* find(const std::string& name) const;  // streams live as long as the service
@@ -145,6 +147,7 @@ class Service {
   bool in_model_passes(size_t n, size_t step, Deadline deadline, Pass&& pass);
   void refresh(Stream& s);  // the stream's cached view (info, gauges), after every change
   void engine();
+  std::optional<std::chrono::steady_clock::time_point> gathering() const;
   void embed_front(std::unique_lock<std::mutex>& lock);
   void close_due_batches(bool all);
   void score_pending(Stream& s);

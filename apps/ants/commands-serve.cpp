@@ -29,7 +29,7 @@ struct ServeArgs {
   ScoringCliOptions scoring;
   MllmCliOptions mllm;
   std::string host = "127.0.0.1", state_dir, api_key_file;
-  int port = 8080, state_every = 10, max_wait_ms = 50, max_body_mb = 64, request_timeout = 60, workers = 64;
+  int port = 8080, state_every = 10, max_wait_ms = 50, gather_ms = 5, max_body_mb = 64, request_timeout = 60, workers = 64;
   size_t max_queue = 4096, max_images = 256, max_streams = 64;
   std::vector<std::string> streams;
 };
@@ -85,6 +85,7 @@ Loaded load(ServeArgs& a) {
   o.batch = a.scoring.batch;
   o.embed = to_embed_options(a.scoring, *l.model);
   o.max_wait = std::chrono::milliseconds(a.max_wait_ms);
+  o.gather = std::chrono::milliseconds(a.gather_ms);
   o.max_queue = a.max_queue;
   o.max_streams = a.max_streams;
   o.state_dir = a.state_dir;
@@ -185,6 +186,8 @@ void add_serve_commands(CLI::App& app, int& rc) {
                                                      "default: $ANTS_API_KEY when set)");
   cmd->add_option("--max-wait-ms", a->max_wait_ms, "close a partial detector batch this long after its stream's last "
                                                    "image (default: 50)")->check(CLI::Range(0, 600000));
+  cmd->add_option("--gather-ms", a->gather_ms, "a CLIP pass with fewer than --infer-batch images waits this long "
+                                               "for more (default: 5; 0: never)")->check(CLI::Range(0, 60000));
   cmd->add_option("--max-queue", a->max_queue, "images waiting for CLIP, all streams (default: 4096); beyond: 503")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-body-mb", a->max_body_mb, "largest request body in MiB (default: 64); beyond: 413")

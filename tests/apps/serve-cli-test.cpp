@@ -665,6 +665,18 @@ TEST_F(ServeCli, ManyClientsConnectingAtOnceAreAllAnsweredAndAPortInUseIsRefused
   EXPECT_EQ(get(*s, "/health")["status"], "ok");
 }
 
+// Dynamic batching: images that arrive within --gather-ms of the first queued one share its CLIP pass.
+TEST_F(ServeCli, OneImageRequestsArrivingTogetherShareACLIPPass) {
+  auto s = serve({"--method", "mcm", "--gather-ms", "3000", "--infer-batch", "32"});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  std::vector<std::thread> clients;
+  for (size_t i = 0; i < 8; ++i) clients.emplace_back([&, i] { score(*s, "cam", {files_[i]}); });
+  for (auto& t : clients) t.join();
+  const std::string metrics = s->client().Get("/metrics")->body;
+  EXPECT_NE(metrics.find("ants_forward_passes_total 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("ants_forward_batch_size_sum 8\n"), std::string::npos) << metrics;
+}
+
 TEST_F(ServeCli, AnAnswerBeforeTheBodyEndsTheConnectionSoTheBodyIsNeverARequest) {
   auto s = serve({"--method", "mcm"});
   ASSERT_TRUE(s->wait_ready()) << s->log_text();
