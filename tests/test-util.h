@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "test-paths.h"
+
 namespace ants::test {
 
 // The lines of `text` (without their '\n').
@@ -30,6 +32,9 @@ inline nlohmann::json read_json(const std::filesystem::path& p) {
   if (!in) throw std::runtime_error("cannot open " + p.string());
   return nlohmann::json::parse(in);
 }
+
+// The tiny CLIP's reference token ids, embeddings and tolerances (../shared/testdata/clip-tiny).
+inline nlohmann::json tiny_expected() { return read_json(shared_dir() / "testdata/clip-tiny/expected.json"); }
 
 inline std::vector<float> read_f32(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);

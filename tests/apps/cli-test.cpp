@@ -21,11 +21,10 @@ namespace fs = std::filesystem;
 using test::run_cli;
 using RunResult = test::CliRun;
 
-json expected() { return test::read_json(test::shared_dir() / "testdata/clip-tiny/expected.json"); }
 std::string model() { return test::tiny_model_dir().string(); }
 
 TEST(Cli, TokenizePrintsOneArrayPerText) {
-  const json e = expected();
+  const json e = test::tiny_expected();
   RunResult r = run_cli({"tokenize", "--model", model(), e["texts"][2]["text"], e["texts"][5]["text"]});
   ASSERT_EQ(r.code, 0) << r.err;
   auto lines = r.json_lines();
@@ -35,7 +34,7 @@ TEST(Cli, TokenizePrintsOneArrayPerText) {
 }
 
 TEST(Cli, EmbedTextMatchesReference) {
-  const json e = expected();
+  const json e = test::tiny_expected();
   std::vector<std::string> args = {"embed-text", "--model", model(), "--precision", "fp32"};
   for (const auto& t : e["texts"]) args.push_back(t["text"]);
   RunResult r = run_cli(args);
@@ -51,7 +50,7 @@ TEST(Cli, EmbedTextMatchesReference) {
 }
 
 TEST(Cli, EmbedImageKeepsGoodFilesWhenOneFails) {
-  const json e = expected();
+  const json e = test::tiny_expected();
   const fs::path bad = test::temp_dir() / "broken.png";
   core::write_file_atomic(bad, "\x89PNG\r\n\x1a\n garbage");
   const std::string good = (test::shared_dir() / "testdata/clip-tiny" / e["images"][0]["file"].get<std::string>()).string();
@@ -71,7 +70,7 @@ TEST(Cli, EmbedImageKeepsGoodFilesWhenOneFails) {
 
 // --max-pixels: the same option in every image command; a larger image is one error row.
 TEST(Cli, MaxPixelsMakesLargerImagesErrorRows) {
-  const json e = expected();
+  const json e = test::tiny_expected();
   const std::string good = (test::shared_dir() / "testdata/clip-tiny" / e["images"][0]["file"].get<std::string>()).string();
   RunResult r = run_cli({"embed-image", "--model", model(), "--max-pixels", "100", good});
   EXPECT_EQ(r.code, 1);

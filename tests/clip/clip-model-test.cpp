@@ -13,7 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-json expected() { return test::read_json(test::shared_dir() / "testdata/clip-tiny/expected.json"); }
 
 std::unique_ptr<ClipModel> load(Precision p) {
   ClipParams params = clip_default_params();
@@ -22,7 +21,7 @@ std::unique_ptr<ClipModel> load(Precision p) {
 }
 
 TEST(ClipModel, EveryReferenceImageFromFile) {
-  const json e = expected();
+  const json e = test::tiny_expected();
   auto model = load(Precision::fp32);
   std::vector<std::string> files;
   for (const auto& im : e["images"]) files.push_back((test::shared_dir() / "testdata/clip-tiny" / im["file"].get<std::string>()).string());
@@ -43,7 +42,7 @@ TEST(ClipModel, EveryReferenceImageFromFile) {
 }
 
 TEST(ClipModel, EveryReferenceTextFromString) {
-  const json e = expected();
+  const json e = test::tiny_expected();
   auto model = load(Precision::fp32);
   std::vector<std::string> texts;
   for (const auto& t : e["texts"]) texts.push_back(t["text"]);

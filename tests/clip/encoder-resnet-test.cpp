@@ -22,7 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-json goldens() { return test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/resnet-goldens.json"); }
+json resnet_goldens() { return test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/resnet-goldens.json"); }
 
 std::filesystem::path write_rn_tiny(uint64_t seed = 7) {
   const auto dir = test::temp_dir() / "rn-tiny";
@@ -45,7 +45,7 @@ std::vector<float> golden_pixels(int i, int size) {
 }
 
 TEST(ResNetEncoder, TheRandomModelIsTheOneTheGoldensCameFrom) {
-  const json g = goldens();
+  const json g = resnet_goldens();
   SafetensorsFile st(write_rn_tiny() / "open_clip_model.safetensors");
   for (const auto& [name, sum] : g["tensor_sums"].items()) {
     const TensorView* t = st.find(name);
@@ -58,7 +58,7 @@ TEST(ResNetEncoder, TheRandomModelIsTheOneTheGoldensCameFrom) {
 }
 
 TEST(ResNetEncoder, ImagesMatchOpenClip) {
-  const json g = goldens();
+  const json g = resnet_goldens();
   ModelWeights w = load_model_weights(write_rn_tiny(), DType::f32, nullptr);
   ASSERT_TRUE(w.vision.resnet);
   const int size = g["image_size"].get<int>(), D = w.info.embed_dim;
@@ -83,7 +83,7 @@ TEST(ResNetEncoder, ImagesMatchOpenClip) {
 }
 
 TEST(ResNetEncoder, TextMatchesOpenClip) {
-  const json g = goldens();
+  const json g = resnet_goldens();
   ModelWeights w = load_model_weights(write_rn_tiny(), DType::f32, nullptr);
   Encoder enc(w);
   std::vector<std::vector<int32_t>> ids;
@@ -100,7 +100,7 @@ TEST(ResNetEncoder, TextMatchesOpenClip) {
 // The raw projection output (what prompt ensembles average): open_clip's encode_text norms, and
 // the public API's unnormalised rows are its unit rows times those norms.
 TEST(ResNetEncoder, RawTextFeaturesHaveOpenClipsNorms) {
-  const json g = goldens();
+  const json g = resnet_goldens();
   const auto dir = write_rn_tiny();
   ModelWeights w = load_model_weights(dir, DType::f32, nullptr);
   Encoder enc(w);

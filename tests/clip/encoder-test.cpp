@@ -23,11 +23,10 @@ class EncoderParity : public ::testing::TestWithParam<DType> {
   void SetUp() override {
     if (GetParam() == DType::bf16 && !core::cpu_has_bf16_compute()) GTEST_SKIP() << "no bf16 kernels on this CPU (no AVX-512)";
   }
-  static json expected() { return test::read_json(test::shared_dir() / "testdata/clip-tiny/expected.json"); }
 };
 
 TEST_P(EncoderParity, TextMatchesReference) {
-  const json e = expected();
+  const json e = test::tiny_expected();
   ModelWeights w = load_model_weights(test::tiny_model_dir(), GetParam(), nullptr);
   Encoder enc(w);
   const double min_cos = GetParam() == DType::f32 ? e["tolerance"]["text_cosine_min"].get<double>() : 0.999;
@@ -44,7 +43,7 @@ TEST_P(EncoderParity, TextMatchesReference) {
 }
 
 TEST_P(EncoderParity, ImagesMatchReference) {
-  const json e = expected();
+  const json e = test::tiny_expected();
   ModelWeights w = load_model_weights(test::tiny_model_dir(), GetParam(), nullptr);
   Encoder enc(w);
   const double min_cos = GetParam() == DType::f32 ? e["tolerance"]["pixels_cosine_min"].get<double>() : 0.999;

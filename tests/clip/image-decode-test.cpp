@@ -55,7 +55,7 @@ TEST(ImageDecode, PngWithoutIendDecodes) {
 // Runs `fn`, expecting an ants::Error with `code` whose message starts with `name` and contains
 // `cause`.
 template <typename Fn>
-void expect_error(Fn fn, ErrorCode code, const std::string& name, const std::string& cause) {
+void expect_decode_error(Fn fn, ErrorCode code, const std::string& name, const std::string& cause) {
   try {
     fn();
     ADD_FAILURE() << name << ": no error";
@@ -70,20 +70,20 @@ void expect_error(Fn fn, ErrorCode code, const std::string& name, const std::str
 
 TEST(ImageDecodeErrors, MissingFile) {
   const auto path = temp_dir() / "no-such.jpg";
-  expect_error([&] { decode_image_file(path); }, ErrorCode::io, path.string(), "cannot open");
+  expect_decode_error([&] { decode_image_file(path); }, ErrorCode::io, path.string(), "cannot open");
 }
 
 TEST(ImageDecodeErrors, EmptyFile) {
   const auto path = temp_dir() / "empty.png";
   write_bytes(path, {});
-  expect_error([&] { decode_image_file(path); }, ErrorCode::format, path.string(), "empty");
+  expect_decode_error([&] { decode_image_file(path); }, ErrorCode::format, path.string(), "empty");
 }
 
 TEST(ImageDecodeErrors, TextFileNamedJpg) {
   const auto path = temp_dir() / "notes.jpg";
   const std::string text = "this is not an image\n";
   write_bytes(path, {text.begin(), text.end()});
-  expect_error([&] { decode_image_file(path); }, ErrorCode::format, path.string(), "not a recognised image");
+  expect_decode_error([&] { decode_image_file(path); }, ErrorCode::format, path.string(), "not a recognised image");
 }
 
 // Cut where the generator checked PIL refuses them: half the file, no EOI marker, mid-header.
@@ -189,13 +189,13 @@ TEST(ImageDecodeErrors, CorruptedRealFilesNeverCrash) {
 
 TEST(ImageDecodeErrors, OtherFormatsAreUnsupported) {
   const std::string gif = "GIF89a\x01\0\x01\0\0\0\0;";
-  expect_error([&] { decode_image_memory({reinterpret_cast<const uint8_t*>(gif.data()), gif.size()}, "a.gif"); },
+  expect_decode_error([&] { decode_image_memory({reinterpret_cast<const uint8_t*>(gif.data()), gif.size()}, "a.gif"); },
                ErrorCode::unsupported, "a.gif", "GIF");
 }
 
 TEST(ImageDecodeErrors, ZeroSizedPngIsRejected) {
   EXPECT_NO_THROW(decode_image_memory(png_with_size(9, 7), "same.png"));  // the CRC fix is right
-  expect_error([&] { decode_image_memory(png_with_size(0, 7), "zero.png"); }, ErrorCode::format, "zero.png", "zero");
+  expect_decode_error([&] { decode_image_memory(png_with_size(0, 7), "zero.png"); }, ErrorCode::format, "zero.png", "zero");
 }
 
 TEST(ImageDecodeErrors, HugeDimensionsAreRejectedBeforeAllocating) {
@@ -204,8 +204,8 @@ TEST(ImageDecodeErrors, HugeDimensionsAreRejectedBeforeAllocating) {
   const int32_t big = 30000;
   std::memcpy(&bytes[18], &big, 4);
   std::memcpy(&bytes[22], &big, 4);
-  expect_error([&] { decode_image_memory(bytes, "huge.bmp"); }, ErrorCode::unsupported, "huge.bmp", "too large");
-  expect_error([&] { decode_image_memory(png_with_size(30000, 30000), "huge.png"); }, ErrorCode::unsupported,
+  expect_decode_error([&] { decode_image_memory(bytes, "huge.bmp"); }, ErrorCode::unsupported, "huge.bmp", "too large");
+  expect_decode_error([&] { decode_image_memory(png_with_size(30000, 30000), "huge.png"); }, ErrorCode::unsupported,
                "huge.png", "too large");
 }
 

@@ -81,7 +81,7 @@ TEST_F(LoaderTest, ReadsTinyHfModel) {
   EXPECT_EQ(w.info.text.width, 32);
   EXPECT_EQ(w.info.text.layers, 2);
   EXPECT_EQ(w.info.vision.act, "quick_gelu");
-  const json e = test::read_json(test::shared_dir() / "testdata/clip-tiny/expected.json");
+  const json e = test::tiny_expected();
   EXPECT_NEAR(w.info.logit_scale, e["logit_scale_exp"].get<double>(), 1e-3);
 }
 

@@ -7,44 +7,25 @@
 
 #include <string>
 
+#include "base64.h"
 #include "test-util.h"
 
 namespace ants::clip {
 namespace {
 
-std::string base64_decode(const std::string& in) {
-  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    const size_t v = kAlphabet.find(c);
-    if (v == std::string::npos) throw std::runtime_error("bad base64");
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
-
-const nlohmann::json& goldens() {
+const nlohmann::json& text_clean_goldens() {
   static const nlohmann::json j =
       test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/tokenizer-goldens.json");
   return j;
 }
 
 TEST(TextClean, GoldensAreLoaded) {
-  ASSERT_GE(goldens()["cases"].size(), 80u);
-  EXPECT_EQ(base64_decode("YWJj/w=="), std::string("abc\xff"));
+  ASSERT_GE(text_clean_goldens()["cases"].size(), 80u);
 }
 
 TEST(TextClean, FtfyFixTextMatchesReference) {
-  for (const auto& c : goldens()["cases"]) {
-    const std::string input = base64_decode(c["input_base64"].get<std::string>());
+  for (const auto& c : text_clean_goldens()["cases"]) {
+    const std::string input = server::base64_decode(c["input_base64"].get<std::string>()).value();
     const std::u32string expected = decode_utf8(c["ftfy"].get<std::string>());
     EXPECT_TRUE(ftfy_fix_text(decode_utf8(input)) == expected)
         << c["description"] << ": got '" << encode_utf8(ftfy_fix_text(decode_utf8(input))) << "', want '"
@@ -53,8 +34,8 @@ TEST(TextClean, FtfyFixTextMatchesReference) {
 }
 
 TEST(TextClean, CleanTextMatchesReference) {
-  for (const auto& c : goldens()["cases"]) {
-    const std::string input = base64_decode(c["input_base64"].get<std::string>());
+  for (const auto& c : text_clean_goldens()["cases"]) {
+    const std::string input = server::base64_decode(c["input_base64"].get<std::string>()).value();
     EXPECT_EQ(clip_clean_text(input), c["cleaned"].get<std::string>()) << c["description"];
   }
 }
@@ -62,7 +43,7 @@ TEST(TextClean, CleanTextMatchesReference) {
 // The reference decodes with bytes.decode("utf-8", errors="replace"); every golden's "ftfy" text
 // is valid UTF-8 that round-trips.
 TEST(TextClean, Utf8RoundTrip) {
-  for (const auto& c : goldens()["cases"]) {
+  for (const auto& c : text_clean_goldens()["cases"]) {
     const std::string s = c["ftfy"].get<std::string>();
     EXPECT_EQ(encode_utf8(decode_utf8(s)), s) << c["description"];
   }

@@ -13,7 +13,7 @@
 namespace ants::clip {
 namespace {
 
-const nlohmann::json& goldens() {
+const nlohmann::json& fix_encoding_goldens() {
   static const nlohmann::json j =
       test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/ftfy-mojibake-goldens.json");
   return j;
@@ -23,15 +23,15 @@ std::u32string u32(const nlohmann::json& v) { return decode_utf8(v.get<std::stri
 
 TEST(TextFixEncoding, GoldensMostlyHoldMojibake) {
   size_t changed = 0;
-  for (const auto& c : goldens()["cases"]) changed += c["fix_encoding"] != c["input"];
-  EXPECT_GE(goldens()["cases"].size(), 1000u);
-  EXPECT_GE(changed, goldens()["cases"].size() / 2);
+  for (const auto& c : fix_encoding_goldens()["cases"]) changed += c["fix_encoding"] != c["input"];
+  EXPECT_GE(fix_encoding_goldens()["cases"].size(), 1000u);
+  EXPECT_GE(changed, fix_encoding_goldens()["cases"].size() / 2);
 }
 
 // Cases where fix(input) differs from the golden's `key`; the first ten are reported.
 size_t mismatches(std::u32string (*fix)(std::u32string_view), const char* key) {
   size_t failures = 0;
-  for (const auto& c : goldens()["cases"]) {
+  for (const auto& c : fix_encoding_goldens()["cases"]) {
     const std::u32string got = fix(u32(c["input"]));
     if (got != u32(c[key]) && ++failures <= 10) {
       ADD_FAILURE() << key << "('" << c["input"].get<std::string>() << "'): got '" << encode_utf8(got) << "', want '"

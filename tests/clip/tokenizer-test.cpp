@@ -12,28 +12,12 @@
 #include <functional>
 #include <thread>
 
+#include "base64.h"
 #include "test-paths.h"
 #include "test-util.h"
 
 namespace ants {
 namespace {
-
-std::string base64_decode(const std::string& in) {
-  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    acc = (acc << 6) | static_cast<uint32_t>(kAlphabet.find(c));
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
 
 struct Golden {
   std::string description, input;
@@ -45,7 +29,7 @@ const std::vector<Golden>& goldens() {
     std::vector<Golden> out;
     const auto j = test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/tokenizer-goldens.json");
     for (const auto& c : j["cases"]) {
-      out.push_back({c["description"], base64_decode(c["input_base64"]), c["ids"], c["ids_in_context"]});
+      out.push_back({c["description"], server::base64_decode(c["input_base64"].get<std::string>()).value(), c["ids"], c["ids_in_context"]});
     }
     return out;
   }();
@@ -72,7 +56,7 @@ void expect_goldens(const Tokenizer& tok) {
 }
 
 void expect_tiny_model_texts(const Tokenizer& tok) {
-  const auto expected = test::read_json(test::shared_dir() / "testdata/clip-tiny/expected.json");
+  const auto expected = test::tiny_expected();
   ASSERT_FALSE(expected["texts"].empty());
   for (const auto& t : expected["texts"]) {
     const std::string text = t["text"];
@@ -92,7 +76,7 @@ TEST(Tokenizer, BpeGzFileMatchesGoldens) {
 }
 
 TEST(Tokenizer, SpecialIdsAgreeAcrossSources) {
-  const auto expected = test::read_json(test::shared_dir() / "testdata/clip-tiny/expected.json");
+  const auto expected = test::tiny_expected();
   const auto ids = expected["texts"][0]["ids"].get<std::vector<int32_t>>();
   for (const Tokenizer* tok : {&hf(), &builtin()}) {
     EXPECT_EQ(tok->sot_id(), ids.front());
@@ -153,7 +137,7 @@ std::string read_bytes(const std::filesystem::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-void expect_error(const std::function<void()>& fn, ErrorCode code, const std::string& name) {
+void expect_tokenizer_error(const std::function<void()>& fn, ErrorCode code, const std::string& name) {
   try {
     fn();
     ADD_FAILURE() << "no error, expected one naming " << name;
@@ -167,14 +151,14 @@ void expect_error(const std::function<void()>& fn, ErrorCode code, const std::st
 TEST(TokenizerErrors, MissingVocabJson) {
   const auto dir = test::temp_dir();
   write(dir / "merges.txt", "#version: 0.2\n");
-  expect_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::io,
+  expect_tokenizer_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::io,
                (dir / "vocab.json").string());
 }
 
 TEST(TokenizerErrors, MissingMergesTxt) {
   const auto dir = test::temp_dir();
   std::filesystem::copy_file(test::tiny_model_dir() / "vocab.json", dir / "vocab.json");
-  expect_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::io,
+  expect_tokenizer_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::io,
                (dir / "merges.txt").string());
 }
 
@@ -183,7 +167,7 @@ TEST(TokenizerErrors, MalformedVocabJson) {
   std::filesystem::copy_file(test::tiny_model_dir() / "merges.txt", dir / "merges.txt");
   for (const std::string bad : {"{\"a\": 1,", "[1, 2]", "{\"a\": \"one\"}", "{\"a\": -1}"}) {
     write(dir / "vocab.json", bad);
-    expect_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::format,
+    expect_tokenizer_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::format,
                  (dir / "vocab.json").string());
   }
 }
@@ -194,10 +178,10 @@ TEST(TokenizerErrors, MergesWithBadLine) {
   std::string merges = read_bytes(test::tiny_model_dir() / "merges.txt");
   const size_t third_line = merges.find('\n', merges.find('\n') + 1) + 1;
   write(dir / "merges.txt", merges.substr(0, third_line) + "onlyonesymbol\n" + merges.substr(third_line));
-  expect_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::format,
+  expect_tokenizer_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::format,
                (dir / "merges.txt").string() + ": line 3");
   write(dir / "merges.txt", "i n\n");
-  expect_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::format,
+  expect_tokenizer_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::format,
                (dir / "merges.txt").string());
 }
 
@@ -205,19 +189,19 @@ TEST(TokenizerErrors, MergeWithoutVocabEntry) {
   const auto dir = test::temp_dir();
   std::filesystem::copy_file(test::tiny_model_dir() / "vocab.json", dir / "vocab.json");
   write(dir / "merges.txt", "#version: 0.2\ni n\nq zzz\n");
-  expect_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::format,
+  expect_tokenizer_error([&] { Tokenizer::from_hf_files(dir / "vocab.json", dir / "merges.txt"); }, ErrorCode::format,
                (dir / "vocab.json").string());
 }
 
 TEST(TokenizerErrors, CorruptBpeGz) {
   const auto dir = test::temp_dir();
   write(dir / "bpe.txt.gz", "not gzip at all");
-  expect_error([&] { Tokenizer::from_bpe_gz(dir / "bpe.txt.gz"); }, ErrorCode::format, (dir / "bpe.txt.gz").string());
+  expect_tokenizer_error([&] { Tokenizer::from_bpe_gz(dir / "bpe.txt.gz"); }, ErrorCode::format, (dir / "bpe.txt.gz").string());
   const std::string gz = read_bytes(std::filesystem::path(ANTS_SOURCE_DIR) / "data/bpe_simple_vocab_16e6.txt.gz");
   write(dir / "truncated.gz", gz.substr(0, gz.size() / 2));
-  expect_error([&] { Tokenizer::from_bpe_gz(dir / "truncated.gz"); }, ErrorCode::format,
+  expect_tokenizer_error([&] { Tokenizer::from_bpe_gz(dir / "truncated.gz"); }, ErrorCode::format,
                (dir / "truncated.gz").string());
-  expect_error([&] { Tokenizer::from_bpe_gz(dir / "missing.gz"); }, ErrorCode::io, (dir / "missing.gz").string());
+  expect_tokenizer_error([&] { Tokenizer::from_bpe_gz(dir / "missing.gz"); }, ErrorCode::io, (dir / "missing.gz").string());
 }
 
 // simple_tokenizer.bpe as written in Python, on strings: round after round, every non-overlapping

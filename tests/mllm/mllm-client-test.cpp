@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "base64.h"
 #include "fake-openai-server.h"
 #include "test-paths.h"
 
@@ -41,20 +42,6 @@ std::filesystem::path write_image(const std::filesystem::path& dir, const std::s
   return path;
 }
 
-std::vector<uint8_t> base64_decode(const std::string& s) {
-  std::vector<uint8_t> out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : s) {
-    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const char* p = std::strchr(alphabet, c);
-    if (c == '=' || p == nullptr) break;
-    acc = (acc << 6) | static_cast<uint32_t>(p - alphabet);
-    if ((bits += 6) >= 8) out.push_back(static_cast<uint8_t>(acc >> (bits -= 8)));
-  }
-  return out;
-}
-
 // The image of a request body, decoded.
 ImageRGB8 uploaded_image(const json& body) {
   for (const auto& part : body["messages"][1]["content"]) {
@@ -62,7 +49,8 @@ ImageRGB8 uploaded_image(const json& body) {
     const std::string url = part["image_url"]["url"];
     const std::string prefix = "data:image/jpeg;base64,";
     EXPECT_EQ(url.substr(0, prefix.size()), prefix);
-    return decode_image_memory(base64_decode(url.substr(prefix.size())), "upload");
+    const std::string jpeg = server::base64_decode(url.substr(prefix.size())).value();
+    return decode_image_memory({reinterpret_cast<const uint8_t*>(jpeg.data()), jpeg.size()}, "upload");
   }
   ADD_FAILURE() << "no image in the request";
   return {};

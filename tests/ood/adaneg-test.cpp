@@ -16,9 +16,9 @@ namespace {
 
 using nlohmann::json;
 
-json goldens() { return test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/adaneg-goldens.json"); }
+json adaneg_goldens() { return test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/adaneg-goldens.json"); }
 
-FeatureMatrix matrix(const json& rows) {
+FeatureMatrix adaneg_matrix(const json& rows) {
   FeatureMatrix m;
   m.rows = rows.size();
   m.dim = static_cast<int>(rows[0].size());
@@ -28,7 +28,7 @@ FeatureMatrix matrix(const json& rows) {
   return m;
 }
 
-AdaNegOptions options_of(const json& a) {
+AdaNegOptions adaneg_options_of(const json& a) {
   AdaNegOptions o;
   o.thres = a["thres"];
   o.gap = a["gap"];
@@ -44,12 +44,12 @@ AdaNegOptions options_of(const json& a) {
 }
 
 TEST(AdaNeg, EveryConfigurationMatchesTheAuthorsPostprocessor) {
-  const json g = goldens();
-  const FeatureMatrix images = matrix(g["image_features"]);
+  const json g = adaneg_goldens();
+  const FeatureMatrix images = adaneg_matrix(g["image_features"]);
   const size_t batch = g["batch_size"];
   for (const auto& run : g["runs"]) {
     SCOPED_TRACE(run["name"].get<std::string>());
-    AdaNegDetector det(matrix(g["id_features"]), matrix(g["negative_features"]), g["scale"].get<float>(), options_of(run["args"]),
+    AdaNegDetector det(adaneg_matrix(g["id_features"]), adaneg_matrix(g["negative_features"]), g["scale"].get<float>(), adaneg_options_of(run["args"]),
                        run["args"]["random_permute"].get<bool>());
     std::vector<AdaNegResult> got;
     for (size_t b = 0; b < images.rows; b += batch) {
@@ -78,11 +78,11 @@ TEST(AdaNeg, EveryConfigurationMatchesTheAuthorsPostprocessor) {
 // Half the stream, a snapshot, a fresh detector restored from it, the other half: the same
 // scores as one uninterrupted stream (memories with evictions included).
 TEST(AdaNeg, ASnapshotContinuesTheStream) {
-  const json g = goldens();
+  const json g = adaneg_goldens();
   const json& run = g["runs"][1];  // short-memory: full memories and evictions by the middle
-  const FeatureMatrix images = matrix(g["image_features"]);
+  const FeatureMatrix images = adaneg_matrix(g["image_features"]);
   const size_t batch = g["batch_size"], half = images.rows / 2;
-  auto make = [&] { return AdaNegDetector(matrix(g["id_features"]), matrix(g["negative_features"]), 100.f, options_of(run["args"])); };
+  auto make = [&] { return AdaNegDetector(adaneg_matrix(g["id_features"]), adaneg_matrix(g["negative_features"]), 100.f, adaneg_options_of(run["args"])); };
   auto slice = [&](size_t b) {
     FeatureMatrix part{std::min(batch, images.rows - b), images.dim, {}};
     part.data.assign(images.row(b), images.row(b) + part.rows * images.dim);
@@ -104,9 +104,9 @@ TEST(AdaNeg, ASnapshotContinuesTheStream) {
     }
   }
   // Another setup, or damaged bytes, are refused with the file's name.
-  AdaNegOptions other = options_of(run["args"]);
+  AdaNegOptions other = adaneg_options_of(run["args"]);
   other.memory += 1;
-  AdaNegDetector third(matrix(g["id_features"]), matrix(g["negative_features"]), 100.f, other);
+  AdaNegDetector third(adaneg_matrix(g["id_features"]), adaneg_matrix(g["negative_features"]), 100.f, other);
   EXPECT_THROW(third.restore_bytes(bytes, "snap"), Error);
   std::string damaged = bytes;
   damaged[damaged.size() / 2] ^= 0x40;
@@ -120,12 +120,12 @@ TEST(AdaNeg, ASnapshotContinuesTheStream) {
 
 // Snapshots with a valid checksum but an impossible content are refused, never trusted.
 TEST(AdaNeg, RestoreRefusesInconsistentSnapshots) {
-  const json g = goldens();
+  const json g = adaneg_goldens();
   AdaNegOptions o;
   o.memory = 3;
-  AdaNegDetector det(matrix(g["id_features"]), matrix(g["negative_features"]), 100.f, o);
+  AdaNegDetector det(adaneg_matrix(g["id_features"]), adaneg_matrix(g["negative_features"]), 100.f, o);
   const json head = json::parse(core::decode_envelope(det.snapshot_bytes(), {"ANTSADNG", 1, 0, "x"}, "x").head.dump());
-  const int dim = matrix(g["id_features"]).dim;
+  const int dim = adaneg_matrix(g["id_features"]).dim;
   const std::string one(static_cast<size_t>(dim) * sizeof(float), '\0');
   const auto with = [&](json slots, const std::string& payload, json batches = 1) {
     json h = head;
@@ -150,11 +150,11 @@ TEST(AdaNeg, RestoreRefusesInconsistentSnapshots) {
 }
 
 TEST(AdaNeg, TooFewNegativesForTheGroupsIsRefused) {
-  const json g = goldens();
-  FeatureMatrix neg = matrix(g["negative_features"]);
+  const json g = adaneg_goldens();
+  FeatureMatrix neg = adaneg_matrix(g["negative_features"]);
   neg.rows = 4;
   neg.data.resize(4 * static_cast<size_t>(neg.dim));
-  EXPECT_THROW(AdaNegDetector(matrix(g["id_features"]), neg, 100.f, AdaNegOptions{}), Error);
+  EXPECT_THROW(AdaNegDetector(adaneg_matrix(g["id_features"]), neg, 100.f, AdaNegOptions{}), Error);
 }
 
 }  // namespace

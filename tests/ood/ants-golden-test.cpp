@@ -14,12 +14,12 @@ namespace {
 
 using nlohmann::json;
 
-const json& goldens() {
+const json& ants_goldens() {
   static const json g = test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/ants-stream-goldens.json");
   return g;
 }
 
-FeatureMatrix matrix(const json& rows, int dim) {
+FeatureMatrix ants_matrix(const json& rows, int dim) {
   FeatureMatrix m{rows.size(), dim, {}};
   for (const auto& r : rows)
     for (const auto& v : r) m.data.push_back(v.get<float>());
@@ -48,7 +48,7 @@ struct ScriptedMllm : Mllm {
   bool supports_similar() const override { return true; }
 };
 
-DetectorOptions options_of(const json& e) {
+DetectorOptions ants_options_of(const json& e) {
   DetectorOptions o;
   const std::string mode = e.at("in_score");
   o.mode = mode == "ada" ? FusionMode::ada : mode == "far_only" ? FusionMode::far_only : FusionMode::near_only;
@@ -75,7 +75,7 @@ DetectorOptions options_of(const json& e) {
 class AuthorsGolden : public ::testing::TestWithParam<int> {};
 
 TEST_P(AuthorsGolden, ScoresAndTraceMatchTheAuthorsCode) {
-  const json& g = goldens();
+  const json& g = ants_goldens();
   const json& run = g.at("runs").at(static_cast<size_t>(GetParam()));
   const int dim = g.at("dim");
   const size_t batch = g.at("batch_size");
@@ -91,9 +91,9 @@ TEST_P(AuthorsGolden, ScoresAndTraceMatchTheAuthorsCode) {
     return m;
   };
   ScriptedMllm mllm(g, run.at("mllm") == "silent");
-  AntsDetector det(matrix(g.at("id_features"), dim), matrix(g.at("neglabel_features"), dim), g.at("scale"),
-                   g.at("class_names").get<std::vector<std::string>>(), encoder, &mllm, options_of(run.at("effective")));
-  const FeatureMatrix all = matrix(g.at("image_features"), dim);
+  AntsDetector det(ants_matrix(g.at("id_features"), dim), ants_matrix(g.at("neglabel_features"), dim), g.at("scale"),
+                   g.at("class_names").get<std::vector<std::string>>(), encoder, &mllm, ants_options_of(run.at("effective")));
+  const FeatureMatrix all = ants_matrix(g.at("image_features"), dim);
   const auto files = g.at("files").get<std::vector<std::string>>();
   const auto near = [](const json& v, size_t i, const char* key) {
     const json& x = v.at(key).at(i);
@@ -135,7 +135,7 @@ TEST_P(AuthorsGolden, ScoresAndTraceMatchTheAuthorsCode) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Runs, AuthorsGolden, ::testing::Range(0, 8), [](const auto& p) {
-  return goldens().at("runs").at(static_cast<size_t>(p.param)).at("name").template get<std::string>();
+  return ants_goldens().at("runs").at(static_cast<size_t>(p.param)).at("name").template get<std::string>();
 });
 
 }  // namespace

@@ -53,14 +53,14 @@ TEST(NegLabelCorpus, ProjectCopyIsTheSharedWordLists) {
 }
 
 // A directory of corpus-shaped files plus files the reader must ignore.
-fs::path write_corpus(const std::vector<std::pair<std::string, std::string>>& files) {
+fs::path write_test_corpus(const std::vector<std::pair<std::string, std::string>>& files) {
   const fs::path dir = test::temp_dir() / "corpus";
   for (const auto& [name, content] : files) core::write_file_atomic(dir / name, content);
   return dir;
 }
 
 TEST(NegLabelCorpus, ParsesAsTheReference) {
-  const fs::path dir = write_corpus({
+  const fs::path dir = write_test_corpus({
       {"noun.b.txt", "tench\ngreen\ncar\ncar\n"},
       {"adj.z.txt", "blue\nred\n"},
       {"adj.a.txt", "red\n red\ngreen\ntench\nloud\nlast without newline"},  // read before adj.z
@@ -84,7 +84,7 @@ TEST(NegLabelCorpus, ParsesAsTheReference) {
 }
 
 TEST(NegLabelCorpus, DirectoryWithoutCorpusFilesIsAnError) {
-  const fs::path dir = write_corpus({{"README.md", "x\n"}});
+  const fs::path dir = write_test_corpus({{"README.md", "x\n"}});
   try {
     load_neglabel_corpus(dir, {"x"});
     FAIL();

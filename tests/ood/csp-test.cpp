@@ -27,7 +27,7 @@ namespace {
 
 using nlohmann::json;
 
-json goldens() { return test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/csp-goldens.json"); }
+json csp_goldens() { return test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/csp-goldens.json"); }
 
 // The generator's encode_text: a raw feature per text from its table (texts it never saw are an
 // error, so a prompt ants invents fails loudly).
@@ -66,13 +66,13 @@ class TableTextModel : public TextModel {
   std::map<std::string, std::vector<float>> rows_;
 };
 
-std::filesystem::path write_corpus(const json& files) {
+std::filesystem::path write_csp_corpus(const json& files) {
   const auto dir = test::temp_dir();
   for (const auto& [name, content] : files.items()) std::ofstream(dir / name, std::ios::binary) << content.get<std::string>();
   return dir;
 }
 
-CspOptions options_of(const json& c) {
+CspOptions csp_options_of(const json& c) {
   CspOptions o;
   o.ratio = c["ratio"];
   o.groups = c["groups"];
@@ -117,8 +117,8 @@ TEST(TorchQuantile, EqualsTorchLinearInterpolationInFloat32) {
 }
 
 TEST(CspPool, PromptsAreTheReferencesInOrder) {
-  const json g = goldens();
-  const auto dir = write_corpus(g["files"]);
+  const json g = csp_goldens();
+  const auto dir = write_csp_corpus(g["files"]);
   const auto classes = g["classes"].get<std::vector<std::string>>();
   for (const auto& [name, c] : g["configs"].items()) {
     const CspPool pool = build_csp_pool(read_corpus_files(dir), c["exclude"].get<std::vector<std::string>>(), c["seed"]);
@@ -131,13 +131,13 @@ TEST(CspPool, PromptsAreTheReferencesInOrder) {
 }
 
 TEST(CspBank, EqualsTheAuthorsBankAndScores) {
-  const json g = goldens();
-  const auto dir = write_corpus(g["files"]);
+  const json g = csp_goldens();
+  const auto dir = write_csp_corpus(g["files"]);
   const TableTextModel model(g["text_features"], g["dim"], "");
   const auto classes = g["classes"].get<std::vector<std::string>>();
   for (const auto& [name, c] : g["configs"].items()) {
     SCOPED_TRACE(name);
-    const CspBank bank = select_csp_bank(model, classes, options_of(c), dir);
+    const CspBank bank = select_csp_bank(model, classes, csp_options_of(c), dir);
     expect_rows_near(bank.ids.features, c["id_features"], 1e-5, "ID ensembles");
     expect_rows_near(bank.bank.features, c["bank_features"], 1e-5, "bank");
     EXPECT_EQ(bank.n_nouns, c["n_nouns"].get<size_t>());
@@ -145,7 +145,7 @@ TEST(CspBank, EqualsTheAuthorsBankAndScores) {
 
     ScorerOptions so;
     so.method = Method::csp;
-    so.csp = options_of(c);
+    so.csp = csp_options_of(c);
     so.neglabel.corpus_dir = dir;
     OodScorer scorer(model, classes, so, nullptr);
     std::vector<ImageEmbedding> batch;
@@ -164,11 +164,11 @@ TEST(CspBank, EqualsTheAuthorsBankAndScores) {
 // ID class names are not removed from the pool (the reference's default), but the max-similarity
 // rule ranks them last with "nearid" (whose prompts copy ID class 0's): none is ever kept first.
 TEST(CspBank, NounsNextToAnIdClassScoreOneAndComeLast) {
-  const json g = goldens();
+  const json g = csp_goldens();
   const TableTextModel model(g["text_features"], g["dim"], "");
-  CspOptions o = options_of(g["configs"]["ratio-half-5-groups"]);
+  CspOptions o = csp_options_of(g["configs"]["ratio-half-5-groups"]);
   o.ratio = 1.0;  // keep every candidate
-  const CspBank bank = select_csp_bank(model, g["classes"], o, write_corpus(g["files"]));
+  const CspBank bank = select_csp_bank(model, g["classes"], o, write_csp_corpus(g["files"]));
   ASSERT_GE(bank.n_nouns, 2u);
   const size_t n = bank.n_nouns;
   EXPECT_EQ(std::set<std::string>({bank.bank.prompts[n - 2], bank.bank.prompts[n - 1]}),
@@ -180,10 +180,10 @@ TEST(CspBank, NounsNextToAnIdClassScoreOneAndComeLast) {
 }
 
 TEST(CspBank, ThePoolIsCachedPerModelAndServesAnotherClassList) {
-  const json g = goldens();
+  const json g = csp_goldens();
   const TableTextModel model(g["text_features"], g["dim"], "table-model\n");
-  const auto dir = write_corpus(g["files"]);
-  const CspOptions o = options_of(g["configs"]["ratio-half-5-groups"]);
+  const auto dir = write_csp_corpus(g["files"]);
+  const CspOptions o = csp_options_of(g["configs"]["ratio-half-5-groups"]);
   const CacheOptions cache{true, test::temp_dir()};
   const auto classes = g["classes"].get<std::vector<std::string>>();
   const CspBank first = select_csp_bank(model, classes, o, dir, cache);
@@ -200,9 +200,9 @@ TEST(CspBank, ThePoolIsCachedPerModelAndServesAnotherClassList) {
 }
 
 TEST(CspBank, RefusesBadOptionsAndModelsWithoutRawFeatures) {
-  const json g = goldens();
+  const json g = csp_goldens();
   const TableTextModel model(g["text_features"], g["dim"], "");
-  const auto dir = write_corpus(g["files"]);
+  const auto dir = write_csp_corpus(g["files"]);
   CspOptions o;
   o.ratio = 0;
   EXPECT_THROW(select_csp_bank(model, g["classes"], o, dir), Error);

@@ -18,9 +18,9 @@ namespace {
 
 using nlohmann::json;
 
-json goldens() { return test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/eoe-goldens.json"); }
+json eoe_goldens() { return test::read_json(std::filesystem::path(ANTS_SOURCE_DIR) / "tests/data/eoe-goldens.json"); }
 
-FeatureMatrix matrix(const json& rows) {
+FeatureMatrix eoe_matrix(const json& rows) {
   FeatureMatrix m{rows.size(), static_cast<int>(rows[0].size()), {}};
   for (const auto& r : rows)
     for (const auto& x : r) m.data.push_back(x.get<float>());
@@ -68,7 +68,7 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
 }
 
 TEST(EoePrompts, AreTheReferencesWithTheClassesAsAPythonList) {
-  const json g = goldens();
+  const json g = eoe_goldens();
   const auto classes = g["classes"].get<std::vector<std::string>>();
   EXPECT_EQ(eoe_far_prompt(classes, 50), g["prompts"]["far"].get<std::string>());
   EXPECT_EQ(eoe_far_again_prompt(50), g["prompts"]["far_again"].get<std::string>());
@@ -80,7 +80,7 @@ TEST(EoePrompts, AreTheReferencesWithTheClassesAsAPythonList) {
 // The far task is one conversation: every follow-up carries the turns before it (the reference's
 // chat messages, here one text), and the names are the reference's, fused lines included.
 TEST(EoeEnvision, FarConversationAndNamesAreTheReferences) {
-  const json g = goldens();
+  const json g = eoe_goldens();
   const auto classes = g["classes"].get<std::vector<std::string>>();
   ScriptedLlm llm(answers_of(g["far"]["answers"]), MllmParse::reference);
   EoeOptions o;
@@ -101,7 +101,7 @@ TEST(EoeEnvision, FarConversationAndNamesAreTheReferences) {
 }
 
 TEST(EoeEnvision, NearAsksPerClassAndDropsNamesSharingAWordWithAnIdClass) {
-  const json g = goldens();
+  const json g = eoe_goldens();
   const auto classes = g["classes"].get<std::vector<std::string>>();
   ScriptedLlm llm(answers_of(g["near"]["answers"]), MllmParse::reference);
   EoeOptions o;
@@ -184,9 +184,9 @@ TEST(EoeScorer, NoOutlierNamesDegradeToTheIdMaximum) {
 }
 
 TEST(EoeScores, EqualBothReferences) {
-  const json g = goldens();
+  const json g = eoe_goldens();
   const json& s = g["scores"];
-  const FeatureMatrix ids = matrix(s["id_features"]), outliers = matrix(s["outlier_features"]), images = matrix(s["images"]);
+  const FeatureMatrix ids = eoe_matrix(s["id_features"]), outliers = eoe_matrix(s["outlier_features"]), images = eoe_matrix(s["images"]);
   EoeOptions ants_run;  // the ANTS authors' script: β 1, τ 1 on 100·cos
   EoeOptions official;
   apply_eoe_preset(official, "official");  // the EOE repository: β 0.25, T 1 on cosines

@@ -12,7 +12,7 @@ namespace {
 
 constexpr double kTol = 1e-9;
 
-nlohmann::json goldens() {
+nlohmann::json metrics_goldens() {
   std::ifstream in(std::string(ANTS_SOURCE_DIR) + "/tests/data/metrics-goldens.json");
   return nlohmann::json::parse(in);
 }
@@ -70,7 +70,7 @@ TEST(Metrics, DropIntermediateDecidesFpr95UnderTies) {
 }
 
 TEST(Metrics, EqualsSklearnOnRandomTiedAndDegenerateInputs) {
-  const nlohmann::json g = goldens();
+  const nlohmann::json g = metrics_goldens();
   ASSERT_GE(g["cases"].size(), 10u);
   for (const auto& c : g["cases"]) {
     SCOPED_TRACE(c["name"].get<std::string>());
@@ -87,7 +87,7 @@ TEST(Metrics, EqualsSklearnOnRandomTiedAndDegenerateInputs) {
 }
 
 TEST(Metrics, RocCurveEqualsSklearnPointForPoint) {
-  const nlohmann::json g = goldens();  // kept alive: the loop walks into it
+  const nlohmann::json g = metrics_goldens();  // kept alive: the loop walks into it
   for (const auto& c : g["cases"]) {
     SCOPED_TRACE(c["name"].get<std::string>());
     const auto id = c["id"].get<std::vector<double>>();

@@ -16,7 +16,7 @@ namespace ants {
 namespace {
 
 // A bank of `prompts` as encoded by the model (what the prompt cache stores).
-TextBank embed_prompts(const ClipModel& m, const std::vector<std::string>& prompts, const ProgressFn& progress = {},
+TextBank embed_neglabel_prompts(const ClipModel& m, const std::vector<std::string>& prompts, const ProgressFn& progress = {},
                        int batch = 256) {
   return TextBank{prompts, m.encode_texts(prompts, batch, progress)};
 }
@@ -96,9 +96,9 @@ TEST(NegLabelBank, FollowsTheSelectionRule) {
 
   const NegLabelCorpus corpus = load_neglabel_corpus(o.corpus_dir, classes);
   ASSERT_EQ(corpus.nouns.size(), 119u);  // "tench" dropped as an ID name
-  const TextBank ids = embed_prompts(model_fp32(), templated("The nice {}.", classes));
-  const TextBank adj = embed_prompts(model_fp32(), templated("This is a {} photo.", corpus.adjectives));
-  const TextBank noun = embed_prompts(model_fp32(), templated("The nice {}.", corpus.nouns));
+  const TextBank ids = embed_neglabel_prompts(model_fp32(), templated("The nice {}.", classes));
+  const TextBank adj = embed_neglabel_prompts(model_fp32(), templated("This is a {} photo.", corpus.adjectives));
+  const TextBank noun = embed_neglabel_prompts(model_fp32(), templated("The nice {}.", corpus.nouns));
   const std::vector<double> q_adj = brute_force_q(adj, ids, 0.95), q_noun = brute_force_q(noun, ids, 0.95);
   const size_t m_adj = 50 * adj.size() / (adj.size() + noun.size());
 

@@ -9,7 +9,7 @@ namespace ants {
 namespace {
 
 // A bank of `prompts` as encoded by the model (what the prompt cache stores).
-TextBank embed_prompts(const ClipModel& m, const std::vector<std::string>& prompts, const ProgressFn& progress = {},
+TextBank embed_bank_prompts(const ClipModel& m, const std::vector<std::string>& prompts, const ProgressFn& progress = {},
                        int batch = 256) {
   return TextBank{prompts, m.encode_texts(prompts, batch, progress)};
 }
@@ -25,7 +25,7 @@ TEST(EmbedPrompts, KeepsInputOrderAndReportsProgress) {
   std::vector<std::string> prompts;
   for (int i = 0; i < 40; ++i) prompts.push_back("The nice " + std::string(static_cast<size_t>(i % 7) + 1, 'a') + " thing " + std::to_string(i) + ".");
   std::vector<size_t> seen;
-  const TextBank bank = embed_prompts(tiny_model(), prompts, [&](size_t done, size_t total) {
+  const TextBank bank = embed_bank_prompts(tiny_model(), prompts, [&](size_t done, size_t total) {
     EXPECT_EQ(total, prompts.size());
     seen.push_back(done);
   }, 16);
@@ -38,8 +38,8 @@ TEST(EmbedPrompts, KeepsInputOrderAndReportsProgress) {
     EXPECT_NEAR(test::norm(row(bank, i)), 1.0, 1e-5);
     EXPECT_GE(test::cosine(row(bank, i), ref.row_vector(i)), 0.99999) << i;
   }
-  EXPECT_THROW(embed_prompts(tiny_model(), prompts, {}, 0), Error);
-  EXPECT_EQ(embed_prompts(tiny_model(), {}).size(), 0u);
+  EXPECT_THROW(embed_bank_prompts(tiny_model(), prompts, {}, 0), Error);
+  EXPECT_EQ(embed_bank_prompts(tiny_model(), {}).size(), 0u);
 }
 
 TEST(NegativesFile, ReadsPromptsAsIsAndCachesThem) {
@@ -50,7 +50,7 @@ TEST(NegativesFile, ReadsPromptsAsIsAndCachesThem) {
   const TextBank bank = read_negatives_file(tiny_model(), path, cache, {}, &warnings);
   EXPECT_EQ(bank.prompts, (std::vector<std::string>{"The nice tench.", "This is a wooden photo.", "  the nice  car"}));
   EXPECT_TRUE(warnings.empty());
-  const TextBank direct = embed_prompts(tiny_model(), bank.prompts);
+  const TextBank direct = embed_bank_prompts(tiny_model(), bank.prompts);
   for (size_t i = 0; i < bank.size(); ++i) EXPECT_GE(test::cosine(row(bank, i), row(direct, i)), 0.99999);
   ASSERT_EQ(std::distance(std::filesystem::directory_iterator(cache.dir / "text-embeddings"), {}), 1);
   size_t calls = 0;
