@@ -409,7 +409,7 @@ void HttpApi::handle_score(const httplib::Request& req, httplib::Response& res, 
   for (size_t i = 0; i < scored.size(); ++i) {
     auto bad = images.bad.find(i);
     rows.push_back(bad != images.bad.end() ? json{{"file", scored[i].file}, {"error", bad->second}}
-                                           : row_json(scored[i], classes_, ticket->threshold()));
+                                           : row_json(scored[i], classes_, ticket->threshold(i)));
   }
   send_json(res, {{"rows", rows}});
 }

@@ -22,10 +22,15 @@ std::vector<ScoredImage> Ticket::rows() const {
   return rows_;
 }
 
+std::optional<double> Ticket::threshold(size_t index) const {
+  std::lock_guard lock(mu_);
+  return thresholds_.at(index);
+}
+
 void Ticket::fill(size_t index, ScoredImage row, std::optional<double> threshold) {
   std::lock_guard lock(mu_);
   rows_[index] = std::move(row);
-  threshold_ = threshold;
+  thresholds_[index] = threshold;
   if (--left_ == 0) cv_.notify_all();
 }
 
@@ -190,34 +195,38 @@ std::shared_ptr<Ticket> Service::submit(const std::string& name, std::vector<Ima
   return ticket;
 }
 
-// The engine: CLIP over the front of the queue, detector batches as they fill, partial batches
-// once `max_wait` has passed since their stream's last image.
+// The engine: CLIP over the front of the queue (once gathered), detector batches as they fill,
+// partial batches once `max_wait` has passed since their stream's last image.
 void Service::engine() {
   std::unique_lock lock(mu_);
   for (;;) {
-    if (const auto until = gathering()) {
-      cv_.wait_until(lock, *until);
-      continue;
-    }
-    if (!queue_.empty()) embed_front(lock);
+    if (!queue_.empty() && !gathering()) embed_front(lock);
     lock.unlock();
     close_due_batches(false);
     lock.lock();
-    if (!queue_.empty()) continue;
-    if (stopping_) {
+    const auto gather = gathering();
+    if (!queue_.empty() && !gather) continue;
+    if (queue_.empty() && stopping_) {
       lock.unlock();
       close_due_batches(true);
       return;
     }
-    std::optional<Clock::time_point> next;
-    for (const auto& [_, s] : streams_)
-      if (!s->pending.empty() && s->queued == 0) {
-        const auto due = s->last_arrival + options_.max_wait;
-        if (!next || due < *next) next = due;
-      }
+    auto next = next_partial_batch_due();
+    if (gather && (!next || *gather < *next)) next = gather;
     if (next) cv_.wait_until(lock, *next);
     else cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
   }
+}
+
+// When the first partial detector batch closes: streams with scored images pending and none queued.
+std::optional<std::chrono::steady_clock::time_point> Service::next_partial_batch_due() const {
+  std::optional<Clock::time_point> next;
+  for (const auto& [_, s] : streams_)
+    if (!s->pending.empty() && s->queued == 0) {
+      const auto due = s->last_arrival + options_.max_wait;
+      if (!next || due < *next) next = due;
+    }
+  return next;
 }
 
 // Until when the next CLIP pass waits for more images: clients answered together send their next

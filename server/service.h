@@ -59,11 +59,13 @@ using Deadline = std::chrono::steady_clock::time_point;
 // One request's images and, once all are scored, their rows.
 class Ticket {
  public:
-  explicit Ticket(size_t n) : rows_(n), left_(n) {}
+  explicit Ticket(size_t n) : rows_(n), thresholds_(n), left_(n) {}
   // Waits until every row is in or `deadline`; false on timeout.
   bool wait_until(std::chrono::steady_clock::time_point deadline);
   std::vector<ScoredImage> rows() const;
-  std::optional<double> threshold() const { return threshold_; }
+  // The stream's threshold when row `index`'s detector batch was scored (a request's images may
+  // span batches, and the threshold may change between them).
+  std::optional<double> threshold(size_t index) const;
 
  private:
   friend class Service;
@@ -71,8 +73,8 @@ class Ticket {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<ScoredImage> rows_;
+  std::vector<std::optional<double>> thresholds_;
   size_t left_;
-  std::optional<double> threshold_;
 };
 
 // Counters for /metrics since the start.
@@ -148,6 +150,7 @@ class Service {
   void refresh(Stream& s);  // the stream's cached view (info, gauges), after every change
   void engine();
   std::optional<std::chrono::steady_clock::time_point> gathering() const;
+  std::optional<std::chrono::steady_clock::time_point> next_partial_batch_due() const;
   void embed_front(std::unique_lock<std::mutex>& lock);
   void close_due_batches(bool all);
   void score_pending(Stream& s);

@@ -179,6 +179,35 @@ TEST_F(ServeCli, RequestsOfOneDetectorBatchGetTheScoresOfDetectWithASyncMllm) {
   EXPECT_GE(info["ens_labels"][0]["batch"].get<int>(), 1);
 }
 
+// A request whose images span two detector batches, with the threshold set between them: each row
+// is judged by the threshold its own batch was scored with.
+TEST_F(ServeCli, EachRowIsJudgedByTheThresholdOfItsOwnDetectorBatch) {
+  auto s = serve({"--method", "mcm", "--batch", "2", "--max-wait-ms", "600000"});
+  ASSERT_TRUE(s->wait_ready()) << s->log_text();
+  json rows;
+  std::thread request([&] { rows = score(*s, "cam", {files_[0], files_[1], files_[2]})["rows"]; });
+  bool first_batch_scored = false;  // the third image waits for a fourth to fill its batch
+  for (int i = 0; i < 3000 && !first_batch_scored; ++i) {
+    auto r = s->client().Get("/v1/streams/cam");
+    first_batch_scored = r && r->status == 200 && json::parse(r->body)["batches_seen"] == 1;
+    if (!first_batch_scored) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  auto r = s->client().Put("/v1/streams/cam/threshold", R"({"threshold": 0.5})", "application/json");
+  const json fourth = score(*s, "cam", {files_[3]})["rows"];
+  request.join();
+  ASSERT_TRUE(first_batch_scored);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_EQ(rows.size(), 3u) << rows;
+  EXPECT_TRUE(rows[0]["ood"].is_null()) << rows;
+  EXPECT_TRUE(rows[1]["ood"].is_null()) << rows;
+  for (const json& row : {rows[2], fourth.at(0)}) {
+    ASSERT_TRUE(row["ood"].is_boolean()) << rows;
+    EXPECT_EQ(row["ood"].get<bool>(), row["score"].get<double>() < 0.5) << row;
+  }
+  EXPECT_EQ(get(*s, "/v1/streams/cam")["batches_seen"], 2);
+}
+
 TEST_F(ServeCli, ThresholdResetSnapshotAndARestartKeepTheStreamState) {
   const std::string state = (dir_ / "state").string();
   auto s = serve({"--state-dir", state, "--state-every", "100", "--stream", "pre"});
@@ -665,9 +694,10 @@ TEST_F(ServeCli, ManyClientsConnectingAtOnceAreAllAnsweredAndAPortInUseIsRefused
   EXPECT_EQ(get(*s, "/health")["status"], "ok");
 }
 
-// Dynamic batching: images that arrive within --gather-ms of the first queued one share its CLIP pass.
+// Dynamic batching: a CLIP pass short of --infer-batch waits (up to --gather-ms) for more images, so
+// one-image requests arriving together share it; a full pass goes at once.
 TEST_F(ServeCli, OneImageRequestsArrivingTogetherShareACLIPPass) {
-  auto s = serve({"--method", "mcm", "--gather-ms", "3000", "--infer-batch", "32"});
+  auto s = serve({"--method", "mcm", "--gather-ms", "60000", "--infer-batch", "8"});
   ASSERT_TRUE(s->wait_ready()) << s->log_text();
   std::vector<std::thread> clients;
   for (size_t i = 0; i < 8; ++i) clients.emplace_back([&, i] { score(*s, "cam", {files_[i]}); });
