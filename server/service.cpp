@@ -189,7 +189,7 @@ std::shared_ptr<Ticket> Service::submit(const std::string& name, std::vector<Ima
   const auto now = Clock::now();
   for (size_t i = 0; i < images.size(); ++i) queue_.push_back({&s, std::move(images[i]), ticket, i, now});
   s.queued += images.size();
-  s.last_arrival = Clock::now();
+  s.last_arrival = now;
   lock.unlock();
   cv_.notify_all();
   return ticket;
